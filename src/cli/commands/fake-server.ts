@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { startFakeProvider } from '../../testing/fake-provider.js';
+import type { FakeProviderOptions } from '../../testing/fake-provider.js';
+import type { CommandRun } from '../io.js';
+
+const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)
+
+Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages) on 127.0.0.1 with
+deterministic canned replies, grader verdicts and MedCalc answers, plus optional latency, rate limits and faults.
+Use it for offline demos, tests and benchmarks; its scores mean nothing about any real model.
+
+Usage: healthbench fake-server [options]
+
+Options:
+  --port <n>           port to listen on (default 0: any free port)
+  --seed <n>           seed for replies, verdicts, jitter and fault draws (default 1)
+  --latency-ms <n>     base latency per request (default 0)
+  --jitter-ms <n>      uniform ± jitter around the latency (default 0)
+  --rpm <n>            admit at most n requests per 60 s window, answer 429 beyond (default unlimited)
+  --error-rate <p>     fraction of requests answered 500 (default 0)
+  --reset-rate <p>     fraction of connections dropped without a response (default 0)
+  --hang-rate <p>      fraction of requests never answered (default 0)
+  --malformed-rate <p> fraction of grader replies that are not a valid verdict (default 0)
+  --met-rate <p>       fraction of rubric items judged met (default 0.6)
+  -h, --help           show this help
+
+Prints {"url","openaiBaseUrl","anthropicBaseUrl"} as one JSON line on stdout once listening, serves until
+SIGINT/SIGTERM, then prints request statistics as JSON on stderr.
+`;
+
+function num(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} expects a number, got '${raw}'`);
+  return value;
+}
+
+/** `healthbench fake-server`: run the test-double provider until cancelled. */
+export const run: CommandRun = async (argv, io) => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        seed: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        'jitter-ms': { type: 'string' },
+        rpm: { type: 'string' },
+        'error-rate': { type: 'string' },
+        'reset-rate': { type: 'string' },
+        'hang-rate': { type: 'string' },
+        'malformed-rate': { type: 'string' },
+        'met-rate': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return ExitCode.Ok;
+  }
+  const entries: Array<[keyof FakeProviderOptions, number | undefined]> = [
+    ['port', num('port', values.port)],
+    ['seed', num('seed', values.seed)],
+    ['latencyMs', num('latency-ms', values['latency-ms'])],
+    ['jitterMs', num('jitter-ms', values['jitter-ms'])],
+    ['rpm', num('rpm', values.rpm)],
+    ['metRate', num('met-rate', values['met-rate'])],
+  ];
+  const faults = {
+    status500Rate: num('error-rate', values['error-rate']),
+    resetRate: num('reset-rate', values['reset-rate']),
+    hangRate: num('hang-rate', values['hang-rate']),
+    malformedVerdictRate: num('malformed-rate', values['malformed-rate']),
+  };
+  const options = {
+    ...Object.fromEntries(entries.filter(([, v]) => v !== undefined)),
+    faults: Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)),
+  } as FakeProviderOptions;
+
+  const signal = io.signal;
+  if (signal?.aborted) return ExitCode.Cancelled;
+  let fp;
+  try {
+    fp = await startFakeProvider(options);
+  } catch (err) {
+    // Option validation errors name the option; report them as bad input, not as a crash.
+    if (err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
+  }
+  io.stdout(`${JSON.stringify({ url: fp.url, openaiBaseUrl: fp.openaiBaseUrl, anthropicBaseUrl: fp.anthropicBaseUrl })}\n`);
+  await new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await fp.close();
+  io.stderr(`${JSON.stringify(fp.stats())}\n`);
+  return ExitCode.Ok;
+};

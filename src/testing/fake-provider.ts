@@ -1,0 +1,571 @@
+/**
+ * A TEST DOUBLE: a local OpenAI Chat Completions + Anthropic Messages server on loopback, for tests, the offline
+ * demo and the bench. The real SDKs talk to it over real HTTP, so their retry, timeout and error mapping are
+ * exercised unchanged (the openai-node local-mock-server approach). Replies are deterministic per seed.
+ */
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BoundedTimeline, SlidingWindowLimiter } from './fake-provider-state.js';
+import type { TimelinePoint } from './fake-provider-state.js';
+import { composeReply, detectKind } from './fake-replies.js';
+import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
+import { createRandom } from './seeded.js';
+
+export type { FakeMessage, FakeRequestKind } from './fake-replies.js';
+export type { TimelinePoint } from './fake-provider-state.js';
+
+/** Fault probabilities, each in [0, 1], drawn per request from the seeded stream. */
+export interface FakeFaults {
+  /** Answer 500 with a JSON error. @default 0 */
+  readonly status500Rate?: number;
+  /** Destroy the socket without a response. @default 0 */
+  readonly resetRate?: number;
+  /** Never answer. @default 0 */
+  readonly hangRate?: number;
+  /** Grader replies that are not a valid verdict. @default 0 */
+  readonly malformedVerdictRate?: number;
+  /** Answer 429 regardless of `rpm`. @default 0 */
+  readonly rate429?: number;
+}
+
+/** Options of `startFakeProvider`. */
+export interface FakeProviderOptions {
+  /** Loopback address to bind ('127.0.0.1', '::1' or 'localhost'); anything else is refused. @default '127.0.0.1' */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. @default 0 */
+  readonly port?: number;
+  /** Seed of every random choice: jitter, fault draws, verdicts, answers. @default 1 */
+  readonly seed?: number;
+  /** Base latency per request, ms. @default 0 */
+  readonly latencyMs?: number;
+  /** Uniform ± jitter around `latencyMs`, ms. @default 0 */
+  readonly jitterMs?: number;
+  /** Admit at most this many requests per sliding `windowMs`; the rest get 429. @default unlimited */
+  readonly rpm?: number;
+  /** Length of the rate-limit window, ms. @default 60000 */
+  readonly windowMs?: number;
+  /** Delay advertised on 429s (`retry-after-ms`, and `retry-after` in whole seconds rounded up). @default time until a slot frees (0 for `faults.rate429`) */
+  readonly retryAfterMs?: number;
+  /** Injected faults. */
+  readonly faults?: FakeFaults;
+  /** Fraction of rubric items judged met. @default 0.6 */
+  readonly metRate?: number;
+  /** A rubric item containing this text always gets an invalid verdict. @default '[[never-valid]]' */
+  readonly neverValidMarker?: string;
+  /** Keep every request in `requests`; the bench turns this off to keep memory flat. @default true */
+  readonly recordRequests?: boolean;
+  /** Per-request override, consulted before the rate limiter and faults; `undefined` falls through. */
+  readonly script?: (req: FakeRequest) => FakeReply | undefined;
+}
+
+/** What the server does with one request. */
+export type FakeReply =
+  | { kind: 'text'; text: string }
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
+  | { kind: 'reset' }
+  | { kind: 'hang' };
+
+/** One model request as received. */
+export interface FakeRequest {
+  api: 'openai' | 'anthropic';
+  kind: FakeRequestKind;
+  model: string;
+  /** The parsed JSON body. */
+  body: unknown;
+  /** Messages with content flattened to text; an Anthropic `system` comes first as role 'system'. */
+  messages: FakeMessage[];
+  /** Hex SHA-256 of the raw body bytes; equal for an SDK retry of the same call. */
+  bodySha256: string;
+  /** Arrival number of model requests since start, from 0; not reset by `resetStats()`. */
+  index: number;
+  /** The credential as sent: the `authorization` header (OpenAI) or `x-api-key` (Anthropic); null when absent. */
+  authorization: string | null;
+}
+
+/** Counters since start or the last `resetStats()`; only model requests (POST) are counted. */
+export interface FakeProviderStats {
+  total: number;
+  byKind: Record<string, number>;
+  /** By HTTP status ('200', '429', ...), plus 'reset', 'hang' and 'aborted' (client left before the answer). */
+  byStatus: Record<string, number>;
+  peakInFlight: number;
+  inFlight: number;
+  /** Peak in flight per time bucket, at most 1024 points. */
+  inFlightTimeline: TimelinePoint[];
+  /** Epoch ms of the first model request, null before any. */
+  firstRequestAt: number | null;
+}
+
+/** A running fake provider. */
+export interface FakeProvider {
+  /** e.g. `http://127.0.0.1:PORT`. */
+  url: string;
+  /** `baseURL` for the `openai` client: `url + '/v1'`. */
+  openaiBaseUrl: string;
+  /** `baseURL` for the `@anthropic-ai/sdk` client: `url`. */
+  anthropicBaseUrl: string;
+  /** Every model request received, in arrival order (empty when `recordRequests` is false). */
+  requests: FakeRequest[];
+  stats(): FakeProviderStats;
+  /** Clears counters, the timeline and `requests`; the seeded stream and the rate-limit window carry on. */
+  resetStats(): void;
+  /** Stops listening and destroys every connection, hung ones included. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Resolved {
+  host: string;
+  port: number;
+  seed: number;
+  latencyMs: number;
+  jitterMs: number;
+  limiter: SlidingWindowLimiter | null;
+  retryAfterMs: number | null;
+  status500Rate: number;
+  resetRate: number;
+  hangRate: number;
+  malformedVerdictRate: number;
+  rate429: number;
+  metRate: number;
+  neverValidMarker: string;
+  recordRequests: boolean;
+  script: ((req: FakeRequest) => FakeReply | undefined) | null;
+}
+
+const LOOPBACK: Record<string, string> = { '127.0.0.1': '127.0.0.1', localhost: '127.0.0.1', '::1': '::1' };
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+function describe(value: unknown): string {
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function checkNumber(name: string, value: number | undefined, fallback: number, min: number, max = Infinity, integer = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Infinity ? `from ${min} and up` : `from ${min} to ${max}`;
+    throw new TypeError(`Expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} ${range}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function resolveOptions(opts: FakeProviderOptions): Resolved {
+  const hostIn = opts.host ?? '127.0.0.1';
+  const host = LOOPBACK[hostIn];
+  if (host === undefined) {
+    throw new TypeError(`Expected \`host\` to be a loopback address (127.0.0.1, ::1, localhost), got ${describe(hostIn)}`);
+  }
+  const faults = opts.faults ?? {};
+  const rpm = opts.rpm === undefined ? undefined : checkNumber('rpm', opts.rpm, 0, 1, Infinity, true);
+  const windowMs = checkNumber('windowMs', opts.windowMs, 60_000, 1);
+  return {
+    host,
+    port: checkNumber('port', opts.port, 0, 0, 65535, true),
+    seed: checkNumber('seed', opts.seed, 1, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true),
+    latencyMs: checkNumber('latencyMs', opts.latencyMs, 0, 0),
+    jitterMs: checkNumber('jitterMs', opts.jitterMs, 0, 0),
+    limiter: rpm === undefined ? null : new SlidingWindowLimiter(rpm, windowMs),
+    retryAfterMs: opts.retryAfterMs === undefined ? null : checkNumber('retryAfterMs', opts.retryAfterMs, 0, 0),
+    status500Rate: checkNumber('faults.status500Rate', faults.status500Rate, 0, 0, 1),
+    resetRate: checkNumber('faults.resetRate', faults.resetRate, 0, 0, 1),
+    hangRate: checkNumber('faults.hangRate', faults.hangRate, 0, 0, 1),
+    malformedVerdictRate: checkNumber('faults.malformedVerdictRate', faults.malformedVerdictRate, 0, 0, 1),
+    rate429: checkNumber('faults.rate429', faults.rate429, 0, 0, 1),
+    metRate: checkNumber('metRate', opts.metRate, 0.6, 0, 1),
+    neverValidMarker: opts.neverValidMarker ?? '[[never-valid]]',
+    recordRequests: opts.recordRequests ?? true,
+    script: opts.script ?? null,
+  };
+}
+
+type Api = FakeRequest['api'];
+
+function errorType(api: Api, status: number): { type: string; code: string | null } {
+  if (api === 'anthropic') {
+    const types: Record<number, string> = {
+      400: 'invalid_request_error',
+      401: 'authentication_error',
+      403: 'permission_error',
+      404: 'not_found_error',
+      413: 'request_too_large',
+      429: 'rate_limit_error',
+      529: 'overloaded_error',
+    };
+    return { type: types[status] ?? 'api_error', code: null };
+  }
+  if (status === 429) return { type: 'requests', code: 'rate_limit_exceeded' };
+  if (status === 404) return { type: 'invalid_request_error', code: 'not_found' };
+  if (status >= 500) return { type: 'server_error', code: null };
+  return { type: 'invalid_request_error', code: null };
+}
+
+/** The API's JSON error shape for `status`. */
+function errorBody(api: Api, status: number, message: string): unknown {
+  const { type, code } = errorType(api, status);
+  if (api === 'anthropic') return { type: 'error', error: { type, message } };
+  return { error: { message, type, param: null, code } };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+function blockText(content: unknown): string | null {
+  if (typeof content === 'string') return content;
+  if (content === null || content === undefined) return '';
+  if (!Array.isArray(content)) return null;
+  const parts: string[] = [];
+  for (const block of content as unknown[]) {
+    if (typeof block !== 'object' || block === null) return null;
+    const { type, text } = block as Record<string, unknown>;
+    if (type === 'text' && typeof text === 'string') parts.push(text);
+  }
+  return parts.join('\n');
+}
+
+/** Model and flattened messages of a request body, or the reason it is rejected with 400. */
+function normalizeBody(api: Api, body: unknown): { model: string; messages: FakeMessage[] } | { error: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'request body must be a JSON object' };
+  const b = body as Record<string, unknown>;
+  if (typeof b['model'] !== 'string' || b['model'] === '') return { error: '`model` must be a non-empty string' };
+  if (!Array.isArray(b['messages']) || b['messages'].length === 0) return { error: '`messages` must be a non-empty array' };
+  const messages: FakeMessage[] = [];
+  if (api === 'anthropic') {
+    const maxTokens = b['max_tokens'];
+    if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+      return { error: '`max_tokens` must be a positive integer' };
+    }
+    if (b['system'] !== undefined) {
+      const system = blockText(b['system']);
+      if (system === null) return { error: '`system` must be a string or an array of text blocks' };
+      messages.push({ role: 'system', content: system });
+    }
+  }
+  for (const [i, m] of (b['messages'] as unknown[]).entries()) {
+    if (typeof m !== 'object' || m === null) return { error: `messages.${i} must be an object` };
+    const { role, content } = m as Record<string, unknown>;
+    const text = blockText(content);
+    if (typeof role !== 'string' || text === null) return { error: `messages.${i} must have a string role and text content` };
+    messages.push({ role, content: text });
+  }
+  return { model: b['model'], messages };
+}
+
+function completionBody(api: Api, index: number, model: string, text: string, messages: readonly FakeMessage[]): unknown {
+  const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
+  const inputTokens = Math.ceil(promptChars / 4);
+  const outputTokens = Math.ceil(text.length / 4);
+  if (api === 'anthropic') {
+    return {
+      id: `msg_fake_${index}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: inputTokens, output_tokens: outputTokens, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    };
+  }
+  return {
+    id: `chatcmpl-fake-${index}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+    },
+  };
+}
+
+function retryHeaders(ms: number): Record<string, string> {
+  return { 'retry-after': String(Math.ceil(ms / 1000)), 'retry-after-ms': String(Math.ceil(ms)) };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+function header(req: IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  if (Array.isArray(v)) return v[0] ?? null;
+  return v ?? null;
+}
+
+/** Starts the fake provider; resolves once it is listening. */
+export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const o = resolveOptions(opts);
+  const random = createRandom(o.seed);
+  const requests: FakeRequest[] = [];
+  let nextIndex = 0;
+  let graderReplies = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let firstRequestAt: number | null = null;
+  let total = 0;
+  let byKind: Record<string, number> = {};
+  let byStatus: Record<string, number> = {};
+  let timeline = new BoundedTimeline();
+  // close() waits for these: the server's close callback can run before the destroyed requests' 'close' events.
+  let idleWaiters: Array<() => void> = [];
+
+  const bump = (counts: Record<string, number>, key: string): void => {
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+
+  async function handleModel(api: Api, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const index = nextIndex++;
+    // Draw every fault and the jitter on arrival, always the same number of draws, so the k-th request's fate
+    // depends only on the seed and k, not on its content or on how long its body took to arrive.
+    const draw = { r429: random(), r500: random(), reset: random(), hang: random(), malformed: random(), jitter: random() };
+    const now = Date.now();
+    firstRequestAt ??= now;
+    total += 1;
+    inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    timeline.record(now, inFlight);
+    const gone = new AbortController();
+    let answered = false;
+    res.on('close', () => {
+      inFlight -= 1;
+      timeline.record(Date.now(), inFlight);
+      if (!answered) bump(byStatus, 'aborted');
+      gone.abort();
+      if (inFlight === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    });
+    const requestIdHeaders = { 'x-request-id': `req_fake_${index}`, 'request-id': `req_fake_${index}` };
+    const answer = (status: number | 'reset' | 'hang'): void => {
+      answered = true;
+      bump(byStatus, String(status));
+    };
+    const fail = (status: number, message: string, headers: Record<string, string> = {}): void => {
+      answer(status);
+      sendJson(res, status, errorBody(api, status, message), { ...requestIdHeaders, ...headers });
+    };
+
+    let raw: Buffer | 'too-large';
+    try {
+      raw = await readBody(req);
+    } catch {
+      return; // the client went away mid-body; 'close' counts it as aborted
+    }
+    if (raw === 'too-large') {
+      bump(byKind, 'invalid');
+      fail(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      bump(byKind, 'invalid');
+      fail(400, 'request body is not valid JSON');
+      return;
+    }
+    const normalized = normalizeBody(api, body);
+    if ('error' in normalized) {
+      bump(byKind, 'invalid');
+      fail(400, normalized.error);
+      return;
+    }
+    const { model, messages } = normalized;
+    const kind = detectKind(messages);
+    bump(byKind, kind);
+    const request: FakeRequest = {
+      api,
+      kind,
+      model,
+      body,
+      messages,
+      bodySha256: createHash('sha256').update(raw).digest('hex'),
+      index,
+      authorization: header(req, 'authorization') ?? header(req, 'x-api-key'),
+    };
+    if (o.recordRequests) requests.push(request);
+
+    let reply: FakeReply | undefined;
+    try {
+      reply = o.script?.(request);
+    } catch (err) {
+      fail(500, `fake provider script threw: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (reply === undefined) {
+      const slot = o.limiter?.tryAcquire(Date.now()) ?? null;
+      // Rate-limit answers are immediate, as real providers reject before doing any work.
+      if (slot && !slot.ok) {
+        fail(429, 'Rate limit reached for requests (fake provider rpm limit)', {
+          ...retryHeaders(o.retryAfterMs ?? slot.waitMs),
+          'x-ratelimit-limit-requests': String(o.limiter?.limit ?? 0),
+          'x-ratelimit-remaining-requests': '0',
+        });
+        return;
+      }
+      if (draw.r429 < o.rate429) {
+        fail(429, 'Rate limit reached for requests (fake provider fault)', {
+          ...retryHeaders(o.retryAfterMs ?? 0),
+          'x-ratelimit-remaining-requests': '0',
+        });
+        return;
+      }
+      if (slot?.ok) {
+        res.setHeader('x-ratelimit-limit-requests', String(o.limiter?.limit ?? 0));
+        res.setHeader('x-ratelimit-remaining-requests', String(slot.remaining));
+      }
+      if (draw.r500 < o.status500Rate) reply = { kind: 'status', status: 500, body: errorBody(api, 500, 'The server had an error (fake provider fault)') };
+      else if (draw.reset < o.resetRate) reply = { kind: 'reset' };
+      else if (draw.hang < o.hangRate) reply = { kind: 'hang' };
+      else {
+        const isGrader = kind === 'grader' || kind === 'grader-batched';
+        const text = composeReply(kind, messages, {
+          seed: o.seed,
+          model,
+          metRate: o.metRate,
+          neverValidMarker: o.neverValidMarker,
+          malformed: isGrader && draw.malformed < o.malformedVerdictRate,
+          rotation: isGrader ? graderReplies++ : 0,
+        });
+        reply = { kind: 'text', text };
+      }
+    }
+
+    if (reply.kind === 'hang') {
+      answer('hang');
+      return; // 'close' fires when the client gives up or close() destroys the socket
+    }
+    const delay = Math.max(0, o.latencyMs + (draw.jitter * 2 - 1) * o.jitterMs);
+    if (!(await sleep(delay, gone.signal))) return;
+    switch (reply.kind) {
+      case 'reset':
+        answer('reset');
+        req.socket.destroy();
+        return;
+      case 'status':
+        answer(reply.status);
+        sendJson(res, reply.status, reply.body === undefined ? errorBody(api, reply.status, 'scripted error') : reply.body, {
+          ...requestIdHeaders,
+          ...reply.headers,
+        });
+        return;
+      case 'text':
+        answer(200);
+        sendJson(res, 200, completionBody(api, index, model, reply.text, messages), requestIdHeaders);
+        return;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
+    const api: Api = header(req, 'anthropic-version') === null ? 'openai' : 'anthropic';
+    const handle = async (): Promise<void> => {
+      if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel('openai', req, res);
+      if (req.method === 'POST' && path === '/v1/messages') return handleModel('anthropic', req, res);
+      if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
+      if (req.method === 'GET' && path === '/v1/models') {
+        const models = ['fake-model', 'fake-grader'];
+        return api === 'anthropic'
+          ? sendJson(res, 200, {
+              data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+              has_more: false,
+              first_id: models[0],
+              last_id: models[models.length - 1],
+            })
+          : sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'healthbench-fake' })) });
+      }
+      req.resume();
+      return sendJson(res, 404, errorBody(api, 404, `no route for ${req.method ?? '?'} ${path || '/'}`));
+    };
+    handle().catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, 500, errorBody(api, 500, `fake provider bug: ${err instanceof Error ? err.message : String(err)}`));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    openaiBaseUrl: `${url}/v1`,
+    anthropicBaseUrl: url,
+    requests,
+    stats: () => ({
+      total,
+      byKind: { ...byKind },
+      byStatus: { ...byStatus },
+      peakInFlight,
+      inFlight,
+      inFlightTimeline: timeline.points(),
+      firstRequestAt,
+    }),
+    resetStats: () => {
+      total = 0;
+      byKind = {};
+      byStatus = {};
+      peakInFlight = inFlight;
+      firstRequestAt = null;
+      timeline = new BoundedTimeline();
+      // In place: callers may hold a reference to `requests`.
+      requests.length = 0;
+    },
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Hung and keep-alive connections would hold close() open forever; tests must not leak handles.
+        server.closeAllConnections();
+      }).then(() => (inFlight === 0 ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve))));
+      return closing;
+    },
+  };
+}
