@@ -1,0 +1,176 @@
+/**
+ * A gate shared by every call to one provider endpoint (candidate and grader alike). It enforces the
+ * `--rpm` / `--tpm` caps with sliding 60 s windows and adapts the number of calls in flight: a 429
+ * pauses every worker until `retry-after` has passed and halves the allowed concurrency, which then
+ * ramps back up by one for every window of successes (AIMD). It wraps `fetch`, so the SDKs' own
+ * retries pass through it too, and there is only one retry layer (the SDK's, capped by maxRetries).
+ */
+export interface RateGateOptions {
+  /** Requests per minute; null = no cap. */
+  readonly rpm: number | null;
+  /** Estimated input tokens per minute; null = no cap. */
+  readonly tpm: number | null;
+  /** Upper bound of calls in flight through this gate. */
+  readonly maxInFlight: number;
+  /** Pause applied after a 429 that carries no retry-after header. @default 1000 */
+  readonly defaultPauseMs?: number;
+  /** Length of the rate windows. @default 60000 */
+  readonly windowMs?: number;
+}
+
+export interface RateGateStats {
+  peakInFlight: number;
+  rateLimited: number;
+  pausedMs: number;
+  currentLimit: number;
+}
+
+const sleep = (ms: number, signal?: AbortSignal | null): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason ?? new Error('aborted'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+export class RateGate {
+  readonly #opts: Required<RateGateOptions>;
+  // Float so additive increase can grow it by fractions between whole slots.
+  #limit: number;
+  #inFlight = 0;
+  #pausedUntil = 0;
+  #starts: number[] = [];
+  #tokenLog: Array<{ t: number; n: number }> = [];
+  #tokenSum = 0;
+  #waiters: Array<() => void> = [];
+  #stats: RateGateStats;
+
+  constructor(opts: RateGateOptions) {
+    if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
+      throw new TypeError(`Expected \`maxInFlight\` to be an integer from 1 and up, got \`${opts.maxInFlight}\``);
+    }
+    this.#opts = { defaultPauseMs: 1000, windowMs: 60_000, ...opts };
+    this.#limit = opts.maxInFlight;
+    this.#stats = { peakInFlight: 0, rateLimited: 0, pausedMs: 0, currentLimit: opts.maxInFlight };
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  stats(): RateGateStats {
+    return { ...this.#stats, currentLimit: Math.floor(this.#limit) };
+  }
+
+  /** Waits until a call may start; the caller must call `release()` once the call has its response. */
+  async acquire(estimatedTokens: number, signal?: AbortSignal | null): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      const now = Date.now();
+      if (now < this.#pausedUntil) {
+        await sleep(this.#pausedUntil - now, signal);
+        continue;
+      }
+      if (this.#inFlight >= Math.max(1, Math.floor(this.#limit))) {
+        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        continue;
+      }
+      const windowStart = now - this.#opts.windowMs;
+      if (this.#opts.rpm !== null) {
+        while (this.#starts.length > 0 && (this.#starts[0] ?? 0) <= windowStart) this.#starts.shift();
+        if (this.#starts.length >= this.#opts.rpm) {
+          await sleep((this.#starts[0] ?? now) + this.#opts.windowMs - now + 1, signal);
+          continue;
+        }
+      }
+      if (this.#opts.tpm !== null) {
+        while (this.#tokenLog.length > 0 && (this.#tokenLog[0]?.t ?? 0) <= windowStart) {
+          this.#tokenSum -= this.#tokenLog.shift()?.n ?? 0;
+        }
+        // A single request larger than the cap still goes, alone, so a run can never deadlock.
+        if (this.#tokenSum > 0 && this.#tokenSum + estimatedTokens > this.#opts.tpm) {
+          await sleep((this.#tokenLog[0]?.t ?? now) + this.#opts.windowMs - now + 1, signal);
+          continue;
+        }
+      }
+      if (this.#opts.rpm !== null) this.#starts.push(now);
+      if (this.#opts.tpm !== null) {
+        this.#tokenLog.push({ t: now, n: estimatedTokens });
+        this.#tokenSum += estimatedTokens;
+      }
+      this.#inFlight += 1;
+      if (this.#inFlight > this.#stats.peakInFlight) this.#stats.peakInFlight = this.#inFlight;
+      return;
+    }
+  }
+
+  release(): void {
+    this.#inFlight -= 1;
+    this.#wake(1);
+  }
+
+  /** A 429 (or an exhausted rate-limit header): pause everyone, halve the concurrency. */
+  onRateLimited(retryAfterMs: number | null): void {
+    this.#stats.rateLimited += 1;
+    const pause = retryAfterMs ?? this.#opts.defaultPauseMs;
+    const until = Date.now() + pause;
+    if (until > this.#pausedUntil) {
+      this.#stats.pausedMs += until - Math.max(this.#pausedUntil, Date.now());
+      this.#pausedUntil = until;
+    }
+    this.#limit = Math.max(1, this.#limit / 2);
+  }
+
+  /** A successful response: additive increase back towards the configured maximum. */
+  onSuccess(): void {
+    if (this.#limit >= this.#opts.maxInFlight) return;
+    const before = Math.floor(this.#limit);
+    this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1 / Math.max(1, this.#limit));
+    const grown = Math.floor(this.#limit) - before;
+    if (grown > 0) this.#wake(grown);
+  }
+
+  #wake(count: number): void {
+    for (let i = 0; i < count && this.#waiters.length > 0; i += 1) this.#waiters.shift()?.();
+  }
+}
+
+/** Reads `retry-after-ms` / `retry-after` (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(headers: Headers): number | null {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && !Number.isNaN(parseFloat(ms))) return Math.max(0, parseFloat(ms));
+  const s = headers.get('retry-after');
+  if (s === null) return null;
+  const seconds = parseFloat(s);
+  if (!Number.isNaN(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(s);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+function estimateBodyTokens(body: unknown): number {
+  return typeof body === 'string' ? Math.ceil(body.length / 4) : 0;
+}
+
+/** Wraps fetch so every attempt (the SDKs' retries included) goes through the gate. */
+export function gatedFetch(gate: RateGate, base: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    await gate.acquire(estimateBodyTokens(init?.body), init?.signal ?? null);
+    try {
+      const res = await base(input, init);
+      if (res.status === 429) gate.onRateLimited(parseRetryAfter(res.headers));
+      else if (res.ok) gate.onSuccess();
+      return res;
+    } finally {
+      gate.release();
+    }
+  };
+}

@@ -1,0 +1,125 @@
+import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
+import { aggregateClipped, summarizeGroup } from '../scoring/index.js';
+import type { DatasetInfo, GraderInfo, LowScoringExample, ModelInfo, Report, ReportError } from './types.js';
+
+/** What the report needs besides the samples: the run's identity, as recorded in run.json. */
+export interface ReportContext {
+  runId: string;
+  createdAt: string;
+  toolVersion: string;
+  dataset: DatasetInfo;
+  model: ModelInfo | null;
+  grader: GraderInfo | null;
+  seed: number;
+  repeats: number;
+  testDouble: boolean;
+  notes: string[];
+  /** How many lowest-scoring examples to list. @default 10 */
+  lowest?: number;
+}
+
+/** A sample with its position in the reference order (repeat × examples + rank). */
+export interface OrderedSample {
+  position: number;
+  sample: SampleRecord;
+}
+
+const FAMILIES = ['cluster', 'physician_agreed_category', 'level'] as const;
+
+function summarize(values: number[], name: string, seed: number): GroupSummary {
+  return summarizeGroup(values, { seed, name, clip: true });
+}
+
+/** Groups the metric series whose name starts with `prefix:` into summaries keyed by the rest of the name. */
+function byPrefix(series: Map<string, number[]>, prefix: string, seed: number): Record<string, GroupSummary> {
+  const out: Record<string, GroupSummary> = {};
+  for (const name of [...series.keys()].filter((k) => k.startsWith(`${prefix}:`)).sort()) {
+    out[name.slice(prefix.length + 1)] = summarize(series.get(name) ?? [], name, seed);
+  }
+  return out;
+}
+
+/**
+ * Builds `report.json` for a HealthBench run. Pure: the samples come in any order and are put in the
+ * reference order (by position) first, so pairwise means match the reference bit for bit and a resumed
+ * run reports exactly what an uninterrupted one does.
+ */
+export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): Report {
+  const ordered = [...samples].sort((a, b) => a.position - b.position).map((s) => s.sample);
+  const scored = ordered.filter((s) => s.error === null && s.metrics !== null);
+  const perExample = scored.map((s) => s.metrics as Record<string, number>);
+  const metrics = aggregateClipped(perExample, { seed: ctx.seed });
+  const series = new Map<string, number[]>();
+  for (const m of perExample) {
+    for (const [k, v] of Object.entries(m)) {
+      const list = series.get(k);
+      if (list) list.push(v);
+      else series.set(k, [v]);
+    }
+  }
+  const byLanguageValues = new Map<string, number[]>();
+  for (const s of scored) {
+    const v = s.metrics?.['overall_score'];
+    if (v === undefined) continue;
+    const list = byLanguageValues.get(s.language);
+    if (list) list.push(v);
+    else byLanguageValues.set(s.language, [v]);
+  }
+  const byLanguage: Record<string, GroupSummary> = {};
+  for (const lang of [...byLanguageValues.keys()].sort()) {
+    byLanguage[lang] = summarize(byLanguageValues.get(lang) ?? [], `language:${lang}`, ctx.seed);
+  }
+  const overallValues = series.get('overall_score') ?? [];
+  const overall =
+    overallValues.length > 0
+      ? summarize(overallValues, 'overall_score', ctx.seed)
+      : { score: 0, bootstrapStd: 0, ci95: [0, 0] as [number, number], n: 0 };
+  const errors: ReportError[] = ordered
+    .filter((s) => s.error !== null)
+    .map((s) => ({ exampleId: s.exampleId, repeat: s.repeat, stage: s.error?.stage ?? 'unknown', message: s.error?.message ?? '' }));
+  const usage: Record<string, TokenUsage> = { candidate: emptyUsage(), grader: emptyUsage() };
+  for (const s of ordered) {
+    usage['candidate'] = addUsage(usage['candidate'] ?? emptyUsage(), s.usage.candidate);
+    usage['grader'] = addUsage(usage['grader'] ?? emptyUsage(), s.usage.grader);
+  }
+  const lowest: LowScoringExample[] = [...scored]
+    .sort((a, b) => (a.score ?? 0) - (b.score ?? 0))
+    .slice(0, ctx.lowest ?? 10)
+    .map((s) => ({
+      exampleId: s.exampleId,
+      repeat: s.repeat,
+      score: s.score ?? 0,
+      theme: s.exampleTags.find((t) => t.startsWith('theme:'))?.slice(6) ?? null,
+      missed: s.criteria
+        .filter((c) => (c.points > 0 && c.met === false) || (c.points < 0 && c.met === true))
+        .map((c) => ({ text: c.text, points: c.points })),
+    }));
+  const byGroup: Record<string, Record<string, GroupSummary>> = {};
+  for (const f of FAMILIES) {
+    const groups = byPrefix(series, f, ctx.seed);
+    if (Object.keys(groups).length > 0) byGroup[f] = groups;
+  }
+  return {
+    formatVersion: 1,
+    runId: ctx.runId,
+    createdAt: ctx.createdAt,
+    task: 'healthbench',
+    tool: { name: 'healthbench', version: ctx.toolVersion },
+    dataset: ctx.dataset,
+    model: ctx.model,
+    grader: ctx.grader,
+    seed: ctx.seed,
+    repeats: ctx.repeats,
+    testDouble: ctx.testDouble,
+    notes: ctx.notes,
+    overall: { ...overall, errors: errors.length },
+    byTheme: byPrefix(series, 'theme', ctx.seed),
+    byAxis: byPrefix(series, 'axis', ctx.seed),
+    byLanguage,
+    byGroup,
+    metrics,
+    usage,
+    errors,
+    lowest,
+  };
+}

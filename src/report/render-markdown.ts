@@ -1,0 +1,67 @@
+import type { GroupSummary } from '../core/types.js';
+import type { Report } from './types.js';
+
+const f3 = (x: number): string => x.toFixed(3);
+const ci = (g: GroupSummary): string => `[${f3(g.ci95[0])}, ${f3(g.ci95[1])}]`;
+/** Table cells must not break the Markdown table. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+
+function groupTable(title: string, label: string, groups: Record<string, GroupSummary>): string {
+  const names = Object.keys(groups);
+  if (names.length === 0) return '';
+  const rows = names.map((name) => {
+    const g = groups[name] as GroupSummary;
+    return `| ${cell(name)} | ${f3(g.score)} | ${ci(g)} | ${g.n} |`;
+  });
+  return `## ${title}\n\n| ${label} | score | 95% CI | n |\n|---|---:|---|---:|\n${rows.join('\n')}\n\n`;
+}
+
+/** `report.md`: headline with CI, tables by theme, axis and language, errors, lowest-scoring examples. */
+export function renderMarkdownReport(report: Report): string {
+  const o = report.overall;
+  let md = `# HealthBench report: ${cell(report.model?.spec ?? 'baseline')}\n\n`;
+  if (report.testDouble) {
+    md += '> **Test double.** These figures come from the bundled fake provider, not from a real model; they only show the pipeline works.\n\n';
+  }
+  md += `**Overall score: ${f3(o.score)}** (95% CI ${ci(o)}, bootstrap std ${f3(o.bootstrapStd)}, n = ${o.n}`;
+  md += o.errors > 0 ? `, **${o.errors} errors excluded**)\n\n` : ', no errors)\n\n';
+  md += '| | |\n|---|---|\n';
+  md += `| run | ${cell(report.runId)} |\n| dataset | ${cell(report.dataset.name)} (${report.dataset.count} examples × ${report.repeats} repeats; sha256 ${report.dataset.sha256.slice(0, 12)}…, official: ${report.dataset.officialSha256}) |\n`;
+  if (report.model) md += `| model | ${cell(report.model.spec)} ${cell(JSON.stringify(report.model.params))} |\n`;
+  if (report.grader) {
+    md += `| grader | ${cell(report.grader.spec)}, ${report.grader.mode}; template sha256 ${report.grader.templateSha256.slice(0, 12)}…, official template: ${report.grader.officialTemplate ? 'yes' : 'no'} |\n`;
+  }
+  md += `| seed | ${report.seed} |\n| tool | healthbench ${report.tool.version} |\n\n`;
+  for (const note of report.notes) md += `> ${cell(note)}\n\n`;
+  md += groupTable('By theme', 'theme', report.byTheme);
+  md += groupTable('By axis', 'axis', report.byAxis);
+  md += groupTable('By language', 'language', report.byLanguage);
+  for (const [family, groups] of Object.entries(report.byGroup)) {
+    if (family === 'level') continue;
+    md += groupTable(`By ${family.replace(/_/g, ' ')}`, family.replace(/_/g, ' '), groups);
+  }
+  const u = report.usage;
+  md += '## Usage\n\n| role | calls | input tokens | output tokens | cached input |\n|---|---:|---:|---:|---:|\n';
+  for (const [role, usage] of Object.entries(u)) {
+    md += `| ${role} | ${usage.calls} | ${usage.inputTokens} | ${usage.outputTokens} | ${usage.cachedInputTokens} |\n`;
+  }
+  md += '\n## Errors\n\n';
+  if (report.errors.length === 0) md += 'None.\n\n';
+  else {
+    md += `${report.errors.length} samples could not be sampled or graded; they are excluded from every mean.\n\n| example | repeat | stage | message |\n|---|---:|---|---|\n`;
+    for (const e of report.errors.slice(0, 50)) {
+      md += `| ${cell(e.exampleId)} | ${e.repeat} | ${e.stage} | ${cell(e.message).slice(0, 200)} |\n`;
+    }
+    if (report.errors.length > 50) md += `\n…and ${report.errors.length - 50} more in report.json.\n`;
+    md += '\n';
+  }
+  if (report.lowest.length > 0) {
+    md += '## Lowest-scoring examples\n\n';
+    for (const l of report.lowest) {
+      md += `### ${cell(l.exampleId)} (repeat ${l.repeat}, ${l.theme ?? 'no theme'}): ${f3(l.score)}\n\n`;
+      if (l.missed.length === 0) md += 'No missed criteria.\n\n';
+      else md += `${l.missed.map((m) => `- [${m.points}] ${cell(m.text)}`).join('\n')}\n\n`;
+    }
+  }
+  return md;
+}

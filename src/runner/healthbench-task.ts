@@ -1,0 +1,75 @@
+import type { CriterionResult, Example, Message } from '../core/types.js';
+import { renderGraderPrompt, renderRubricItem } from '../grading/index.js';
+import { exampleMetrics } from '../scoring/index.js';
+import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+
+/**
+ * HealthBench grading: one grader call per rubric item (and per grader when several are given); the
+ * sample's score follows the reference, or, with several graders, the majority verdict.
+ */
+export function healthbenchEvaluator(templates: readonly string[], vote: 'first' | 'majority'): TaskEvaluator {
+  return {
+    task: 'healthbench',
+    graderCalls(item: WorkItem, messagesSent: Message[], response: string): GraderCall[] {
+      const example = item.payload as Example;
+      const calls: GraderCall[] = [];
+      templates.forEach((template, grader) => {
+        for (const c of example.rubric) {
+          calls.push({ grader, prompt: renderGraderPrompt(template, messagesSent, response, renderRubricItem(c.points, c.text)) });
+        }
+      });
+      return calls;
+    },
+    finish(item: WorkItem, _response: string, outcomes: GraderOutcome[]) {
+      const example = item.payload as Example;
+      const n = example.rubric.length;
+      const perGrader = templates.map((_, g) => outcomes.slice(g * n, (g + 1) * n));
+      const criteria: CriterionResult[] = example.rubric.map((c, i) => {
+        const votes = perGrader.map((o) => o[i]);
+        const failed = votes.find((v): v is Extract<GraderOutcome, { ok: false }> => v !== undefined && !v.ok);
+        const primary = votes[0];
+        let met: boolean | null = null;
+        if (!failed) {
+          const yes = votes.filter((v) => v?.ok && v.met).length;
+          met = vote === 'majority' ? yes * 2 > votes.length : Boolean(primary?.ok && primary.met);
+        }
+        return {
+          text: c.text,
+          points: c.points,
+          tags: c.tags,
+          met,
+          explanation: primary?.ok ? primary.explanation : '',
+          attempts: votes.reduce((s, v) => s + (v?.attempts ?? 0), 0),
+          error: failed ? failed.error : null,
+          ...(templates.length > 1 ? { verdicts: votes.map((v) => (v?.ok ? v.met : null)) } : {}),
+        };
+      });
+      const failed = criteria.filter((c) => c.error !== null);
+      if (failed.length > 0) {
+        const firstFailure = outcomes.find((o): o is Extract<GraderOutcome, { ok: false }> => !o.ok);
+        return {
+          criteria,
+          score: null,
+          metrics: null,
+          detail: null,
+          error: {
+            stage: 'grader',
+            message: `${failed.length} of ${n} rubric items have no valid verdict: ${failed[0]?.error ?? ''}`,
+            cause: firstFailure?.cause ?? null,
+          },
+        };
+      }
+      const met = criteria.map((c) => c.met === true);
+      const metrics = exampleMetrics(example.tags, example.rubric, met);
+      return {
+        criteria,
+        score: metrics ? (metrics['overall_score'] ?? null) : null,
+        metrics,
+        detail: null,
+        error: metrics
+          ? null
+          : { stage: 'scoring', message: 'the rubric has no criterion with positive points', cause: null },
+      };
+    },
+  };
+}

@@ -1,0 +1,257 @@
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { CancelledError, RunFailedError } from '../core/errors.js';
+import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
+import { parseVerdict } from '../grading/index.js';
+import type { ModelClient, SamplingParams } from '../providers/model-client.js';
+import { ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
+import { sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
+import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+
+/** A model in a role, with the parameters it is called with. */
+export interface RoleClient {
+  client: ModelClient;
+  params: SamplingParams;
+}
+
+export interface ExecuteOptions {
+  /** The work, produced lazily so memory stays flat in the number of examples. */
+  items: AsyncIterable<WorkItem>;
+  /** Number of work items, for progress and the error budget. */
+  total: number;
+  evaluator: TaskEvaluator;
+  /** Null when responses are fixed (baselines, meta-eval). */
+  candidate: RoleClient | null;
+  graders: RoleClient[];
+  /** Grader calls per item before it becomes a grader error. @default 3 */
+  graderAttempts: number;
+  /** Calls in flight at most (candidate and grader together). */
+  concurrency: number;
+  /** Errors tolerated before the run fails (exit 3). */
+  maxErrors: number;
+  store: RunStore;
+  prior: PriorProgress;
+  logger: Logger;
+  /** Cancellation from Ctrl-C / SIGTERM: stop taking work, let calls finish for `graceMs`, then abort them. */
+  signal?: AbortSignal | undefined;
+  /** @default 3000 */
+  graceMs?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  errors: number;
+  skipped: number;
+}
+
+export interface ExecuteResult {
+  status: 'completed' | 'cancelled' | 'failed';
+  progress: Progress;
+  usage: { candidate: TokenUsage; grader: TokenUsage };
+}
+
+// Finishing started samples first keeps the number of half-done samples (and memory) small.
+const PRIORITY_GRADER = 1;
+const PRIORITY_CANDIDATE = 0;
+
+class Aborted extends Error {}
+
+/**
+ * Runs every work item: candidate call (unless the response is fixed), then the task's grader calls,
+ * then the task's scoring. Each finished call is journaled and each finished sample appended, so a
+ * killed run resumes without paying twice. A sample that cannot be sampled or graded becomes an error
+ * record (never a score); too many of them fail the run.
+ */
+export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
+  const queue = new PQueue({ concurrency: opts.concurrency });
+  const hardStop = new AbortController();
+  const progress: Progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
+  const usage = { candidate: emptyUsage(), grader: emptyUsage() };
+  let stopping: 'cancelled' | 'failed' | null = null;
+  const stopWaiters: Array<() => void> = [];
+  const stop = (why: 'cancelled' | 'failed'): void => {
+    if (stopping) return;
+    stopping = why;
+    queue.clear();
+    for (const w of stopWaiters.splice(0)) w();
+  };
+  const onAbort = (): void => {
+    opts.logger.warn('cancel requested: finishing calls in flight');
+    stop('cancelled');
+    setTimeout(() => hardStop.abort(new Aborted('cancelled')), opts.graceMs ?? 3000).unref();
+  };
+  if (opts.signal?.aborted) onAbort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const call = (role: RoleClient, messages: Message[], priority: number, attempt: number) =>
+    queue.add(
+      () => {
+        if (hardStop.signal.aborted) throw new Aborted('cancelled');
+        return role.client.complete({ messages, params: role.params, signal: hardStop.signal, attempt });
+      },
+      { priority },
+    );
+
+  const isAbort = (err: unknown): boolean =>
+    err instanceof Aborted ||
+    (err instanceof ProviderCallError && err.causeLabel === 'aborted') ||
+    (stopping !== null && (err as Error)?.name === 'AbortError');
+
+  async function grade(item: WorkItem, i: number, c: GraderCall, acc: { usage: TokenUsage }): Promise<GraderOutcome> {
+    const grader = opts.graders[c.grader];
+    if (!grader) throw new Error(`no grader ${c.grader}`);
+    let reason = '';
+    for (let attempt = 1; attempt <= opts.graderAttempts; attempt += 1) {
+      try {
+        const res = await call(grader, [{ role: 'user', content: c.prompt }], PRIORITY_GRADER, attempt);
+        usage.grader = addUsage(usage.grader, res.fromCache ? emptyUsage() : res.usage);
+        acc.usage = addUsage(acc.usage, res.usage);
+        const parsed = parseVerdict(res.text);
+        if (parsed.ok) {
+          opts.store.appendJournal({
+            t: 'verdict',
+            exampleId: item.exampleId,
+            repeat: item.repeat,
+            i,
+            met: parsed.met,
+            explanation: parsed.explanation,
+            attempts: attempt,
+            usage: res.usage,
+          });
+          return { ok: true, met: parsed.met, explanation: parsed.explanation, attempts: attempt };
+        }
+        reason = parsed.reason;
+        opts.logger.debug({ exampleId: item.exampleId, i, attempt, reason }, 'invalid verdict');
+      } catch (err) {
+        if (isAbort(err)) throw new Aborted('cancelled');
+        const e = err as ProviderCallError;
+        return { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: attempt };
+      }
+    }
+    return {
+      ok: false,
+      error: `no valid verdict after ${opts.graderAttempts} attempts (${reason})`,
+      cause: 'invalid verdict',
+      attempts: opts.graderAttempts,
+    };
+  }
+
+  function record(item: WorkItem, partial: Omit<SampleRecord, 'task' | 'exampleId' | 'repeat' | 'language' | 'exampleTags'>): void {
+    const full: SampleRecord = {
+      task: opts.evaluator.task,
+      exampleId: item.exampleId,
+      repeat: item.repeat,
+      language: item.language,
+      exampleTags: item.exampleTags,
+      ...partial,
+    };
+    opts.store.appendSample(full);
+    progress.done += 1;
+    if (full.error) {
+      progress.errors += 1;
+      opts.logger.warn({ exampleId: item.exampleId, repeat: item.repeat, stage: full.error.stage }, full.error.message);
+      if (progress.errors > opts.maxErrors) {
+        opts.logger.error({ errors: progress.errors, maxErrors: opts.maxErrors }, 'error budget exceeded');
+        stop('failed');
+      }
+    }
+    opts.onProgress?.({ ...progress });
+  }
+
+  async function runSample(item: WorkItem): Promise<void> {
+    const key = sampleKey(item.exampleId, item.repeat);
+    const candidateParams = opts.candidate?.params.systemPrompt ?? null;
+    const messagesSent = item.fixedResponse === null ? withSystemPrompt(item.messages, candidateParams) : item.messages;
+    let response: string;
+    let candidateUsage = emptyUsage();
+    const prior = opts.prior.completions.get(key);
+    if (item.fixedResponse !== null) {
+      response = item.fixedResponse;
+    } else if (prior) {
+      response = prior.response;
+      candidateUsage = prior.usage;
+    } else {
+      const candidate = opts.candidate;
+      if (!candidate) throw new Error('no candidate model for a sampled item');
+      try {
+        const res = await call(candidate, item.messages, PRIORITY_CANDIDATE, 1);
+        response = res.text;
+        candidateUsage = res.usage;
+        usage.candidate = addUsage(usage.candidate, res.fromCache ? emptyUsage() : res.usage);
+        opts.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response, usage: res.usage });
+      } catch (err) {
+        if (isAbort(err) || stopping) return;
+        const e = err as ProviderCallError;
+        record(item, {
+          messagesSent,
+          response: null,
+          criteria: [],
+          score: null,
+          metrics: null,
+          detail: null,
+          usage: { candidate: emptyUsage(), grader: emptyUsage() },
+          error: { stage: 'candidate', message: e.message, cause: e.causeLabel ?? null },
+        });
+        return;
+      }
+    }
+    const calls = opts.evaluator.graderCalls(item, messagesSent, response);
+    const known = opts.prior.verdicts.get(key);
+    const acc = { usage: emptyUsage() };
+    let outcomes: GraderOutcome[];
+    try {
+      outcomes = await Promise.all(
+        calls.map(async (c, i) => {
+          const v = known?.get(i);
+          if (v) {
+            acc.usage = addUsage(acc.usage, v.usage);
+            return { ok: true, met: v.met, explanation: v.explanation, attempts: v.attempts } as const;
+          }
+          return grade(item, i, c, acc);
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Aborted || stopping) return;
+      throw err;
+    }
+    if (stopping === 'cancelled' && outcomes.some((o) => !o.ok)) return;
+    const finished = opts.evaluator.finish(item, response, outcomes);
+    record(item, { messagesSent, response, ...finished, usage: { candidate: candidateUsage, grader: acc.usage } });
+  }
+
+  const active = new Set<Promise<void>>();
+  const maxActive = Math.max(4, opts.concurrency * 2);
+  let failure: unknown = null;
+  for await (const item of opts.items) {
+    if (stopping) break;
+    if (opts.prior.done.has(sampleKey(item.exampleId, item.repeat))) {
+      progress.skipped += 1;
+      progress.done += 1;
+      continue;
+    }
+    const p = runSample(item).catch((err: unknown) => {
+      failure ??= err;
+      stop('failed');
+    });
+    active.add(p);
+    void p.finally(() => active.delete(p));
+    while (active.size >= maxActive && !stopping) {
+      await Promise.race([...active, new Promise<void>((r) => stopWaiters.push(r))]);
+    }
+  }
+  await Promise.all(active);
+  await queue.onIdle();
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (failure) throw failure;
+  // `stopping` is set inside callbacks, which TypeScript's narrowing cannot see.
+  const status = stopping as 'cancelled' | 'failed' | null;
+  if (status === 'failed') {
+    throw new RunFailedError(
+      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed (--max-errors); the run directory is resumable`,
+    );
+  }
+  if (status === 'cancelled') throw new CancelledError('run cancelled');
+  return { status: 'completed', progress, usage };
+}

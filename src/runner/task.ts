@@ -1,0 +1,45 @@
+import type { CriterionResult, Message, SampleError, SampleRecord } from '../core/types.js';
+
+/** One unit of work: one example (or one physician/reference completion of it) in one repeat. */
+export interface WorkItem {
+  exampleId: string;
+  /** Position of the example in the selected order (reference `--examples` order). */
+  rank: number;
+  repeat: number;
+  language: string;
+  exampleTags: string[];
+  /** The conversation to send to the candidate (before the system prompt), or the raw prompt for baselines. */
+  messages: Message[];
+  /** A response that is graded without calling a candidate (physician / reference baselines, meta-eval). */
+  fixedResponse: string | null;
+  /** Task-specific data (the Example, a MedCalc row, a meta row). */
+  payload: unknown;
+}
+
+/** The outcome of one grader call after its capped attempts. */
+export type GraderOutcome =
+  | { ok: true; met: boolean; explanation: string; attempts: number }
+  | { ok: false; error: string; cause: string | null; attempts: number };
+
+/** One grader call a sample needs: which grader and the filled prompt. */
+export interface GraderCall {
+  grader: number;
+  prompt: string;
+}
+
+/** What a task contributes to the generic runner: which grader calls a response needs and how to score it. */
+export interface TaskEvaluator {
+  readonly task: SampleRecord['task'];
+  graderCalls(item: WorkItem, messagesSent: Message[], response: string): GraderCall[];
+  finish(
+    item: WorkItem,
+    response: string,
+    outcomes: GraderOutcome[],
+  ): {
+    criteria: CriterionResult[];
+    score: number | null;
+    metrics: Record<string, number> | null;
+    detail: Record<string, unknown> | null;
+    error: SampleError | null;
+  };
+}

@@ -1,0 +1,2 @@
+export { ajv, validateRecord } from './validate.js';
+export * from './records.js';

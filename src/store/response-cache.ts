@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Completion, CompletionRequest, ModelClient, ModelSpec } from '../providers/model-client.js';
+import { writeFileAtomic } from './atomic.js';
+
+/**
+ * An opt-in on-disk response cache (`--cache`). The key covers the provider, endpoint, model, every
+ * sampling parameter and the exact messages, so a hit is the same request. Only successful responses
+ * are stored: errors are never cached.
+ */
+export class CachingClient implements ModelClient {
+  readonly spec: ModelSpec;
+  readonly #inner: ModelClient;
+  readonly #dir: string;
+  readonly #endpoint: string;
+  hits = 0;
+
+  constructor(inner: ModelClient, dir: string, endpoint: string) {
+    this.spec = inner.spec;
+    this.#inner = inner;
+    this.#dir = dir;
+    this.#endpoint = endpoint;
+  }
+
+  keyOf(req: CompletionRequest): string {
+    const material = JSON.stringify({
+      v: 1,
+      provider: this.spec.provider,
+      endpoint: this.#endpoint,
+      model: this.spec.model,
+      params: req.params,
+      messages: req.messages,
+      ...(req.attempt !== undefined && req.attempt > 1 ? { attempt: req.attempt } : {}),
+    });
+    return createHash('sha256').update(material).digest('hex');
+  }
+
+  async complete(req: CompletionRequest): Promise<Completion> {
+    const key = this.keyOf(req);
+    const path = join(this.#dir, key.slice(0, 2), `${key}.json`);
+    const cached = await readFile(path, 'utf8').then(
+      (t) => JSON.parse(t) as Completion,
+      () => null,
+    );
+    if (cached) {
+      this.hits += 1;
+      return { ...cached, fromCache: true, latencyMs: 0 };
+    }
+    const fresh = await this.#inner.complete(req);
+    await mkdir(join(this.#dir, key.slice(0, 2)), { recursive: true });
+    await writeFileAtomic(path, JSON.stringify(fresh));
+    return fresh;
+  }
+}
