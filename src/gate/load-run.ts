@@ -1,0 +1,99 @@
+/**
+ * Edge of the gate folder: loads run sides, reports and policy files from disk for `diff`, `gate` and `eval --gate`,
+ * and writes outputs atomically.
+ */
+import { readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { DataValidationError, UsageError } from '../core/errors.js';
+import type { SampleRecord } from '../core/types.js';
+import type { Report } from '../report/types.js';
+import { readReport, readSamples } from '../store/read-run.js';
+import type { RunSide } from './diff-runs.js';
+import { parsePolicy, type GatePolicy } from './policy.js';
+
+/** Where a run's files are. */
+export interface RunPaths {
+  /** The run directory (holds samples.jsonl). */
+  dir: string;
+  reportPath: string;
+}
+
+/** Resolves a run directory or a `report.json` path (relative to `cwd`) to the run's files. */
+export async function resolveRunPaths(path: string, cwd: string): Promise<RunPaths> {
+  const abs = resolve(cwd, path);
+  const info = await stat(abs).catch(() => null);
+  if (info === null) throw new UsageError(`${path}: no such file or directory (expected a run directory or a report.json)`);
+  if (info.isDirectory()) return { dir: abs, reportPath: join(abs, 'report.json') };
+  return { dir: dirname(abs), reportPath: abs };
+}
+
+function checkReport(value: unknown, file: string): Report {
+  const problems: string[] = [];
+  const r = value as Partial<Report> | null;
+  if (r === null || typeof r !== 'object') problems.push('is not a JSON object');
+  else {
+    if (r.formatVersion !== 1) problems.push(`formatVersion is ${JSON.stringify(r.formatVersion)}, expected 1`);
+    if (typeof r.runId !== 'string') problems.push('runId is missing');
+    if (r.task !== 'healthbench' && r.task !== 'medcalc' && r.task !== 'meta') problems.push('task is missing or unknown');
+    if (typeof r.overall !== 'object' || r.overall === null) problems.push('overall is missing');
+    if (typeof r.dataset !== 'object' || r.dataset === null) problems.push('dataset is missing');
+  }
+  if (problems.length > 0) {
+    throw new DataValidationError(problems.map((message) => ({ file, line: 0, pointer: '', message: `not a healthbench report.json: ${message}` })));
+  }
+  return value as Report;
+}
+
+/** Reads and sanity-checks a report.json (run directory or file path). */
+export async function loadReport(path: string, cwd: string): Promise<RunPaths & { report: Report }> {
+  const paths = await resolveRunPaths(path, cwd);
+  let report: Report;
+  try {
+    report = await readReport(paths.reportPath);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') {
+      throw new UsageError(`${paths.reportPath}: not found; is ${path} a run directory written by \`healthbench eval\`?`);
+    }
+    throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '', message: `cannot read report: ${e.message}` }]);
+  }
+  return { ...paths, report: checkReport(report, paths.reportPath) };
+}
+
+/** Loads one side of a comparison: report.json plus the samples.jsonl next to it. */
+export async function loadRunSide(path: string, cwd: string): Promise<RunSide & RunPaths> {
+  const loaded = await loadReport(path, cwd);
+  const samplesPath = join(loaded.dir, 'samples.jsonl');
+  let samples: SampleRecord[];
+  try {
+    samples = await readSamples(loaded.dir);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') {
+      throw new UsageError(`${samplesPath}: not found; diffs pair samples, so the report needs its run's samples.jsonl`);
+    }
+    throw new DataValidationError([{ file: samplesPath, line: 0, pointer: '', message: `cannot read samples: ${e.message}` }]);
+  }
+  return { runId: loaded.report.runId, report: loaded.report, samples, dir: loaded.dir, reportPath: loaded.reportPath };
+}
+
+/** Reads and validates a gate policy file (JSON or YAML). */
+export async function readPolicyFile(path: string, cwd: string): Promise<GatePolicy> {
+  const abs = resolve(cwd, path);
+  const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`${path}: cannot read policy (${err.code ?? err.message})`);
+  });
+  return parsePolicy(text, path);
+}
+
+/** Writes `text` to `path` via a temporary file and a rename, so readers never see a half-written file. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text, 'utf8');
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
