@@ -87,6 +87,7 @@ export interface FakeRequest {
 /** Counters since start or the last `resetStats()`; only model requests (POST) are counted. */
 export interface FakeProviderStats {
   total: number;
+  /** By request kind, plus 'invalid' for bodies rejected with 400/413. */
   byKind: Record<string, number>;
   /** By HTTP status ('200', '429', ...), plus 'reset', 'hang' and 'aborted' (client left before the answer). */
   byStatus: Record<string, number>;

@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeProvider } from '../../src/testing/fake-provider.js';
-import type { FakeProvider, FakeProviderOptions } from '../../src/testing/fake-provider.js';
+import { startFakeProvider } from '../../src/testing/index.js';
+import type { FakeProvider, FakeProviderOptions } from '../../src/testing/index.js';
 
 const running: FakeProvider[] = [];
 
@@ -144,6 +144,13 @@ describe('fake provider: grader and MedCalc replies', () => {
     for (let i = 0; i < 4; i++) replies.push(await ask(openai(fp), prompt));
     expect(replies.every((r) => !isValidVerdict(r))).toBe(true);
     expect(new Set(replies).size).toBe(4);
+  });
+
+  it('malformedVerdictRate spoils grader replies only, never candidate replies', async () => {
+    const fp = await start({ faults: { malformedVerdictRate: 1 } });
+    const client = openai(fp);
+    expect(isValidVerdict(await ask(client, graderPrompt('[2] Mentions hydration.', 'Drink water.')))).toBe(false);
+    expect(await ask(client, 'FAKE_REPLY: fine')).toBe('fine');
   });
 
   it('answers a batched grader prompt per item with the same rule as single-item grading', async () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { startFakeProvider } from '../../testing/fake-provider.js';
-import type { FakeProviderOptions } from '../../testing/fake-provider.js';
+import { startFakeProvider } from '../../testing/index.js';
+import type { FakeProviderOptions } from '../../testing/index.js';
 import type { CommandRun } from '../io.js';
 
 const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)

@@ -1,0 +1,13 @@
+/** Public API of the bundled fake model provider, a test double for tests, the offline demo and the bench. */
+export { startFakeProvider } from './fake-provider.js';
+export type {
+  FakeFaults,
+  FakeMessage,
+  FakeProvider,
+  FakeProviderOptions,
+  FakeProviderStats,
+  FakeReply,
+  FakeRequest,
+  FakeRequestKind,
+  TimelinePoint,
+} from './fake-provider.js';

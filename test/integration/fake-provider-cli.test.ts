@@ -1,0 +1,58 @@
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+function captureIo(signal?: AbortSignal): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    env: {},
+    cwd: process.cwd(),
+    isTTY: false,
+    ...(signal ? { signal } : {}),
+  };
+}
+
+describe('healthbench fake-server', () => {
+  it('prints its URLs as one JSON line, serves the SDKs until aborted, then prints stats and exits 0', async () => {
+    const controller = new AbortController();
+    const io = captureIo(controller.signal);
+    const exit = main(['fake-server', '--seed', '4', '--met-rate', '1'], io);
+    await expect.poll(() => io.out.length).toBe(1);
+    const urls = JSON.parse(io.out[0] ?? '') as { url: string; openaiBaseUrl: string; anthropicBaseUrl: string };
+    expect(urls.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(urls.openaiBaseUrl).toBe(`${urls.url}/v1`);
+    expect(urls.anthropicBaseUrl).toBe(urls.url);
+
+    const client = new OpenAI({ apiKey: 'test', baseURL: urls.openaiBaseUrl, maxRetries: 0 });
+    const r = await client.chat.completions.create({ model: 'fake', messages: [{ role: 'user', content: 'FAKE_REPLY: pong' }] });
+    expect(r.choices[0]?.message.content).toBe('pong');
+
+    controller.abort();
+    expect(await exit).toBe(0);
+    const stats = JSON.parse(io.err.join('')) as { total: number; byStatus: Record<string, number> };
+    expect(stats).toMatchObject({ total: 1, byStatus: { '200': 1 } });
+  });
+
+  it('labels itself a test double in --help', async () => {
+    const io = captureIo();
+    expect(await main(['fake-server', '--help'], io)).toBe(0);
+    expect(io.out.join('')).toMatch(/TEST DOUBLE/);
+  });
+
+  it('exits 2 on a bad flag value or an unknown flag', async () => {
+    const bad = captureIo();
+    expect(await main(['fake-server', '--error-rate', 'lots'], bad)).toBe(2);
+    expect(bad.err.join('')).toMatch(/--error-rate expects a number/);
+    const outOfRange = captureIo();
+    expect(await main(['fake-server', '--hang-rate', '1.5'], outOfRange)).toBe(2);
+    expect(outOfRange.err.join('')).toMatch(/hangRate/);
+    const unknown = captureIo();
+    expect(await main(['fake-server', '--colour'], unknown)).toBe(2);
+  });
+});
