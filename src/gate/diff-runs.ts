@@ -5,8 +5,7 @@
 import { UsageError } from '../core/errors.js';
 import type { CriterionResult, SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import { numpyMean, pairwiseSumRange } from '../scoring/pairwise.js';
-import { MT19937 } from '../scoring/random.js';
+import { MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
 
 /** One side of a comparison: a finished run's report and its samples. */
 export interface RunSide {
@@ -207,8 +206,7 @@ interface GroupValues {
 }
 
 function groupStat(values: ArrayLike<number>, clipped: boolean): number {
-  const m = numpyMean(values);
-  return clipped ? Math.min(1, Math.max(0, m)) : m;
+  return clipped ? meanClipped(values) : meanUnclipped(values);
 }
 
 /** numpy's default (`linear`) percentile of sorted values. */
@@ -222,8 +220,9 @@ function percentileSorted(sorted: Float64Array, q: number): number {
 }
 
 /**
- * Percentile CI of stat(head) − stat(base) under resampling prompts with replacement. A fresh stream per group
- * (seeded with `seed`) keeps a group's CI independent of which other groups exist.
+ * Percentile CI of stat(head) − stat(base) under resampling prompts with replacement. A fresh stream per group,
+ * `random.Random(seed)`, keeps a group's CI independent of which other groups exist and lets a few lines of
+ * Python reproduce it.
  */
 function pairedBootstrapCi(
   g: GroupValues,

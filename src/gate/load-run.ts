@@ -1,9 +1,9 @@
 /**
  * Edge of the gate folder: loads run sides, reports and policy files from disk for `diff`, `gate` and `eval --gate`,
- * and writes outputs atomically.
+ * so the CLI commands stay thin.
  */
-import { readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { DataValidationError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
@@ -84,16 +84,4 @@ export async function readPolicyFile(path: string, cwd: string): Promise<GatePol
     throw new UsageError(`${path}: cannot read policy (${err.code ?? err.message})`);
   });
   return parsePolicy(text, path);
-}
-
-/** Writes `text` to `path` via a temporary file and a rename, so readers never see a half-written file. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
