@@ -127,16 +127,35 @@ async function listJsonl(dir: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.jsonl')).sort().map((n) => join(dir, n));
 }
 
+/** Adds `value[key]` to `into` when `value` is an object whose `key` is a string. */
+function rawIdOf(value: unknown, key: string, into: Set<string>): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const id = (value as Record<string, unknown>)[key];
+    if (typeof id === 'string') into.add(id);
+  }
+}
+
 /** Reads and checks our own format: conversation files and rubric files, joined by id. */
 export async function loadOwnFormat(
   conversationFiles: readonly string[],
   rubricFiles: readonly string[],
   cwd: string,
-): Promise<{ examples: Example[]; sha256: string }> {
+): Promise<{ examples: Example[]; sha256: string; counts: { conversations: number; rubrics: number } }> {
   const issues: DataIssue[] = [];
+  // Ids of records that failed validation still count for cross-references, so one broken record
+  // yields one problem, not a second "no conversation" / "no rubric" echo.
+  const brokenConversationIds = new Set<string>();
+  const brokenRubricIds = new Set<string>();
+  const idOf = (value: unknown, key: string): string | null => {
+    const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    return typeof v === 'string' ? v : null;
+  };
   const hash = createHash('sha256');
   const conversations = new Map<string, { record: ConversationRecord; where: string }>();
   const rubrics = new Map<string, { record: RubricRecord; where: string; file: string; line: number }>();
+  // Ids of records that exist but failed validation: their counterpart is not "orphaned", the record is already reported.
+  const invalidConversationIds = new Set<string>();
+  const invalidRubricIds = new Set<string>();
   const readAll = async (file: string, onRecord: (value: unknown, display: string, line: number) => void): Promise<void> => {
     const display = relative(cwd, file) || file;
     const bytes = await readFile(file).catch((err: Error) => {
@@ -156,7 +175,10 @@ export async function loadOwnFormat(
   for (const file of conversationFiles) {
     await readAll(file, (value, display, line) => {
       const checked = validateRecord(validateConversation, value, display, line);
-      if (!checked.ok) return void issues.push(...checked.issues);
+      if (!checked.ok) {
+        rawIdOf(value, 'id', invalidConversationIds);
+        return void issues.push(...checked.issues);
+      }
       const r = checked.value;
       const turn = lastTurnIssue(r.messages, display, line, '/messages');
       if (turn) issues.push(turn);
@@ -170,7 +192,10 @@ export async function loadOwnFormat(
   for (const file of rubricFiles) {
     await readAll(file, (value, display, line) => {
       const checked = validateRecord(validateRubric, value, display, line);
-      if (!checked.ok) return void issues.push(...checked.issues);
+      if (!checked.ok) {
+        rawIdOf(value, 'conversationId', invalidRubricIds);
+        return void issues.push(...checked.issues);
+      }
       const r = checked.value;
       const prev = rubrics.get(r.conversationId);
       if (prev) {
@@ -180,12 +205,12 @@ export async function loadOwnFormat(
   }
   if (conversationFiles.length > 0 && rubricFiles.length > 0) {
     for (const [id, r] of rubrics) {
-      if (!conversations.has(id)) {
+      if (!conversations.has(id) && !invalidConversationIds.has(id)) {
         issues.push({ file: r.file, line: r.line, pointer: '/conversationId', message: `no conversation with id '${id}'` });
       }
     }
     for (const [id, c] of conversations) {
-      if (!rubrics.has(id)) {
+      if (!rubrics.has(id) && !invalidRubricIds.has(id)) {
         const [file = '', line = '0'] = c.where.split(/:(?=\d+$)/);
         issues.push({ file, line: Number(line), pointer: '/id', message: `conversation '${id}' has no rubric` });
       }
@@ -205,7 +230,7 @@ export async function loadOwnFormat(
       ideal: null,
     });
   }
-  return { examples, sha256: hash.digest('hex') };
+  return { examples, sha256: hash.digest('hex'), counts: { conversations: conversations.size, rubrics: rubrics.size } };
 }
 
 function inMemoryDataset(name: string, examples: Example[], sha256: string): Dataset {

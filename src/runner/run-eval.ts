@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CancelledError, RunFailedError } from '../core/errors.js';
@@ -67,6 +68,8 @@ class Aborted extends Error {}
 export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   const queue = new PQueue({ concurrency: opts.concurrency });
   const hardStop = new AbortController();
+  // Every call in flight listens on this one signal.
+  setMaxListeners(0, hardStop.signal);
   const progress: Progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
   const usage = { candidate: emptyUsage(), grader: emptyUsage() };
   let stopping: 'cancelled' | 'failed' | null = null;

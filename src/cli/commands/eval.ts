@@ -1,0 +1,148 @@
+import { ExitCode, UsageError } from '../../core/errors.js';
+import type { Report } from '../../report/types.js';
+import { createLogger } from '../../log.js';
+import { runEval, type EvalOptions } from '../../runner/eval.js';
+import { numberFlag, parseFlags } from '../args.js';
+import type { CommandRun } from '../io.js';
+import { createProgressBar } from '../progress.js';
+
+export const HELP = `Usage: healthbench eval --model PROVIDER:MODEL [options]
+
+Replays benchmark conversations to a candidate model, grades every response against its rubric with a
+grader model, and writes run.json, samples.jsonl, report.json and report.md to the run directory.
+
+Data
+  --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus, demo,
+                           a HealthBench .jsonl/.jsonl.gz file, or a directory with conversations/ + rubrics/
+  --limit N                N examples chosen exactly as the reference's --examples (Random(0).sample)
+  --repeats R              sample and grade every example R times; all pooled (default 1)
+  --responses MODE         model (default) | physician | reference: grade the dataset's own completions
+Candidate
+  --model P:M              openai:<model> (Chat Completions) or anthropic:<model> (Messages)
+  --base-url URL           OpenAI-compatible server (vLLM, Ollama, llama.cpp) or Anthropic endpoint
+  --system-prompt TEXT     system message ('none' for no system message; default: the reference's)
+  --temperature T, --max-tokens N
+Grader
+  --grader P:M             default openai:gpt-4.1-2025-04-14; give it several times to grade with several
+  --grader-vote MODE       first (default) | majority, when several graders are given
+  --grader-base-url URL    endpoint for the grader
+  --grader-template FILE   your template (official or not; its sha256 is recorded)
+  --grader-attempts N      grader calls per rubric item before it is a grader error (default 3)
+Run
+  --out DIR                run directory (default reports/<run-id>); an unfinished run there is resumed
+  --resume DIR             continue the run in DIR (same flags required)
+  --concurrency N          calls in flight (default 32)
+  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint
+  --timeout SECONDS        per request (default 120)
+  --max-retries N          SDK retries on 429 / 5xx / timeouts / resets (default 6)
+  --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
+  --cache DIR              reuse responses of identical earlier requests (errors are never cached)
+  --seed N                 bootstrap seed (default 42)
+  --fake-server            run against the bundled test double (no network, no key)
+Output
+  --json                   print report.json on stdout instead of the summary
+  --log-level LEVEL        pino level on stderr (default warn); --log-file FILE to log to a file
+`;
+
+const FLAGS = {
+  dataset: { type: 'string' },
+  limit: { type: 'string' },
+  repeats: { type: 'string' },
+  responses: { type: 'string' },
+  model: { type: 'string' },
+  'base-url': { type: 'string' },
+  'system-prompt': { type: 'string' },
+  temperature: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  grader: { type: 'string', multiple: true },
+  'grader-vote': { type: 'string' },
+  'grader-base-url': { type: 'string' },
+  'grader-template': { type: 'string' },
+  'grader-attempts': { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  concurrency: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-retries': { type: 'string' },
+  'max-errors': { type: 'string' },
+  cache: { type: 'string' },
+  seed: { type: 'string' },
+  'fake-server': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`Expected \`--${name}\` to be one of ${allowed.join(', ')}, got \`${value}\``);
+}
+
+export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): EvalOptions {
+  const responses = oneOf(v.responses, 'responses', ['model', 'physician', 'reference'] as const, 'model');
+  return {
+    dataset: v.dataset ?? 'healthbench',
+    limit: numberFlag(v.limit, 'limit', { integer: true, min: 1 }),
+    repeats: numberFlag(v.repeats, 'repeats', { integer: true, min: 1 }) ?? 1,
+    seed: numberFlag(v.seed, 'seed', { integer: true, min: 0 }) ?? 42,
+    model: v.model ?? null,
+    responses,
+    baseUrl: v['base-url'] ?? null,
+    systemPrompt: v['system-prompt'] === undefined ? undefined : v['system-prompt'] === 'none' ? null : v['system-prompt'],
+    temperature: numberFlag(v.temperature, 'temperature', { min: 0, max: 2 }),
+    maxTokens: numberFlag(v['max-tokens'], 'max-tokens', { integer: true, min: 1 }),
+    graders: v.grader ?? [],
+    graderVote: oneOf(v['grader-vote'], 'grader-vote', ['first', 'majority'] as const, 'first'),
+    graderBaseUrl: v['grader-base-url'] ?? null,
+    graderTemplatePath: v['grader-template'] ?? null,
+    graderAttempts: numberFlag(v['grader-attempts'], 'grader-attempts', { integer: true, min: 1, max: 20 }) ?? 3,
+    concurrency: numberFlag(v.concurrency, 'concurrency', { integer: true, min: 1, max: 4096 }) ?? 32,
+    rpm: numberFlag(v.rpm, 'rpm', { integer: true, min: 1 }) ?? null,
+    tpm: numberFlag(v.tpm, 'tpm', { integer: true, min: 1 }) ?? null,
+    timeoutMs: (numberFlag(v.timeout, 'timeout', { min: 0.001 }) ?? 120) * 1000,
+    maxRetries: numberFlag(v['max-retries'], 'max-retries', { integer: true, min: 0, max: 20 }) ?? 6,
+    maxErrors: v['max-errors'] ?? '5%',
+    outDir: v.resume ?? v.out ?? null,
+    resume: v.resume !== undefined,
+    cacheDir: v.cache ?? null,
+    fakeServer: v['fake-server'] ? {} : null,
+  };
+}
+
+export const run: CommandRun = async (argv, io) => {
+  const { values } = parseFlags(argv, FLAGS);
+  if (values.help) {
+    io.stdout(HELP);
+    return ExitCode.Ok;
+  }
+  const options = toEvalOptions(values);
+  const logger = createLogger({ level: values['log-level'] ?? 'warn', file: values['log-file'], secrets: [io.env['OPENAI_API_KEY'] ?? '', io.env['ANTHROPIC_API_KEY'] ?? ''] });
+  const bar = createProgressBar(io.stderr, io.isTTY && !values.json);
+  try {
+    const result = await runEval(options, { cwd: io.cwd, env: io.env, logger, signal: io.signal, onProgress: bar.update });
+    bar.done();
+    if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
+    else io.stdout(summary(result.report, result.runDir));
+    return ExitCode.Ok;
+  } catch (err) {
+    bar.done();
+    throw err;
+  } finally {
+    logger.flush();
+  }
+};
+
+function summary(report: Report, runDir: string): string {
+  const o = report.overall;
+  const lines = [
+    report.testDouble ? 'TEST DOUBLE: figures come from the bundled fake provider, not a real model.' : '',
+    `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+    ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
+    `report: ${runDir}/report.md`,
+  ];
+  return `${lines.filter(Boolean).join('\n')}\n`;
+}
