@@ -1,0 +1,177 @@
+import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { runEval, type EvalOptions } from '../../src/runner/eval.js';
+import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
+import type { SampleRecord } from '../../src/core/types.js';
+import { selectExampleIndices } from '../../src/scoring/index.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const logger = createLogger({ level: 'silent', secrets: [] });
+const env = { OPENAI_API_KEY: 'test-openai-key', ANTHROPIC_API_KEY: 'test-anthropic-key' };
+
+let fake: FakeProvider;
+let dir: string;
+
+beforeAll(async () => {
+  fake = await startFakeProvider({ seed: 7 });
+  dir = await mkdtemp(join(tmpdir(), 'hb-eval-'));
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+function options(overrides: Partial<EvalOptions>): EvalOptions {
+  return {
+    dataset: join(ROOT, 'test/fixtures/own-format'),
+    limit: undefined,
+    repeats: 1,
+    seed: 42,
+    model: 'openai:cand-model',
+    responses: 'model',
+    baseUrl: fake.openaiBaseUrl,
+    systemPrompt: undefined,
+    temperature: undefined,
+    maxTokens: undefined,
+    graders: ['openai:grader-model'],
+    graderBaseUrl: fake.openaiBaseUrl,
+    graderTemplatePath: null,
+    graderAttempts: 3,
+    graderVote: 'first',
+    concurrency: 8,
+    rpm: null,
+    tpm: null,
+    timeoutMs: 10_000,
+    maxRetries: 2,
+    maxErrors: '100%',
+    outDir: null,
+    resume: false,
+    cacheDir: null,
+    fakeServer: null,
+    ...overrides,
+  };
+}
+
+async function readSamples(runDir: string): Promise<SampleRecord[]> {
+  const text = await readFile(join(runDir, 'samples.jsonl'), 'utf8');
+  return text.trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+}
+
+describe('healthbench eval, end to end over the real SDKs', () => {
+  it('eval – openai candidate and grader: every file written, what was sent recorded, verdicts per criterion', async () => {
+    fake.resetStats();
+    const out = join(dir, 'openai');
+    const res = await runEval(options({ outDir: out }), { cwd: ROOT, env, logger });
+    for (const f of ['run.json', 'samples.jsonl', 'report.json', 'report.md']) expect(existsSync(join(out, f))).toBe(true);
+    const samples = await readSamples(out);
+    expect(samples).toHaveLength(3);
+    for (const s of samples) {
+      expect(s.error).toBeNull();
+      expect(s.messagesSent[0]).toEqual({ role: 'system', content: 'You are a helpful assistant.' });
+      expect(s.criteria.every((c) => typeof c.met === 'boolean' && c.attempts === 1)).toBe(true);
+      expect(s.usage.candidate.calls).toBe(1);
+      expect(s.usage.grader.calls).toBe(s.criteria.length);
+    }
+    const criteria = samples.reduce((n, s) => n + s.criteria.length, 0);
+    expect(fake.stats().byKind['candidate']).toBe(3);
+    expect(fake.stats().byKind['grader']).toBe(criteria);
+    const report = res.report;
+    expect(Object.keys(report).slice(0, 4)).toEqual(['formatVersion', 'runId', 'createdAt', 'task']);
+    expect(report.overall.n).toBe(3);
+    expect(report.overall.errors).toBe(0);
+    expect(report.metrics['overall_score:n_samples']).toBe(3);
+    expect(report.metrics['overall_score']).toBe(report.overall.score);
+    expect(Object.keys(report.byLanguage).sort()).toEqual(['en', 'es']);
+    expect(report.usage['grader']?.calls).toBe(criteria);
+    expect(report.grader?.officialTemplate).toBe(false);
+    expect(res.markdown).toContain('## By theme');
+    // The grader saw the system line the candidate was sent, then the response (docs §4).
+    const graderReq = fake.requests.find((r) => r.kind === 'grader');
+    expect(graderReq?.messages.at(-1)?.content).toContain('system: You are a helpful assistant.');
+  });
+
+  it('eval – anthropic candidate and grader: system messages go to `system`, usage recorded', async () => {
+    fake.resetStats();
+    const out = join(dir, 'anthropic');
+    const res = await runEval(
+      options({
+        outDir: out,
+        model: 'anthropic:claude-cand',
+        baseUrl: fake.anthropicBaseUrl,
+        graders: ['anthropic:claude-grader'],
+        graderBaseUrl: fake.anthropicBaseUrl,
+        systemPrompt: 'Answer as a careful clinician.',
+      }),
+      { cwd: ROOT, env, logger },
+    );
+    expect(res.report.overall.n).toBe(3);
+    const cand = fake.requests.filter((r) => r.kind === 'candidate');
+    expect(cand).toHaveLength(3);
+    for (const r of cand) {
+      expect(r.api).toBe('anthropic');
+      const body = r.body as { system?: string; messages: Array<{ role: string }> };
+      expect(body.system).toBe('Answer as a careful clinician.');
+      expect(body.messages.every((m) => m.role !== 'system')).toBe(true);
+    }
+    expect(res.report.usage['candidate']?.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('eval – a verdict that never becomes valid is a grader error, excluded from the means, never "not met"', async () => {
+    const data = join(dir, 'never-valid');
+    await mkdir(join(data, 'conversations'), { recursive: true });
+    await mkdir(join(data, 'rubrics'), { recursive: true });
+    const conv = (id: string) => JSON.stringify({ id, messages: [{ role: 'user', content: `Question ${id} about a rash` }], language: 'en', tags: ['theme:hedging'] });
+    await writeFile(join(data, 'conversations', 'c.jsonl'), `${conv('ok-1')}\n${conv('bad-1')}\n`);
+    await writeFile(
+      join(data, 'rubrics', 'r.jsonl'),
+      `${JSON.stringify({ conversationId: 'ok-1', criteria: [{ text: 'Asks how long the rash has lasted', points: 5, tags: ['level:example', 'axis:context_awareness'] }] })}\n` +
+        `${JSON.stringify({ conversationId: 'bad-1', criteria: [{ text: 'Mentions [[never-valid]] things', points: 5, tags: ['level:example', 'axis:accuracy'] }, { text: 'Is kind', points: 2, tags: ['level:example', 'axis:communication_quality'] }] })}\n`,
+    );
+    fake.resetStats();
+    const out = join(dir, 'never-valid-run');
+    const res = await runEval(options({ dataset: data, outDir: out, graderAttempts: 3 }), { cwd: ROOT, env, logger });
+    expect(res.report.overall.n).toBe(1);
+    expect(res.report.overall.errors).toBe(1);
+    expect(res.report.errors).toEqual([
+      expect.objectContaining({ exampleId: 'bad-1', stage: 'grader', message: expect.stringContaining('no valid verdict after 3 attempts') }),
+    ]);
+    const bad = (await readSamples(out)).find((s) => s.exampleId === 'bad-1');
+    expect(bad?.score).toBeNull();
+    expect(bad?.metrics).toBeNull();
+    expect(bad?.criteria[0]).toMatchObject({ met: null, attempts: 3 });
+    // Exactly the capped number of grader calls for the bad item: 3, not unbounded.
+    const badItemCalls = fake.requests.filter((r) => r.kind === 'grader' && r.messages.at(-1)?.content.includes('[[never-valid]]'));
+    expect(badItemCalls).toHaveLength(3);
+    expect(res.markdown).toContain('1 samples could not be sampled or graded');
+  });
+
+  it('eval – --limit picks the reference Random(0).sample examples; --repeats pools every copy', async () => {
+    const out = join(dir, 'limit');
+    const res = await runEval(options({ dataset: 'demo', limit: 5, repeats: 2, outDir: out }), { cwd: ROOT, env, logger });
+    expect(res.report.dataset.count).toBe(5);
+    expect(res.report.overall.n).toBe(10);
+    expect(res.report.metrics['overall_score:n_samples']).toBe(10);
+    const samples = await readSamples(out);
+    const ids = new Set(samples.map((s) => s.exampleId));
+    const demoIds = (await readFile(join(ROOT, 'conversations/demo.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id);
+    const expected = selectExampleIndices(demoIds.length, 5).map((i) => demoIds[i]);
+    expect([...ids].sort()).toEqual([...expected].sort());
+  });
+
+  it('eval – the bundled test double (--fake-server) needs no key and labels the report', async () => {
+    const out = join(dir, 'fake');
+    const res = await runEval(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {
+      cwd: ROOT,
+      env: {},
+      logger,
+    });
+    expect(res.report.testDouble).toBe(true);
+    expect(res.markdown).toContain('Test double');
+  });
+});
