@@ -90,11 +90,23 @@ function ciLabel(diff: RunDiff): string {
   return `${Math.round((1 - diff.alpha) * 1000) / 10}% CI`;
 }
 
+const signed = (x: number): string => (x > 0 ? `+${fmt(x)}` : fmt(x));
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Whether the CI alone would exclude 0 while the group has too few prompts to call it significant. */
+function tooFewPrompts(g: GroupDelta, diff: RunDiff): boolean {
+  return !g.significant && g.prompts < diff.minPromptsForSignificance && (g.ci[0] > 0 || g.ci[1] < 0);
+}
+
 function describeDelta(g: GroupDelta, diff: RunDiff): string {
-  const sig = g.significant ? 'significant' : 'not significant';
+  const sig = g.significant
+    ? 'significant'
+    : tooFewPrompts(g, diff)
+      ? `not significant: ${plural(g.prompts, 'prompt')}, fewer than ${diff.minPromptsForSignificance}`
+      : 'not significant';
   return (
-    `base ${fmt(g.base)} → head ${fmt(g.head)} (Δ ${fmt(g.delta)}, ${ciLabel(diff)} [${fmt(g.ci[0])}, ${fmt(g.ci[1])}], ` +
-    `${sig}, ${g.prompts} prompts)`
+    `base ${fmt(g.base)} → head ${fmt(g.head)} (Δ ${signed(g.delta)}, ${ciLabel(diff)} [${signed(g.ci[0])}, ${signed(g.ci[1])}], ` +
+    `${sig}${g.significant || !tooFewPrompts(g, diff) ? `, ${plural(g.prompts, 'prompt')}` : ''})`
   );
 }
 
@@ -118,7 +130,8 @@ function dropRule(
   const withinLimit = drop <= threshold + EPS;
   const passed = withinLimit || (requireSignificant && !g.significant);
   let verdict: string;
-  if (withinLimit) verdict = `drop ${fmt(drop)} is within ${fmt(threshold)}`;
+  if (drop <= 0) verdict = 'no drop';
+  else if (withinLimit) verdict = `drop ${fmt(drop)} is within ${fmt(threshold)}`;
   else if (passed) verdict = `drop ${fmt(drop)} exceeds ${fmt(threshold)} but is not significant (requireSignificant)`;
   else verdict = `drop ${fmt(drop)} exceeds ${fmt(threshold)}${requireSignificant ? ' and is significant' : ''}`;
   return { ...base, passed, measured: drop, detail: `${verdict}; ${describeDelta(g, diff)}` };

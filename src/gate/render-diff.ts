@@ -1,5 +1,5 @@
 /** Markdown rendering of a RunDiff for a pull request or a CI job summary. Pure. */
-import type { ChangedExample, OneSidedExample, RunDiff } from './diff-runs.js';
+import type { ChangedExample, GroupDelta, OneSidedExample, RunDiff } from './diff-runs.js';
 
 const fmt = (x: number): string => x.toFixed(4);
 const signed = (x: number): string => (x > 0 ? `+${fmt(x)}` : fmt(x));
@@ -9,8 +9,11 @@ function cell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-function marker(direction: 'regressed' | 'improved' | 'unchanged'): string {
-  return direction === 'regressed' ? '▼ drop' : direction === 'improved' ? '▲ gain' : '';
+function marker(g: GroupDelta, minPrompts: number): string {
+  if (g.direction === 'regressed') return '▼ drop';
+  if (g.direction === 'improved') return '▲ gain';
+  // Say why a CI that excludes 0 is not flagged, so a reader does not take it for a bug.
+  return g.prompts < minPrompts && (g.ci[0] > 0 || g.ci[1] < 0) ? 'too few prompts' : '';
 }
 
 function oneSidedList(title: string, list: OneSidedExample[]): string[] {
@@ -45,7 +48,7 @@ export function renderDiffMarkdown(diff: RunDiff): string {
   out.push(`| group | base | head | Δ | ${level} | prompts | |`, '|---|---:|---:|---:|---|---:|---|');
   for (const g of diff.groups) {
     out.push(
-      `| ${cell(g.group)} | ${fmt(g.base)} | ${fmt(g.head)} | ${signed(g.delta)} | [${signed(g.ci[0])}, ${signed(g.ci[1])}] | ${g.prompts} | ${marker(g.direction)} |`,
+      `| ${cell(g.group)} | ${fmt(g.base)} | ${fmt(g.head)} | ${signed(g.delta)} | [${signed(g.ci[0])}, ${signed(g.ci[1])}] | ${g.prompts} | ${marker(g, diff.minPromptsForSignificance)} |`,
     );
   }
   if (diff.groups.length === 0) out.push('| (no paired samples) | | | | | | |');

@@ -133,6 +133,19 @@ describe('evaluateGate – drops against a baseline', () => {
     expect(rule(result, 'maxDrop.overall').detail).toMatch(/exceeds 0\.0200 and is significant/);
   });
 
+  test('an improvement reads as no drop, and a CI on too few prompts says why it is not significant', () => {
+    const few = diffWith([delta('overall', 0.5, 0.6, [0.05, 0.15], false), { ...delta('theme:x', 0.8, 0.3, [-0.6, -0.4], false), prompts: 3 }]);
+    const result = evaluateGate(REPORT, { maxDrop: { anyGroup: 0.05, requireSignificant: true } }, few);
+    expect(rule(result, 'maxDrop.anyGroup[overall]').detail).toBe(
+      'no drop; base 0.5000 → head 0.6000 (Δ +0.1000, 95% CI [+0.0500, +0.1500], not significant, 40 prompts)',
+    );
+    expect(rule(result, 'maxDrop.anyGroup[theme:x]').detail).toBe(
+      'drop 0.5000 exceeds 0.0500 but is not significant (requireSignificant); base 0.8000 → head 0.3000 ' +
+        '(Δ -0.5000, 95% CI [-0.6000, -0.4000], not significant: 3 prompts, fewer than 6)',
+    );
+    expect(renderDiffMarkdown(few)).toContain('| theme:x | 0.8000 | 0.3000 | -0.5000 | [-0.6000, -0.4000] | 3 | too few prompts |');
+  });
+
   test('anyGroup makes one rule per diff group', () => {
     const result = evaluateGate(REPORT, { maxDrop: { anyGroup: 0.05 } }, diff);
     expect(result.rules.map((r) => [r.id, r.passed])).toEqual([
