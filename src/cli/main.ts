@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   validate: { summary: 'check dataset files; print every problem as file:line /pointer: message', load: () => import('./commands/validate.js') },
   diff: { summary: 'compare two runs per group with paired-bootstrap CIs', load: () => import('./commands/diff.js') },
   gate: { summary: 'check a report against a release policy', load: () => import('./commands/gate.js') },
+  'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
 };
 

@@ -99,6 +99,20 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
     const groups = byPrefix(series, f, ctx.seed);
     if (Object.keys(groups).length > 0) byGroup[f] = groups;
   }
+  const byIdealGroup = new Map<string, number[]>();
+  for (const s of scored) {
+    const g = s.detail?.['idealCompletionsGroup'];
+    const v = s.metrics?.['overall_score'];
+    if (typeof g !== 'string' || v === undefined) continue;
+    const list = byIdealGroup.get(g);
+    if (list) list.push(v);
+    else byIdealGroup.set(g, [v]);
+  }
+  if (byIdealGroup.size > 0) {
+    byGroup['ideal_completions_group'] = Object.fromEntries(
+      [...byIdealGroup.keys()].sort().map((g) => [g, summarize(byIdealGroup.get(g) ?? [], `ideal_completions_group:${g}`, ctx.seed)]),
+    );
+  }
   return {
     formatVersion: 1,
     runId: ctx.runId,

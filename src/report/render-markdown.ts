@@ -50,7 +50,7 @@ export function renderMarkdownReport(report: Report): string {
   else {
     md += `${report.errors.length} samples could not be sampled or graded; they are excluded from every mean.\n\n| example | repeat | stage | message |\n|---|---:|---|---|\n`;
     for (const e of report.errors.slice(0, 50)) {
-      md += `| ${cell(e.exampleId)} | ${e.repeat} | ${e.stage} | ${cell(e.message).slice(0, 200)} |\n`;
+      md += `| ${cell(e.exampleId)} | ${e.repeat} | ${e.stage} | ${cell(e.message.slice(0, 200))} |\n`;
     }
     if (report.errors.length > 50) md += `\n…and ${report.errors.length - 50} more in report.json.\n`;
     md += '\n';

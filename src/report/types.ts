@@ -29,6 +29,8 @@ export interface Report {
   errors: ReportError[];
   /** Lowest-scoring examples with the criteria they missed. */
   lowest: LowScoringExample[];
+  /** MedCalc-Bench only: prompt style, compat mode, labels, upstream-format results, worst calculators. */
+  medcalc?: Record<string, unknown>;
   /** Filled by `eval --gate` / `--baseline`. */
   gate?: unknown;
   diff?: unknown;

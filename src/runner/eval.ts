@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
-import { openDataset, PACKAGE_ROOT, type Dataset } from '../data/load-dataset.js';
-import { detectLanguage } from '../data/language.js';
+import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import { normalizeTemplate, OFFICIAL_TEMPLATE_SHA256, templateProblems } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
@@ -19,21 +18,20 @@ import {
   type ModelSpec,
   type SamplingParams,
 } from '../providers/model-client.js';
-import { buildHealthbenchReport, type OrderedSample } from '../report/build-report.js';
-import { renderMarkdownReport } from '../report/render-markdown.js';
-import type { Report } from '../report/types.js';
-import { selectExampleIndices } from '../scoring/index.js';
 import { iterateSamples } from '../store/read-run.js';
 import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { healthbenchEvaluator } from './healthbench-task.js';
+import { prepareHealthbench } from './tasks/healthbench.js';
+import { prepareMeta } from './tasks/meta.js';
+import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
-import type { WorkItem } from './task.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
+  /** Which benchmark: chosen from the dataset for `eval`, `meta` for `meta-eval`. */
+  task: 'healthbench' | 'medcalc' | 'meta';
   dataset: string;
   limit: number | undefined;
   repeats: number;
@@ -64,6 +62,14 @@ export interface EvalOptions {
   cacheDir: string | null;
   /** Start the bundled test double and point every model at it. */
   fakeServer: FakeProviderOptions | null;
+  /** MedCalc-Bench prompt style. */
+  promptStyle: 'zero_shot' | 'one_shot' | 'direct_answer';
+  /** MedCalc-Bench scoring: `current` (corrected) or `v1.0` (the published code, defects included). */
+  medcalcCompat: 'current' | 'v1.0';
+  /** MedCalc-Bench physician-corrected labels file. */
+  labelsPath: string | null;
+  /** MedCalc-Bench one-shot exemplar file (default: downloaded for the dataset version). */
+  exemplarsPath: string | null;
 }
 
 export interface EvalDeps {
@@ -77,13 +83,13 @@ export interface EvalDeps {
 
 /** The configuration that identifies a run: resuming requires it to be identical. */
 export interface RunConfig {
-  task: 'healthbench';
-  dataset: { name: string; sha256: string; officialSha256: string; limit: number | null; count: number };
+  task: EvalOptions['task'];
+  dataset: { name: string; sha256: string; officialSha256: string; limit: number | null; count: number; version?: string };
   model: { spec: string; params: SamplingParams } | null;
-  responses: EvalOptions['responses'];
   graders: Array<{ spec: string; params: SamplingParams; templateSha256: string; officialTemplate: boolean }>;
   graderAttempts: number;
-  graderVote: EvalOptions['graderVote'];
+  /** Task-specific settings (response mode, prompt style, compat mode, labels...). */
+  taskSettings: Record<string, unknown>;
   seed: number;
   repeats: number;
 }
@@ -107,8 +113,26 @@ export interface RunRecord {
 export interface EvalResult {
   runDir: string;
   run: RunRecord;
-  report: Report;
+  /** report.json as written (a `Report` for HealthBench and MedCalc). */
+  report: Record<string, unknown>;
   markdown: string;
+  /** Lines for the human summary on stdout. */
+  summary: string[];
+}
+
+/** Picks the task plan for the options; every input problem surfaces here, before anything is written. */
+async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
+  if (opts.task === 'meta') return prepareMeta(opts.dataset, ctx);
+  if (opts.task === 'medcalc') {
+    const { prepareMedcalc } = await import('./tasks/medcalc.js');
+    return prepareMedcalc(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
+  }
+  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote });
+}
+
+/** MedCalc-Bench datasets are named `medcalc*` or are CSV files. */
+export function taskForDataset(dataset: string): 'healthbench' | 'medcalc' {
+  return dataset.startsWith('medcalc') || dataset.toLowerCase().endsWith('.csv') ? 'medcalc' : 'healthbench';
 }
 
 /** Paths where two configs differ, for a refusal message that names them. */
@@ -157,26 +181,6 @@ function newRunId(now: Date, model: string | null): string {
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The work items of a HealthBench run, streamed: each selected example × repeats (or its baseline completions). */
-async function* healthbenchItems(
-  dataset: Dataset,
-  rank: ReadonlyMap<number, number>,
-  repeats: number,
-  responses: EvalOptions['responses'],
-): AsyncGenerator<WorkItem> {
-  for await (const { index, example } of dataset.iterate(new Set(rank.keys()))) {
-    const language = example.language ?? (await detectLanguage(example.messages));
-    const base = { exampleId: example.id, rank: rank.get(index) ?? 0, language, exampleTags: example.tags, messages: example.messages, payload: example };
-    if (responses === 'model') {
-      for (let repeat = 0; repeat < repeats; repeat += 1) yield { ...base, repeat, fixedResponse: null };
-    } else if (responses === 'physician') {
-      if (example.ideal) yield { ...base, repeat: 0, fixedResponse: example.ideal.idealCompletion };
-    } else if (example.ideal && example.ideal.group !== 'Group 1') {
-      for (const [repeat, text] of example.ideal.refCompletions.entries()) yield { ...base, repeat, fixedResponse: text };
-    }
-  }
-}
-
 function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
   const ref = referenceCandidateParams(spec);
   return {
@@ -188,15 +192,17 @@ function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
 }
 
 /**
- * Runs (or resumes) a HealthBench evaluation and writes run.json, samples.jsonl, report.json and
- * report.md. Every input problem is found before anything is written.
+ * Runs (or resumes) an evaluation and writes run.json, samples.jsonl, report.json and report.md. Every
+ * input problem (flags, keys, template, data) is found before anything is written.
  */
 export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalResult> {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
-  const candidateSpec = opts.model === null ? null : requireSpec(opts.model, '--model');
-  if (candidateSpec === null && opts.responses === 'model') throw new UsageError('--model is required (or --responses physician|reference)');
-  const graderSpecs = (opts.graders.length > 0 ? opts.graders : [DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader'));
+  const needsCandidate = opts.task === 'medcalc' || (opts.task === 'healthbench' && opts.responses === 'model');
+  const needsGrader = opts.task !== 'medcalc';
+  if (needsCandidate && opts.model === null) throw new UsageError('--model is required (or --responses physician|reference)');
+  const candidateSpec = needsCandidate && opts.model !== null ? requireSpec(opts.model, '--model') : null;
+  const graderSpecs = needsGrader ? (opts.graders.length > 0 ? opts.graders : [DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader')) : [];
   if (opts.repeats < 1 || !Number.isInteger(opts.repeats)) throw new UsageError(`--repeats: expected an integer from 1, got ${opts.repeats}`);
   let fake: FakeProvider | null = null;
   try {
@@ -205,10 +211,11 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     let graderBaseUrl = opts.graderBaseUrl;
     if (opts.fakeServer) {
       fake = await startFakeProvider(opts.fakeServer);
+      const f = fake;
       env = { ...deps.env, OPENAI_API_KEY: 'fake-key-not-secret', ANTHROPIC_API_KEY: 'fake-key-not-secret' };
-      const urlFor = (s: ModelSpec): string => (s.provider === 'openai' ? fake!.openaiBaseUrl : fake!.anthropicBaseUrl);
+      const urlFor = (s: ModelSpec): string => (s.provider === 'openai' ? f.openaiBaseUrl : f.anthropicBaseUrl);
       baseUrl = candidateSpec ? urlFor(candidateSpec) : null;
-      graderBaseUrl = urlFor(graderSpecs[0] as ModelSpec);
+      graderBaseUrl = graderSpecs[0] ? urlFor(graderSpecs[0]) : null;
       log.info({ url: fake.url }, 'started the bundled fake provider (test double)');
     }
     const pool = new ClientPool(env);
@@ -231,15 +238,11 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       params: graderParams[i] as SamplingParams,
     }));
     const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
-    const dataset = await openDataset(opts.dataset, { cwd: deps.cwd, env });
-    const selected = selectExampleIndices(dataset.ids.length, opts.limit);
-    const rank = new Map(selected.map((index, r) => [index, r]));
-    const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
+    const plan = await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
     const config: RunConfig = {
-      task: 'healthbench',
-      dataset: { name: dataset.name, sha256: dataset.sha256, officialSha256: dataset.officialSha256, limit: opts.limit ?? null, count: selected.length },
+      task: opts.task,
+      dataset: { ...plan.dataset, limit: opts.limit ?? null },
       model: candidateSpec && candidate ? { spec: formatModelSpec(candidateSpec), params: candidate.params } : null,
-      responses: opts.responses,
       graders: graderSpecs.map((s, i) => ({
         spec: formatModelSpec(s),
         params: graderParams[i] as SamplingParams,
@@ -247,15 +250,15 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         officialTemplate: template.official,
       })),
       graderAttempts: opts.graderAttempts,
-      graderVote: opts.graderVote,
+      taskSettings: plan.identity,
       seed: opts.seed,
       repeats: opts.repeats,
     };
     const started = now();
-    const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model)));
+    const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
-    const redacting = new RunStore(runDir, (t) => redactSecrets(t, secrets));
-    const previous = (await redacting.readRunJson()) as RunRecord | null;
+    const store = new RunStore(runDir, (t) => redactSecrets(t, secrets));
+    const previous = (await store.readRunJson()) as RunRecord | null;
     if (opts.resume && !previous) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
     if (previous) {
       const diffs = configDifferences(previous.config, config);
@@ -264,10 +267,9 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       }
       log.info({ runDir, status: previous.status }, 'resuming');
     }
-    const prior = await redacting.loadProgress();
+    const prior = await store.loadProgress();
     if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped lines cut short by an earlier crash');
-    await redacting.open();
-    const total = opts.responses === 'model' ? selected.length * opts.repeats : selected.length;
+    await store.open();
     const run: RunRecord = {
       formatVersion: 1,
       runId: previous?.runId ?? runDir.split(/[\\/]/).pop() ?? 'run',
@@ -282,20 +284,19 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       progress: null,
       error: null,
     };
-    await redacting.writeRunJson(run);
-    const maxErrors = resolveMaxErrors(opts.maxErrors, total);
+    await store.writeRunJson(run);
     let lastProgress: Progress | null = null;
     try {
       const result = await executeRun({
-        items: healthbenchItems(dataset, rank, opts.repeats, opts.responses),
-        total,
-        evaluator: healthbenchEvaluator(graderSpecs.map(() => template.text), opts.graderVote),
-        candidate: opts.responses === 'model' ? candidate : null,
+        items: plan.items(),
+        total: plan.total,
+        evaluator: plan.evaluator,
+        candidate: plan.needsCandidate ? candidate : null,
         graders,
         graderAttempts: opts.graderAttempts,
         concurrency: opts.concurrency,
-        maxErrors,
-        store: redacting,
+        maxErrors: resolveMaxErrors(opts.maxErrors, plan.total),
+        store,
         prior,
         logger: log,
         signal: deps.signal,
@@ -306,55 +307,47 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       });
       lastProgress = result.progress;
     } catch (err) {
-      const status = err instanceof CancelledError ? 'cancelled' : 'failed';
-      redacting.close();
-      await redacting.writeRunJson({
+      store.close();
+      await store.writeRunJson({
         ...run,
-        status,
+        status: err instanceof CancelledError ? 'cancelled' : 'failed',
         updatedAt: now().toISOString(),
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
       });
       if (err instanceof CancelledError) {
-        throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench eval --resume ${runDir} (same flags)`);
+        throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
       throw err;
     }
-    redacting.close();
-    const latest = new Map<string, OrderedSample>();
-    for await (const s of iterateSamples(redacting.samplesPath)) {
-      const r = rankById.get(s.exampleId) ?? 0;
-      latest.set(sampleKey(s.exampleId, s.repeat), { position: s.repeat * selected.length + r, sample: s as SampleRecord });
-    }
+    store.close();
+    const latest = new Map<string, SampleRecord>();
+    for await (const s of iterateSamples(store.samplesPath)) latest.set(sampleKey(s.exampleId, s.repeat), s);
     const finished = now();
-    const notes: string[] = [];
-    if (opts.responses !== 'model') notes.push(`Baseline run: graded the ${opts.responses === 'physician' ? 'physician-written ideal completions' : 'reference model completions'}; no candidate model was called.`);
-    if (!template.official) notes.push('Grader template: our own wording with the official structure and output contract (not byte-identical to the official template).');
-    if (graderSpecs.length > 1) notes.push(`${graderSpecs.length} graders; scores use the ${opts.graderVote === 'majority' ? 'majority verdict' : 'first grader'}.`);
-    const report = buildHealthbenchReport([...latest.values()], {
+    const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
       runId: run.runId,
       createdAt: finished.toISOString(),
       toolVersion: TOOL_VERSION,
-      dataset: { name: dataset.name, sha256: dataset.sha256, officialSha256: dataset.officialSha256, count: selected.length },
       model: config.model ? { spec: config.model.spec, params: { ...config.model.params } } : null,
-      grader: {
-        spec: config.graders.map((g) => g.spec).join(', '),
-        params: { ...config.graders[0]?.params },
-        templateSha256: template.sha256,
-        officialTemplate: template.official,
-        mode: 'per-criterion',
-      },
+      grader: config.graders[0]
+        ? {
+            spec: config.graders.map((g) => g.spec).join(', '),
+            params: { ...config.graders[0].params },
+            templateSha256: template.sha256,
+            officialTemplate: template.official,
+            mode: 'per-criterion',
+          }
+        : null,
       seed: opts.seed,
       repeats: opts.repeats,
       testDouble: fake !== null,
-      notes,
     });
-    const markdown = renderMarkdownReport(report);
-    await redacting.writeText('report.json', `${JSON.stringify(report, null, 2)}\n`);
-    await redacting.writeText('report.md', markdown);
+    if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+    await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
+    await store.writeText('report.md', built.markdown);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
-    await redacting.writeRunJson(done);
-    return { runDir, run: done, report, markdown };
+    await store.writeRunJson(done);
+    return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary };
   } finally {
     await fake?.close();
   }

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { runEval, type EvalOptions } from '../../src/runner/eval.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import type { SampleRecord } from '../../src/core/types.js';
+import type { Report } from '../../src/report/types.js';
 import { selectExampleIndices } from '../../src/scoring/index.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -26,6 +27,7 @@ afterAll(async () => {
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
   return {
+    task: 'healthbench',
     dataset: join(ROOT, 'test/fixtures/own-format'),
     limit: undefined,
     repeats: 1,
@@ -51,8 +53,17 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     resume: false,
     cacheDir: null,
     fakeServer: null,
+    promptStyle: 'zero_shot',
+    medcalcCompat: 'current',
+    labelsPath: null,
+    exemplarsPath: null,
     ...overrides,
   };
+}
+
+async function evalReport(opts: EvalOptions, e: Record<string, string> = env): Promise<{ report: Report; markdown: string }> {
+  const res = await runEval(opts, { cwd: ROOT, env: e, logger });
+  return { report: res.report as unknown as Report, markdown: res.markdown };
 }
 
 async function readSamples(runDir: string): Promise<SampleRecord[]> {
@@ -64,7 +75,7 @@ describe('healthbench eval, end to end over the real SDKs', () => {
   it('eval – openai candidate and grader: every file written, what was sent recorded, verdicts per criterion', async () => {
     fake.resetStats();
     const out = join(dir, 'openai');
-    const res = await runEval(options({ outDir: out }), { cwd: ROOT, env, logger });
+    const res = await evalReport(options({ outDir: out }));
     for (const f of ['run.json', 'samples.jsonl', 'report.json', 'report.md']) expect(existsSync(join(out, f))).toBe(true);
     const samples = await readSamples(out);
     expect(samples).toHaveLength(3);
@@ -96,7 +107,7 @@ describe('healthbench eval, end to end over the real SDKs', () => {
   it('eval – anthropic candidate and grader: system messages go to `system`, usage recorded', async () => {
     fake.resetStats();
     const out = join(dir, 'anthropic');
-    const res = await runEval(
+    const res = await evalReport(
       options({
         outDir: out,
         model: 'anthropic:claude-cand',
@@ -105,7 +116,6 @@ describe('healthbench eval, end to end over the real SDKs', () => {
         graderBaseUrl: fake.anthropicBaseUrl,
         systemPrompt: 'Answer as a careful clinician.',
       }),
-      { cwd: ROOT, env, logger },
     );
     expect(res.report.overall.n).toBe(3);
     const cand = fake.requests.filter((r) => r.kind === 'candidate');
@@ -132,7 +142,7 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     );
     fake.resetStats();
     const out = join(dir, 'never-valid-run');
-    const res = await runEval(options({ dataset: data, outDir: out, graderAttempts: 3 }), { cwd: ROOT, env, logger });
+    const res = await evalReport(options({ dataset: data, outDir: out, graderAttempts: 3 }));
     expect(res.report.overall.n).toBe(1);
     expect(res.report.overall.errors).toBe(1);
     expect(res.report.errors).toEqual([
@@ -150,7 +160,7 @@ describe('healthbench eval, end to end over the real SDKs', () => {
 
   it('eval – --limit picks the reference Random(0).sample examples; --repeats pools every copy', async () => {
     const out = join(dir, 'limit');
-    const res = await runEval(options({ dataset: 'demo', limit: 5, repeats: 2, outDir: out }), { cwd: ROOT, env, logger });
+    const res = await evalReport(options({ dataset: 'demo', limit: 5, repeats: 2, outDir: out }));
     expect(res.report.dataset.count).toBe(5);
     expect(res.report.overall.n).toBe(10);
     expect(res.report.metrics['overall_score:n_samples']).toBe(10);
@@ -166,11 +176,7 @@ describe('healthbench eval, end to end over the real SDKs', () => {
 
   it('eval – the bundled test double (--fake-server) needs no key and labels the report', async () => {
     const out = join(dir, 'fake');
-    const res = await runEval(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {
-      cwd: ROOT,
-      env: {},
-      logger,
-    });
+    const res = await evalReport(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {});
     expect(res.report.testDouble).toBe(true);
     expect(res.markdown).toContain('Test double');
   });

@@ -1,7 +1,6 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
-import type { Report } from '../../report/types.js';
 import { createLogger } from '../../log.js';
-import { runEval, type EvalOptions } from '../../runner/eval.js';
+import { runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
@@ -17,6 +16,11 @@ Data
   --limit N                N examples chosen exactly as the reference's --examples (Random(0).sample)
   --repeats R              sample and grade every example R times; all pooled (default 1)
   --responses MODE         model (default) | physician | reference: grade the dataset's own completions
+MedCalc-Bench (--dataset medcalc, medcalc-v1.2, medcalc-verified or a .csv)
+  --prompt-style STYLE     zero_shot (default) | one_shot | direct_answer
+  --medcalc-compat MODE    current (default, corrected) | v1.0 (the published scoring, defects included)
+  --labels FILE            physician-corrected labels (medcalc_v1_corrected.csv format)
+  --exemplars FILE         one-shot exemplar JSON (default: the version's upstream file)
 Candidate
   --model P:M              openai:<model> (Chat Completions) or anthropic:<model> (Messages)
   --base-url URL           OpenAI-compatible server (vLLM, Ollama, llama.cpp) or Anthropic endpoint
@@ -44,7 +48,7 @@ Output
   --log-level LEVEL        pino level on stderr (default warn); --log-file FILE to log to a file
 `;
 
-const FLAGS = {
+export const FLAGS = {
   dataset: { type: 'string' },
   limit: { type: 'string' },
   repeats: { type: 'string' },
@@ -70,6 +74,10 @@ const FLAGS = {
   cache: { type: 'string' },
   seed: { type: 'string' },
   'fake-server': { type: 'boolean' },
+  'prompt-style': { type: 'string' },
+  'medcalc-compat': { type: 'string' },
+  labels: { type: 'string' },
+  exemplars: { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
@@ -82,10 +90,13 @@ function oneOf<T extends string>(value: string | undefined, name: string, allowe
   throw new UsageError(`Expected \`--${name}\` to be one of ${allowed.join(', ')}, got \`${value}\``);
 }
 
+/** Flag values → EvalOptions (also used by `meta-eval`). */
 export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): EvalOptions {
   const responses = oneOf(v.responses, 'responses', ['model', 'physician', 'reference'] as const, 'model');
+  const dataset = v.dataset ?? 'healthbench';
   return {
-    dataset: v.dataset ?? 'healthbench',
+    task: taskForDataset(dataset),
+    dataset,
     limit: numberFlag(v.limit, 'limit', { integer: true, min: 1 }),
     repeats: numberFlag(v.repeats, 'repeats', { integer: true, min: 1 }) ?? 1,
     seed: numberFlag(v.seed, 'seed', { integer: true, min: 0 }) ?? 42,
@@ -110,6 +121,10 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     resume: v.resume !== undefined,
     cacheDir: v.cache ?? null,
     fakeServer: v['fake-server'] ? {} : null,
+    promptStyle: oneOf(v['prompt-style'], 'prompt-style', ['zero_shot', 'one_shot', 'direct_answer'] as const, 'zero_shot'),
+    medcalcCompat: oneOf(v['medcalc-compat'], 'medcalc-compat', ['current', 'v1.0'] as const, 'current'),
+    labelsPath: v.labels ?? null,
+    exemplarsPath: v.exemplars ?? null,
   };
 }
 
@@ -126,7 +141,7 @@ export const run: CommandRun = async (argv, io) => {
     const result = await runEval(options, { cwd: io.cwd, env: io.env, logger, signal: io.signal, onProgress: bar.update });
     bar.done();
     if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
-    else io.stdout(summary(result.report, result.runDir));
+    else io.stdout(`${[...result.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);
     return ExitCode.Ok;
   } catch (err) {
     bar.done();
@@ -135,14 +150,3 @@ export const run: CommandRun = async (argv, io) => {
     logger.flush();
   }
 };
-
-function summary(report: Report, runDir: string): string {
-  const o = report.overall;
-  const lines = [
-    report.testDouble ? 'TEST DOUBLE: figures come from the bundled fake provider, not a real model.' : '',
-    `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-    ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
-    `report: ${runDir}/report.md`,
-  ];
-  return `${lines.filter(Boolean).join('\n')}\n`;
-}

@@ -1,0 +1,90 @@
+import type { SampleRecord } from '../../core/types.js';
+import { detectLanguage } from '../../data/language.js';
+import { openDataset, type Dataset } from '../../data/load-dataset.js';
+import { buildHealthbenchReport } from '../../report/build-report.js';
+import { renderMarkdownReport } from '../../report/render-markdown.js';
+import { selectExampleIndices } from '../../scoring/index.js';
+import { healthbenchEvaluator } from '../healthbench-task.js';
+import type { WorkItem } from '../task.js';
+import type { PrepareContext, TaskPlan } from './plan.js';
+
+export type ResponseMode = 'model' | 'physician' | 'reference';
+
+/** Work items streamed: each selected example × repeats, or its physician / reference completions (docs §10). */
+async function* healthbenchItems(
+  dataset: Dataset,
+  rank: ReadonlyMap<number, number>,
+  repeats: number,
+  responses: ResponseMode,
+): AsyncGenerator<WorkItem> {
+  for await (const { index, example } of dataset.iterate(new Set(rank.keys()))) {
+    const language = example.language ?? (await detectLanguage(example.messages));
+    const base = {
+      exampleId: example.id,
+      rank: rank.get(index) ?? 0,
+      language,
+      exampleTags: example.tags,
+      messages: example.messages,
+      payload: example,
+    };
+    if (responses === 'model') {
+      for (let repeat = 0; repeat < repeats; repeat += 1) yield { ...base, repeat, fixedResponse: null };
+    } else if (responses === 'physician') {
+      if (example.ideal) yield { ...base, repeat: 0, fixedResponse: example.ideal.idealCompletion };
+    } else if (example.ideal && example.ideal.group !== 'Group 1') {
+      for (const [repeat, text] of example.ideal.refCompletions.entries()) yield { ...base, repeat, fixedResponse: text };
+    }
+  }
+}
+
+/** HealthBench (all / hard / consensus / own data): candidate call, one grader call per rubric item, reference scoring. */
+export async function prepareHealthbench(
+  datasetSpec: string,
+  ctx: PrepareContext & { responses: ResponseMode; graderVote: 'first' | 'majority' },
+): Promise<TaskPlan> {
+  const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
+  const selected = selectExampleIndices(dataset.ids.length, ctx.limit);
+  const rank = new Map(selected.map((index, r) => [index, r]));
+  const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
+  const n = selected.length;
+  const repeatsPerExample = ctx.responses === 'reference' ? 4 : ctx.responses === 'physician' ? 1 : ctx.repeats;
+  const notes: string[] = [];
+  if (ctx.responses !== 'model') {
+    notes.push(
+      `Baseline run: graded the ${ctx.responses === 'physician' ? 'physician-written ideal completions' : 'reference model completions (4 per example, Groups 2 and 3)'}; no candidate model was called. Examples without them are skipped.`,
+    );
+  }
+  if (!ctx.template.official) {
+    notes.push('Grader template: our own wording with the official structure and output contract (not byte-identical to the official template).');
+  }
+  if (ctx.graderSpecs.length > 1) notes.push(`${ctx.graderSpecs.length} graders; scores use the ${ctx.graderVote === 'majority' ? 'majority verdict' : 'first grader'}.`);
+  const datasetInfo = { name: dataset.name, sha256: dataset.sha256, officialSha256: dataset.officialSha256, count: n };
+  return {
+    task: 'healthbench',
+    dataset: datasetInfo,
+    identity: { responses: ctx.responses, graderVote: ctx.graderVote },
+    // Baselines skip examples without completions; the total is an upper bound used for progress only.
+    total: n * repeatsPerExample,
+    items: () => healthbenchItems(dataset, rank, ctx.repeats, ctx.responses),
+    evaluator: healthbenchEvaluator(ctx.graderSpecs.map(() => ctx.template.text), ctx.graderVote),
+    needsCandidate: ctx.responses === 'model',
+    needsGrader: true,
+    position: (s: SampleRecord) => s.repeat * n + (rankById.get(s.exampleId) ?? 0),
+    notes,
+    report(samples, rc) {
+      const report = buildHealthbenchReport(
+        samples.map((sample) => ({ position: sample.repeat * n + (rankById.get(sample.exampleId) ?? 0), sample })),
+        { ...rc, dataset: datasetInfo, notes },
+      );
+      const o = report.overall;
+      return {
+        json: report as unknown as Record<string, unknown>,
+        markdown: renderMarkdownReport(report),
+        summary: [
+          `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+          ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
+        ],
+      };
+    },
+  };
+}

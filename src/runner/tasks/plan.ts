@@ -1,0 +1,69 @@
+import type { Message, SampleRecord } from '../../core/types.js';
+import type { ModelSpec } from '../../providers/model-client.js';
+import type { DatasetInfo, GraderInfo, ModelInfo } from '../../report/types.js';
+import type { TaskEvaluator, WorkItem } from '../task.js';
+
+/** What the generic runner needs to know about one benchmark task once its data is loaded and checked. */
+export interface TaskPlan {
+  task: SampleRecord['task'];
+  dataset: DatasetInfo;
+  /** Task-specific settings that identify the run (prompt style, compat mode, labels, response mode...). */
+  identity: Record<string, unknown>;
+  /** Work items in the run. */
+  total: number;
+  /** The work, streamed. */
+  items(): AsyncIterable<WorkItem>;
+  evaluator: TaskEvaluator;
+  needsCandidate: boolean;
+  needsGrader: boolean;
+  /** Position of a sample in the reference order, so aggregation order (and pairwise means) never depend on timing. */
+  position(sample: SampleRecord): number;
+  /** Builds report.json (as an object), report.md and the lines printed on stdout. */
+  report(samples: readonly SampleRecord[], ctx: PlanReportContext): PlanReport;
+  /** Labels that qualify the figures. */
+  notes: string[];
+}
+
+export interface PlanReportContext {
+  runId: string;
+  createdAt: string;
+  toolVersion: string;
+  model: ModelInfo | null;
+  grader: GraderInfo | null;
+  seed: number;
+  repeats: number;
+  testDouble: boolean;
+}
+
+export interface PlanReport {
+  json: Record<string, unknown>;
+  markdown: string;
+  summary: string[];
+}
+
+/** The grader template a task renders its prompts with. */
+export interface TemplateInfo {
+  text: string;
+  sha256: string;
+  official: boolean;
+}
+
+/** Inputs common to every task's `prepare`. */
+export interface PrepareContext {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  limit: number | undefined;
+  repeats: number;
+  template: TemplateInfo;
+  graderSpecs: ModelSpec[];
+}
+
+/** Orders samples by their reference position. */
+export function inReferenceOrder(samples: readonly SampleRecord[], position: (s: SampleRecord) => number): SampleRecord[] {
+  return samples
+    .map((s) => ({ p: position(s), s }))
+    .sort((a, b) => a.p - b.p)
+    .map((x) => x.s);
+}
+
+export type { Message };
