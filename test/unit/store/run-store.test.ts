@@ -1,0 +1,229 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { redactSecrets } from '../../../src/providers/errors.js';
+import { RunStore, sampleKey, type JournalEntry } from '../../../src/store/run-store.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../../../src/store/atomic.js';
+import { failedSample, graded } from '../report/make-sample.js';
+
+const SECRET = 'hb-sentinel-key-7f3a9c';
+const redact = (text: string): string => redactSecrets(text, [SECRET]);
+const item = { points: 5, tags: ['axis:accuracy'], met: true };
+const zero = { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 };
+
+const completion = (exampleId: string, repeat = 0): JournalEntry => ({ t: 'completion', exampleId, repeat, response: `r-${exampleId}`, usage: zero });
+const verdict = (exampleId: string, i: number, repeat = 0): JournalEntry => ({
+  t: 'verdict',
+  exampleId,
+  repeat,
+  i,
+  met: i % 2 === 0,
+  explanation: `e${i}`,
+  attempts: 1,
+  usage: zero,
+});
+
+let dir = '';
+beforeEach(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'hb-run-')), 'run');
+});
+afterEach(async () => {
+  await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+describe('RunStore', () => {
+  test('open creates the directory; appends write one JSON line each', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.appendSample(graded('b', [item]));
+    store.appendJournal(completion('c'));
+    store.close();
+    const samples = (await readFile(store.samplesPath, 'utf8')).split('\n');
+    expect(samples).toHaveLength(3);
+    expect(samples[2]).toBe('');
+    expect(JSON.parse(samples[0] ?? '')).toEqual(graded('a', [item]));
+    expect(JSON.parse((await readFile(store.journalPath, 'utf8')).trim())).toEqual(completion('c'));
+  });
+
+  test('appending before open throws', () => {
+    const store = new RunStore(dir, redact);
+    expect(() => store.appendSample(graded('a', [item]))).toThrow(/not open/);
+    expect(() => store.appendJournal(completion('a'))).toThrow(/not open/);
+  });
+
+  test('records are redacted before they reach the disk', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample({ ...graded('a', [item]), response: `my key is ${SECRET}` });
+    store.appendJournal({ ...(completion('b') as Extract<JournalEntry, { t: 'completion' }>), response: `key ${SECRET}` });
+    await store.writeRunJson({ apiKey: SECRET });
+    await store.writeText('report.md', `# ${SECRET}`);
+    store.close();
+    for (const name of await readdir(dir)) {
+      expect(await readFile(join(dir, name), 'utf8')).not.toContain(SECRET);
+    }
+  });
+
+  test('loadProgress on an empty directory finds nothing', async () => {
+    const progress = await new RunStore(dir, redact).loadProgress();
+    expect(progress.done.size).toBe(0);
+    expect(progress.completions.size).toBe(0);
+    expect(progress.verdicts.size).toBe(0);
+    expect(progress.tornLines).toBe(0);
+  });
+
+  test('finished samples are done; error records are not', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(graded('ok', [item]));
+    store.appendSample(failedSample('bad', 'candidate', 'HTTP 500'));
+    store.appendSample(graded('ok', [item], { repeat: 1 }));
+    store.close();
+    const { done } = await store.loadProgress();
+    expect([...done.keys()].sort()).toEqual([sampleKey('ok', 0), sampleKey('ok', 1)].sort());
+    expect(done.has(sampleKey('bad', 0))).toBe(false);
+  });
+
+  test('a sample that failed and then succeeded on a later attempt is done', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(failedSample('x', 'grader', 'no valid verdict'));
+    store.appendSample(graded('x', [item]));
+    store.close();
+    expect((await store.loadProgress()).done.has(sampleKey('x', 0))).toBe(true);
+  });
+
+  test('journal entries are kept for unfinished samples only', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendJournal(completion('done'));
+    store.appendJournal(verdict('done', 0));
+    store.appendJournal(completion('half'));
+    store.appendJournal(verdict('half', 0));
+    store.appendJournal(verdict('half', 2));
+    store.appendJournal(verdict('half', 0, 1));
+    store.appendSample(graded('done', [item]));
+    store.close();
+    const p = await store.loadProgress();
+    expect([...p.completions.keys()]).toEqual([sampleKey('half', 0)]);
+    expect(p.completions.get(sampleKey('half', 0))).toEqual(completion('half'));
+    expect([...(p.verdicts.get(sampleKey('half', 0))?.keys() ?? [])].sort()).toEqual([0, 2]);
+    expect([...(p.verdicts.get(sampleKey('half', 1))?.keys() ?? [])]).toEqual([0]);
+    expect(p.verdicts.has(sampleKey('done', 0))).toBe(false);
+  });
+
+  test('a torn last line of samples.jsonl is dropped by loadProgress', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.close();
+    const whole = JSON.stringify(graded('b', [item]));
+    await writeFile(store.samplesPath, (await readFile(store.samplesPath, 'utf8')) + whole.slice(0, 40));
+    const p = await store.loadProgress();
+    expect(p.tornLines).toBe(1);
+    expect([...p.done.keys()]).toEqual([sampleKey('a', 0)]);
+  });
+
+  test('a torn last line of journal.jsonl is dropped by loadProgress', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendJournal(completion('a'));
+    store.close();
+    await writeFile(store.journalPath, (await readFile(store.journalPath, 'utf8')) + JSON.stringify(verdict('a', 3)).slice(0, 25));
+    const p = await store.loadProgress();
+    expect(p.tornLines).toBe(1);
+    expect(p.completions.has(sampleKey('a', 0))).toBe(true);
+    expect(p.verdicts.size).toBe(0);
+  });
+
+  test('open cuts a torn last line off both files, so the next record starts on its own line and every line parses', async () => {
+    const first = new RunStore(dir, redact);
+    await first.open();
+    first.appendSample(graded('a', [item]));
+    first.appendJournal(completion('a'));
+    first.close();
+    await writeFile(first.samplesPath, `${await readFile(first.samplesPath, 'utf8')}{"task":"healthbench","exampleId":"b"`);
+    await writeFile(first.journalPath, `${await readFile(first.journalPath, 'utf8')}{"t":"verdict","exampl`);
+
+    const resumed = new RunStore(dir, redact);
+    expect((await resumed.loadProgress()).tornLines).toBe(2);
+    await resumed.open();
+    resumed.appendSample(graded('c', [item]));
+    resumed.appendJournal(completion('d'));
+    resumed.close();
+
+    const lines = (await readFile(resumed.samplesPath, 'utf8')).split('\n');
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ exampleId: 'a' });
+    expect(JSON.parse(lines[1] ?? '')).toMatchObject({ exampleId: 'c' });
+    const journal = (await readFile(resumed.journalPath, 'utf8')).split('\n').filter(Boolean);
+    expect(journal.map((l) => (JSON.parse(l) as JournalEntry).exampleId)).toEqual(['a', 'd']);
+    const p = await resumed.loadProgress();
+    expect(p.tornLines).toBe(0);
+    expect([...p.done.keys()].sort()).toEqual([sampleKey('a', 0), sampleKey('c', 0)].sort());
+    expect(p.completions.has(sampleKey('d', 0))).toBe(true);
+  });
+
+  test('open on a file that is one torn line (no newline at all) empties it', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.close();
+    await writeFile(store.samplesPath, '{"task":"healthbench","exa');
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.close();
+    expect((await readFile(store.samplesPath, 'utf8')).split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  test('open finds the last newline even when the torn record is longer than its read chunk', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.close();
+    const before = await readFile(store.samplesPath, 'utf8');
+    await writeFile(store.samplesPath, `${before}{"task":"healthbench","response":"${'x'.repeat(200_000)}`);
+    await store.open();
+    store.close();
+    expect(await readFile(store.samplesPath, 'utf8')).toBe(before);
+  });
+
+  test('open on intact files adds nothing', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.close();
+    const before = await readFile(store.samplesPath, 'utf8');
+    await store.open();
+    store.close();
+    expect(await readFile(store.samplesPath, 'utf8')).toBe(before);
+  });
+
+  test('writeRunJson replaces run.json atomically and leaves no temporary file', async () => {
+    const store = new RunStore(dir, redact);
+    await store.open();
+    await store.writeRunJson({ status: 'running', n: 1 });
+    await store.writeRunJson({ status: 'finished', n: 2 });
+    store.writeRunJsonSync({ status: 'cancelled', n: 3 });
+    store.close();
+    expect(await store.readRunJson()).toEqual({ status: 'cancelled', n: 3 });
+    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'run.json', 'samples.jsonl']);
+    expect(await readFile(store.runJsonPath, 'utf8')).toMatch(/\n$/);
+  });
+
+  test('readRunJson is null when there is no run.json', async () => {
+    expect(await new RunStore(dir, redact).readRunJson()).toBeNull();
+  });
+});
+
+describe('writeFileAtomic', () => {
+  test('writes the content and leaves only the target file', async () => {
+    const target = join(dir, '..', 'report.json');
+    await writeFileAtomic(target, '{"a":1}');
+    await writeFileAtomic(target, '{"a":2}');
+    writeFileAtomicSync(join(dir, '..', 'report.md'), '# r');
+    expect(await readFile(target, 'utf8')).toBe('{"a":2}');
+    expect((await readdir(join(dir, '..'))).sort()).toEqual(['report.json', 'report.md']);
+  });
+});
