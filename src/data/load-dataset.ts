@@ -127,14 +127,6 @@ async function listJsonl(dir: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.jsonl')).sort().map((n) => join(dir, n));
 }
 
-/** Adds `value[key]` to `into` when `value` is an object whose `key` is a string. */
-function rawIdOf(value: unknown, key: string, into: Set<string>): void {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    const id = (value as Record<string, unknown>)[key];
-    if (typeof id === 'string') into.add(id);
-  }
-}
-
 /** Reads and checks our own format: conversation files and rubric files, joined by id. */
 export async function loadOwnFormat(
   conversationFiles: readonly string[],
@@ -153,9 +145,6 @@ export async function loadOwnFormat(
   const hash = createHash('sha256');
   const conversations = new Map<string, { record: ConversationRecord; where: string }>();
   const rubrics = new Map<string, { record: RubricRecord; where: string; file: string; line: number }>();
-  // Ids of records that exist but failed validation: their counterpart is not "orphaned", the record is already reported.
-  const invalidConversationIds = new Set<string>();
-  const invalidRubricIds = new Set<string>();
   const readAll = async (file: string, onRecord: (value: unknown, display: string, line: number) => void): Promise<void> => {
     const display = relative(cwd, file) || file;
     const bytes = await readFile(file).catch((err: Error) => {
@@ -176,7 +165,8 @@ export async function loadOwnFormat(
     await readAll(file, (value, display, line) => {
       const checked = validateRecord(validateConversation, value, display, line);
       if (!checked.ok) {
-        rawIdOf(value, 'id', invalidConversationIds);
+        const id = idOf(value, 'id');
+        if (id !== null) brokenConversationIds.add(id);
         return void issues.push(...checked.issues);
       }
       const r = checked.value;
@@ -193,7 +183,8 @@ export async function loadOwnFormat(
     await readAll(file, (value, display, line) => {
       const checked = validateRecord(validateRubric, value, display, line);
       if (!checked.ok) {
-        rawIdOf(value, 'conversationId', invalidRubricIds);
+        const id = idOf(value, 'conversationId');
+        if (id !== null) brokenRubricIds.add(id);
         return void issues.push(...checked.issues);
       }
       const r = checked.value;
@@ -205,12 +196,12 @@ export async function loadOwnFormat(
   }
   if (conversationFiles.length > 0 && rubricFiles.length > 0) {
     for (const [id, r] of rubrics) {
-      if (!conversations.has(id) && !invalidConversationIds.has(id)) {
+      if (!conversations.has(id) && !brokenConversationIds.has(id)) {
         issues.push({ file: r.file, line: r.line, pointer: '/conversationId', message: `no conversation with id '${id}'` });
       }
     }
     for (const [id, c] of conversations) {
-      if (!rubrics.has(id) && !invalidRubricIds.has(id)) {
+      if (!rubrics.has(id) && !brokenRubricIds.has(id)) {
         const [file = '', line = '0'] = c.where.split(/:(?=\d+$)/);
         issues.push({ file, line: Number(line), pointer: '/id', message: `conversation '${id}' has no rubric` });
       }

@@ -81,7 +81,7 @@ export class RateGate {
         continue;
       }
       if (this.#inFlight >= Math.max(1, Math.floor(this.#limit))) {
-        await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        await this.#waitForSlot(signal);
         continue;
       }
       const windowStart = now - this.#opts.windowMs;
@@ -137,6 +137,30 @@ export class RateGate {
     this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1 / Math.max(1, this.#limit));
     const grown = Math.floor(this.#limit) - before;
     if (grown > 0) this.#wake(grown);
+  }
+
+  /**
+   * Queues until a slot may be free. An abort leaves the queue at once, so a cancelled caller neither hangs
+   * until the next release nor consumes the wake-up meant for a live one.
+   */
+  #waitForSlot(signal?: AbortSignal | null): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(wake);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#waiters.push(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   #wake(count: number): void {

@@ -39,10 +39,10 @@ export class CachingClient implements ModelClient {
   async complete(req: CompletionRequest): Promise<Completion> {
     const key = this.keyOf(req);
     const path = join(this.#dir, key.slice(0, 2), `${key}.json`);
-    const cached = await readFile(path, 'utf8').then(
-      (t) => JSON.parse(t) as Completion,
-      () => null,
-    );
+    // A missing or unreadable entry (e.g. a file cut short outside our atomic writes) is a miss, not a failed call.
+    const cached = await readFile(path, 'utf8')
+      .then((t) => JSON.parse(t) as Completion)
+      .catch(() => null);
     if (cached) {
       this.hits += 1;
       return { ...cached, fromCache: true, latencyMs: 0 };
