@@ -91,11 +91,21 @@ if (isEntryPoint()) {
     isTTY: Boolean(process.stderr.isTTY) && !process.env['CI'],
     signal: controller.signal,
   };
+  let settled = false;
+  // If the command's promise never settles (a bug: nothing left to wake it), Node would exit 0 as if it had
+  // succeeded; CI must see a failure instead.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('healthbench: internal error: the command stopped without finishing. This is a bug; please open an issue.\n');
+    process.exitCode = ExitCode.Internal;
+  });
   main(process.argv.slice(2), io).then(
     (code) => {
+      settled = true;
       process.exitCode = code;
     },
     (err: unknown) => {
+      settled = true;
       process.stderr.write(`healthbench: ${String(err)}\n`);
       process.exitCode = ExitCode.Internal;
     },

@@ -4,7 +4,7 @@ import type { Report } from './types.js';
 const f3 = (x: number): string => x.toFixed(3);
 const ci = (g: GroupSummary): string => `[${f3(g.ci95[0])}, ${f3(g.ci95[1])}]`;
 /** Table cells must not break the Markdown table. */
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 function groupTable(title: string, label: string, groups: Record<string, GroupSummary>): string {
   const names = Object.keys(groups);

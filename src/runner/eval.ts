@@ -18,6 +18,8 @@ import {
   type ModelSpec,
   type SamplingParams,
 } from '../providers/model-client.js';
+import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
+import type { Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
@@ -70,6 +72,12 @@ export interface EvalOptions {
   labelsPath: string | null;
   /** MedCalc-Bench one-shot exemplar file (default: downloaded for the dataset version). */
   exemplarsPath: string | null;
+  /** A release policy to check when the run ends (`--gate`). */
+  gatePolicyPath: string | null;
+  /** A baseline run to diff against (`--baseline`), for the policy's drop rules and the report. */
+  baselinePath: string | null;
+  /** Compare with a baseline graded by another grader or on other data. */
+  allowGraderChange: boolean;
 }
 
 export interface EvalDeps {
@@ -118,6 +126,8 @@ export interface EvalResult {
   markdown: string;
   /** Lines for the human summary on stdout. */
   summary: string[];
+  /** The gate verdict when `--gate` was given. */
+  gate: GateResult | null;
 }
 
 /** Picks the task plan for the options; every input problem surfaces here, before anything is written. */
@@ -238,6 +248,9 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       params: graderParams[i] as SamplingParams,
     }));
     const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
+    // Policy and baseline are read before any call, so a bad file fails fast (exit 2) and costs nothing.
+    const policy = opts.gatePolicyPath ? await readPolicyFile(opts.gatePolicyPath, deps.cwd) : null;
+    const baseline = opts.baselinePath ? await loadRunSide(opts.baselinePath, deps.cwd) : null;
     const plan = await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
     const config: RunConfig = {
       task: opts.task,
@@ -254,6 +267,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       seed: opts.seed,
       repeats: opts.repeats,
     };
+    // A bad --max-errors is bad input: found before the run directory is created.
+    const maxErrors = resolveMaxErrors(opts.maxErrors, plan.total);
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
@@ -295,7 +310,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         graders,
         graderAttempts: opts.graderAttempts,
         concurrency: opts.concurrency,
-        maxErrors: resolveMaxErrors(opts.maxErrors, plan.total),
+        maxErrors,
         store,
         prior,
         logger: log,
@@ -343,11 +358,33 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       testDouble: fake !== null,
     });
     if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+    let gate: GateResult | null = null;
+    if (policy || baseline) {
+      const report = built.json as unknown as Report;
+      const diff = baseline
+        ? diffRuns(baseline, { runId: run.runId, report, samples: [...latest.values()] }, { seed: opts.seed, allowGraderChange: opts.allowGraderChange })
+        : undefined;
+      if (diff) {
+        built.json['diff'] = diff;
+        const diffMd = renderDiffMarkdown(diff);
+        built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
+        await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
+        await store.writeText('diff.md', diffMd);
+      }
+      if (policy) {
+        gate = evaluateGate(report, policy, diff);
+        built.json['gate'] = gate;
+        const text = renderGateText(gate);
+        built.markdown += `\n## Release gate: ${gate.passed ? 'PASSED' : 'FAILED'}\n\n\`\`\`\n${text}\n\`\`\`\n`;
+        built.summary.push(`gate: ${gate.passed ? 'PASSED' : 'FAILED'}`, ...text.trimEnd().split('\n').map((l) => `  ${l}`));
+        await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
+      }
+    }
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
     await store.writeRunJson(done);
-    return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary };
+    return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
   } finally {
     await fake?.close();
   }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CancelledError, RunFailedError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
 import { parseVerdict } from '../grading/index.js';
-import type { ModelClient, SamplingParams } from '../providers/model-client.js';
+import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
 import { ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
 import { sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
 import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
@@ -74,10 +74,16 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   const usage = { candidate: emptyUsage(), grader: emptyUsage() };
   let stopping: 'cancelled' | 'failed' | null = null;
   const stopWaiters: Array<() => void> = [];
+  // Calls still waiting in the queue. p-queue's clear() drops them without ever settling their promises, so a
+  // sample awaiting one would hang the run (and the process would exit 0 with nothing flushed); each waiting
+  // call registers how to reject itself instead.
+  const waiting = new Set<() => void>();
   const stop = (why: 'cancelled' | 'failed'): void => {
     if (stopping) return;
     stopping = why;
     queue.clear();
+    for (const cancel of [...waiting]) cancel();
+    waiting.clear();
     for (const w of stopWaiters.splice(0)) w();
   };
   const onAbort = (): void => {
@@ -88,14 +94,26 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const call = (role: RoleClient, messages: Message[], priority: number, attempt: number) =>
-    queue.add(
-      () => {
-        if (hardStop.signal.aborted) throw new Aborted('cancelled');
-        return role.client.complete({ messages, params: role.params, signal: hardStop.signal, attempt });
-      },
-      { priority },
-    );
+  // Once the run stops, no new call starts (calls already in flight may finish within the grace period).
+  const call = (role: RoleClient, messages: Message[], priority: number, attempt: number): Promise<Completion> =>
+    new Promise<Completion>((resolve, reject) => {
+      if (stopping) {
+        reject(new Aborted('stopped'));
+        return;
+      }
+      const cancel = (): void => reject(new Aborted('stopped'));
+      waiting.add(cancel);
+      queue
+        .add(
+          () => {
+            waiting.delete(cancel);
+            if (hardStop.signal.aborted) throw new Aborted('cancelled');
+            return role.client.complete({ messages, params: role.params, signal: hardStop.signal, attempt });
+          },
+          { priority },
+        )
+        .then(resolve, reject);
+    });
 
   const isAbort = (err: unknown): boolean =>
     err instanceof Aborted ||

@@ -57,6 +57,9 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     medcalcCompat: 'current',
     labelsPath: null,
     exemplarsPath: null,
+    gatePolicyPath: null,
+    baselinePath: null,
+    allowGraderChange: false,
     ...overrides,
   };
 }

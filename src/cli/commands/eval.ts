@@ -43,6 +43,10 @@ Run
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
   --fake-server            run against the bundled test double (no network, no key)
+Release gate
+  --gate POLICY            check a policy (JSON/YAML) when the run ends; exit 1 if it fails
+  --baseline RUN           diff against a baseline run (paired bootstrap CIs) for the policy's drop rules
+  --allow-grader-change    compare with a baseline graded by another grader / template
 Output
   --json                   print report.json on stdout instead of the summary
   --log-level LEVEL        pino level on stderr (default warn); --log-file FILE to log to a file
@@ -78,6 +82,9 @@ export const FLAGS = {
   'medcalc-compat': { type: 'string' },
   labels: { type: 'string' },
   exemplars: { type: 'string' },
+  gate: { type: 'string' },
+  baseline: { type: 'string' },
+  'allow-grader-change': { type: 'boolean' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
@@ -125,6 +132,9 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     medcalcCompat: oneOf(v['medcalc-compat'], 'medcalc-compat', ['current', 'v1.0'] as const, 'current'),
     labelsPath: v.labels ?? null,
     exemplarsPath: v.exemplars ?? null,
+    gatePolicyPath: v.gate ?? null,
+    baselinePath: v.baseline ?? null,
+    allowGraderChange: v['allow-grader-change'] ?? false,
   };
 }
 
@@ -142,7 +152,7 @@ export const run: CommandRun = async (argv, io) => {
     bar.done();
     if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
     else io.stdout(`${[...result.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);
-    return ExitCode.Ok;
+    return result.gate && !result.gate.passed ? ExitCode.GateFailed : ExitCode.Ok;
   } catch (err) {
     bar.done();
     throw err;

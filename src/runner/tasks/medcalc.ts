@@ -250,7 +250,7 @@ function sumUsage(samples: readonly SampleRecord[], role: 'candidate' | 'grader'
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-const cell = (t: unknown): string => String(t ?? '').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const cell = (t: unknown): string => String(t ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 function table(title: string, label: string, groups: Record<string, GroupSummary>): string {
   const rows = Object.entries(groups).map(([k, g]) => `| ${cell(k)} | ${pct(g.score)} | ±${pct(g.bootstrapStd)} | [${pct(g.ci95[0])}, ${pct(g.ci95[1])}] | ${g.n} |`);
