@@ -1,0 +1,14 @@
+/** The library API: what the CLI calls, for programs that drive healthbench directly. */
+export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult, type RunRecord, type RunConfig } from './runner/eval.js';
+export { openDataset, type Dataset } from './data/load-dataset.js';
+export { validatePaths } from './data/validate-paths.js';
+export { buildHealthbenchReport } from './report/build-report.js';
+export { renderMarkdownReport } from './report/render-markdown.js';
+export type { Report } from './report/types.js';
+export { aggregateClipped, exampleMetrics, scoreExample, selectExampleIndices, summarizeGroup } from './scoring/index.js';
+export { parseVerdict, renderGraderPrompt } from './grading/index.js';
+export { diffRuns, evaluateGate, parsePolicy, renderDiffMarkdown, renderGateText, renderJunit } from './gate/index.js';
+export { buildMetaReport, computeMetricsForRaterByClass } from './meta/index.js';
+export { startFakeProvider, type FakeProvider, type FakeProviderOptions } from './testing/index.js';
+export { ExitCode, HealthbenchError, UsageError, DataValidationError, RunFailedError, CancelledError } from './core/errors.js';
+export type * from './core/types.js';

@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// Our own rule (docs: style.md §2.2): a pure core with I/O at the edges. Pure folders never import
+// Node I/O, an SDK, pino or p-queue, never touch `process`, and import only other pure folders.
+const SRC = new URL('../../src', import.meta.url).pathname;
+const PURE = ['core', 'scoring', 'grading', 'report', 'gate', 'meta', 'medcalc', 'schemas'];
+/** Edge files that live beside their pure siblings because they only read the files those modules parse. */
+const EDGE_FILES = new Set(['gate/load-run.ts', 'medcalc/csv.ts']);
+const PURE_PACKAGES = new Set(['ajv', 'yaml', 'csv-parse/sync']);
+/** Only these folders may import these packages. */
+const OWNERS: Record<string, string[]> = {
+  openai: ['providers'],
+  '@anthropic-ai/sdk': ['providers'],
+  'p-queue': ['runner'],
+  pino: ['log.ts', 'runner', 'cli'],
+};
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+function imports(text: string): Array<{ spec: string; typeOnly: boolean }> {
+  const out: Array<{ spec: string; typeOnly: boolean }> = [];
+  for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)) {
+    out.push({ spec: m[3] ?? '', typeOnly: Boolean(m[2]) });
+  }
+  for (const m of text.matchAll(/import\(\s*'([^']+)'\s*\)/g)) out.push({ spec: m[1] ?? '', typeOnly: false });
+  return out;
+}
+
+const all = files(SRC).map((path) => ({ rel: relative(SRC, path), text: readFileSync(path, 'utf8') }));
+
+describe('architecture', () => {
+  it('pure folders import no I/O, SDK, logger or queue, only other pure folders, and never touch process', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      const folder = rel.split('/')[0] ?? '';
+      if (!PURE.includes(folder) || EDGE_FILES.has(rel)) continue;
+      for (const { spec, typeOnly } of imports(text)) {
+        if (spec.startsWith('.')) {
+          const target = join(folder, spec).split('/')[0] ?? '';
+          if (!PURE.includes(target) && !typeOnly) problems.push(`${rel} imports ${spec}`);
+        } else if (!PURE_PACKAGES.has(spec)) {
+          problems.push(`${rel} imports ${spec}`);
+        }
+      }
+      if (/\bprocess\./.test(text.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, ''))) problems.push(`${rel} uses process`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('SDKs, p-queue and pino are imported only by their owning modules', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      for (const { spec, typeOnly } of imports(text)) {
+        const owners = OWNERS[spec];
+        if (!owners || typeOnly) continue;
+        if (!owners.some((o) => rel === o || rel.startsWith(`${o}/`))) problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('the CLI reaches the project only through commands that call the library', () => {
+    const mainText = all.find((f) => f.rel === 'cli/main.ts')?.text ?? '';
+    const statics = imports(mainText).filter((i) => !mainText.includes(`import('${i.spec}')`));
+    expect(statics.map((i) => i.spec).filter((s) => s.startsWith('.'))).toEqual(['../core/errors.js', './io.js']);
+  });
+});
