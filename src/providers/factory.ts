@@ -8,8 +8,27 @@ export interface ClientOptions {
   apiKey: string;
   baseURL: string | null;
   maxRetries: number;
+  /** The SDK's own timeout: only a backstop, since it also counts time spent waiting for the rate gate. */
   timeoutMs: number;
+  /** Goes through the rate gate and applies the per-attempt `--timeout` once a call has its slot. */
   fetch: typeof fetch;
+}
+
+// Far beyond any --timeout; the real per-attempt timeout is applied inside `fetch` (see withTimeout).
+const SDK_BACKSTOP_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A per-attempt timeout that starts when the request is actually sent. The SDKs start their timer before calling
+ * fetch, so under a tight --rpm the wait for a gate slot alone would time calls out (and burn retries, or fail
+ * samples) without a byte sent. The SDKs treat the resulting TimeoutError like their own timeout: retried, then
+ * APIConnectionTimeoutError.
+ */
+export function withTimeout(timeoutMs: number, base: typeof fetch = fetch): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return base(input, { ...init, signal });
+  };
 }
 
 export interface EndpointOptions {
@@ -43,6 +62,18 @@ export function resolveApiKey(spec: ModelSpec, env: Record<string, string | unde
 }
 
 /**
+ * `HEALTHBENCH_RATE_WINDOW_MS` (hidden, for tests and the bench only): the length of the --rpm/--tpm window
+ * instead of 60 s, so a cap can be measured in seconds. Unset for real runs: provider caps are per minute.
+ */
+export function rateWindowMs(env: Record<string, string | undefined>): number | undefined {
+  const text = env['HEALTHBENCH_RATE_WINDOW_MS'];
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1) throw new UsageError(`HEALTHBENCH_RATE_WINDOW_MS: expected a whole number of milliseconds, got '${text}'`);
+  return ms;
+}
+
+/**
  * Builds clients and the rate gates they share: one gate per (provider, base URL), so a 429 seen by the
  * grader also slows the candidate when both call the same endpoint.
  */
@@ -62,15 +93,16 @@ export class ClientPool {
     const gateKey = `${spec.provider}|${baseURL ?? 'default'}`;
     let gate = this.#gates.get(gateKey);
     if (!gate) {
-      gate = new RateGate({ rpm: opts.rpm, tpm: opts.tpm, maxInFlight: opts.maxInFlight });
+      const windowMs = rateWindowMs(this.#env);
+      gate = new RateGate({ rpm: opts.rpm, tpm: opts.tpm, maxInFlight: opts.maxInFlight, ...(windowMs === undefined ? {} : { windowMs }) });
       this.#gates.set(gateKey, gate);
     }
     const clientOpts: ClientOptions = {
       apiKey,
       baseURL,
       maxRetries: opts.maxRetries,
-      timeoutMs: opts.timeoutMs,
-      fetch: gatedFetch(gate),
+      timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
+      fetch: gatedFetch(gate, withTimeout(opts.timeoutMs)),
     };
     return spec.provider === 'openai' ? new OpenAIClient(spec, clientOpts) : new AnthropicClient(spec, clientOpts);
   }

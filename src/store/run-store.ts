@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SampleRecord } from '../core/types.js';
@@ -51,6 +51,26 @@ async function readJsonl<T>(path: string, onValue: (v: T) => void): Promise<numb
     }
   }
   return torn;
+}
+
+/** Truncates a file after its last newline: whatever follows it is a record cut short by a crash. */
+function dropTornTail(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  // Scan backwards in chunks: records can be large, and reading a whole samples.jsonl of a long run is wasteful.
+  const chunk = Buffer.alloc(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const n = readSync(fd, chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+    if (nl >= 0) {
+      if (start + nl + 1 < size) ftruncateSync(fd, start + nl + 1);
+      return;
+    }
+    end = start;
+  }
+  ftruncateSync(fd, 0);
 }
 
 /**
@@ -108,16 +128,12 @@ export class RunStore {
 
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    this.#samplesFd = openSync(this.samplesPath, 'a');
-    this.#journalFd = openSync(this.journalPath, 'a');
-    // A torn last line (no trailing newline) must not glue onto the next record.
-    await this.#terminateTornLine(this.samplesPath, this.#samplesFd);
-    await this.#terminateTornLine(this.journalPath, this.#journalFd);
-  }
-
-  async #terminateTornLine(path: string, fd: number): Promise<void> {
-    const content = await readFile(path);
-    if (content.length > 0 && content[content.length - 1] !== 0x0a) writeSync(fd, '\n');
+    this.#samplesFd = openSync(this.samplesPath, 'a+');
+    this.#journalFd = openSync(this.journalPath, 'a+');
+    // loadProgress has already dropped a torn last line; cut it off the file too, so the next record does not
+    // glue onto it and every later reader (report, gate, diff) sees only whole lines.
+    dropTornTail(this.#samplesFd);
+    dropTornTail(this.#journalFd);
   }
 
   appendSample(record: SampleRecord): void {
