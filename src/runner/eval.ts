@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
-import type { SampleRecord } from '../core/types.js';
+import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import { normalizeTemplate, OFFICIAL_TEMPLATE_SHA256, templateProblems } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
@@ -14,6 +14,7 @@ import {
   parseModelSpec,
   referenceCandidateParams,
   referenceGraderParams,
+  withSystemPrompt,
   type ModelClient,
   type ModelSpec,
   type SamplingParams,
@@ -21,6 +22,8 @@ import {
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
 import type { Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
+import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
+import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
@@ -78,6 +81,8 @@ export interface EvalOptions {
   baselinePath: string | null;
   /** Compare with a baseline graded by another grader or on other data. */
   allowGraderChange: boolean;
+  /** A JSON file of `provider:model` → {input, cachedInput, output} USD per 1M tokens, added to the built-in table. */
+  pricesPath: string | null;
 }
 
 export interface EvalDeps {
@@ -201,6 +206,82 @@ function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
   };
 }
 
+/** The models a run needs, checked before anything else happens. */
+function resolveSpecs(opts: EvalOptions): { candidateSpec: ModelSpec | null; graderSpecs: ModelSpec[] } {
+  const needsCandidate = opts.task === 'medcalc' || (opts.task === 'healthbench' && opts.responses === 'model');
+  const needsGrader = opts.task !== 'medcalc';
+  if (needsCandidate && opts.model === null) throw new UsageError('--model is required (or --responses physician|reference)');
+  if (opts.repeats < 1 || !Number.isInteger(opts.repeats)) throw new UsageError(`--repeats: expected an integer from 1, got ${opts.repeats}`);
+  return {
+    candidateSpec: needsCandidate && opts.model !== null ? requireSpec(opts.model, '--model') : null,
+    graderSpecs: needsGrader ? (opts.graders.length > 0 ? opts.graders : [DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader')) : [],
+  };
+}
+
+/** The built-in price table plus the user's `--prices` file. */
+async function loadPrices(path: string | null, cwd: string): Promise<Record<string, ModelPrice>> {
+  if (!path) return { ...PRICES };
+  const text = await readFile(resolve(cwd, path), 'utf8').catch((err: Error) => {
+    throw new UsageError(`--prices ${path}: ${err.message}`);
+  });
+  let extra: unknown;
+  try {
+    extra = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--prices ${path}: invalid JSON: ${(err as Error).message}`);
+  }
+  const issues: string[] = [];
+  if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) issues.push(`${path} /: expected an object of provider:model → prices`);
+  else {
+    for (const [k, v] of Object.entries(extra)) {
+      for (const f of ['input', 'cachedInput', 'output'] as const) {
+        const x = (v as Record<string, unknown> | null)?.[f];
+        if (typeof x !== 'number' || x < 0) issues.push(`${path} /${k}/${f}: expected a non-negative number (USD per 1M tokens)`);
+      }
+    }
+  }
+  if (issues.length > 0) throw new UsageError(issues.join('\n'));
+  return { ...PRICES, ...(extra as Record<string, ModelPrice>) };
+}
+
+/**
+ * `--dry-run`: loads and checks everything, renders every prompt the run would send (with a response of
+ * the assumed length), and estimates calls, tokens and cost. Calls no model and writes nothing.
+ */
+export async function estimateEval(
+  opts: EvalOptions,
+  deps: Pick<EvalDeps, 'cwd' | 'env'>,
+  assumed: { responseTokens?: number; verdictTokens?: number } = {},
+): Promise<{ estimate: RunEstimate; text: string }> {
+  const { candidateSpec, graderSpecs } = resolveSpecs(opts);
+  const prices = await loadPrices(opts.pricesPath, deps.cwd);
+  const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
+  const plan = await prepareTask(opts, { cwd: deps.cwd, env: deps.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
+  const responseTokens = assumed.responseTokens ?? (opts.task === 'medcalc' ? 400 : 500);
+  const placeholder = 'x'.repeat(responseTokens * 4);
+  const candidateParams = candidateSpec ? samplingParams(candidateSpec, opts) : null;
+  const graderSystem = graderSpecs.map((g) => referenceGraderParams(g).systemPrompt?.length ?? 0);
+  const candidateInputChars: number[] = [];
+  const graderInputChars: number[] = [];
+  for await (const item of plan.items()) {
+    const sent = item.fixedResponse === null ? withSystemPrompt(item.messages, candidateParams?.systemPrompt ?? null) : item.messages;
+    if (item.fixedResponse === null && plan.needsCandidate) candidateInputChars.push(sent.reduce((n, m) => n + m.content.length, 0));
+    for (const call of plan.evaluator.graderCalls(item, sent, item.fixedResponse ?? placeholder)) {
+      graderInputChars.push(call.prompt.length + (graderSystem[call.grader] ?? 0));
+    }
+  }
+  const estimate = estimateRun({
+    candidateSpec: candidateSpec ? formatModelSpec(candidateSpec) : null,
+    graderSpecs: graderSpecs.map(formatModelSpec),
+    candidateInputChars,
+    graderInputChars,
+    assumedResponseTokens: responseTokens,
+    assumedVerdictTokens: assumed.verdictTokens ?? 60,
+    prices,
+  });
+  return { estimate, text: renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec)) };
+}
+
 /**
  * Runs (or resumes) an evaluation and writes run.json, samples.jsonl, report.json and report.md. Every
  * input problem (flags, keys, template, data) is found before anything is written.
@@ -208,12 +289,8 @@ function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
 export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalResult> {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
-  const needsCandidate = opts.task === 'medcalc' || (opts.task === 'healthbench' && opts.responses === 'model');
-  const needsGrader = opts.task !== 'medcalc';
-  if (needsCandidate && opts.model === null) throw new UsageError('--model is required (or --responses physician|reference)');
-  const candidateSpec = needsCandidate && opts.model !== null ? requireSpec(opts.model, '--model') : null;
-  const graderSpecs = needsGrader ? (opts.graders.length > 0 ? opts.graders : [DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader')) : [];
-  if (opts.repeats < 1 || !Number.isInteger(opts.repeats)) throw new UsageError(`--repeats: expected an integer from 1, got ${opts.repeats}`);
+  const { candidateSpec, graderSpecs } = resolveSpecs(opts);
+  const prices = await loadPrices(opts.pricesPath, deps.cwd);
   let fake: FakeProvider | null = null;
   try {
     let env = deps.env;
@@ -358,6 +435,23 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       testDouble: fake !== null,
     });
     if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+    const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
+    if (usage && !fake) {
+      const roleCost = (role: string, spec: string | undefined): number | null =>
+        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+      const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
+      const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+      built.json['cost'] = {
+        currency: 'USD',
+        pricesAsOf: PRICES_AS_OF,
+        candidate: candidateCost,
+        grader: graderCost,
+        total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
+        note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+      };
+      const total = built.json['cost'] as { total: number | null };
+      built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
+    }
     let gate: GateResult | null = null;
     if (policy || baseline) {
       const report = built.json as unknown as Report;

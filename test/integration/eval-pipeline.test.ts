@@ -59,7 +59,7 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     exemplarsPath: null,
     gatePolicyPath: null,
     baselinePath: null,
-    allowGraderChange: false,
+    allowGraderChange: false, pricesPath: null,
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { createLogger } from '../../log.js';
-import { runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
+import { estimateEval, runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
@@ -43,6 +43,8 @@ Run
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
   --fake-server            run against the bundled test double (no network, no key)
+  --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
+  --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens
 Release gate
   --gate POLICY            check a policy (JSON/YAML) when the run ends; exit 1 if it fails
   --baseline RUN           diff against a baseline run (paired bootstrap CIs) for the policy's drop rules
@@ -83,6 +85,8 @@ export const FLAGS = {
   labels: { type: 'string' },
   exemplars: { type: 'string' },
   gate: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  prices: { type: 'string' },
   baseline: { type: 'string' },
   'allow-grader-change': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -135,6 +139,7 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     gatePolicyPath: v.gate ?? null,
     baselinePath: v.baseline ?? null,
     allowGraderChange: v['allow-grader-change'] ?? false,
+    pricesPath: v.prices ?? null,
   };
 }
 
@@ -145,6 +150,11 @@ export const run: CommandRun = async (argv, io) => {
     return ExitCode.Ok;
   }
   const options = toEvalOptions(values);
+  if (values['dry-run']) {
+    const { estimate, text } = await estimateEval(options, { cwd: io.cwd, env: io.env });
+    io.stdout(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : text);
+    return ExitCode.Ok;
+  }
   const logger = createLogger({ level: values['log-level'] ?? 'warn', file: values['log-file'], secrets: [io.env['OPENAI_API_KEY'] ?? '', io.env['ANTHROPIC_API_KEY'] ?? ''] });
   const bar = createProgressBar(io.stderr, io.isTTY && !values.json);
   try {
