@@ -7,7 +7,7 @@ import { parseVerdict } from '../grading/index.js';
 import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
 import { ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
 import { sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
-import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
 
 /** A model in a role, with the parameters it is called with. */
 export interface RoleClient {
@@ -120,7 +120,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     (err instanceof ProviderCallError && err.causeLabel === 'aborted') ||
     (stopping !== null && (err as Error)?.name === 'AbortError');
 
-  async function grade(item: WorkItem, i: number, c: GraderCall, acc: { usage: TokenUsage }): Promise<GraderOutcome> {
+  /** Grades one slot with its own call; `spent` counts calls already spent on it (a batch that left it out). */
+  async function grade(item: WorkItem, i: number, c: GraderCall, acc: { usage: TokenUsage }, spent = 0): Promise<GraderOutcome> {
     const grader = opts.graders[c.grader];
     if (!grader) throw new Error(`no grader ${c.grader}`);
     let reason = '';
@@ -138,25 +139,71 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
             i,
             met: parsed.met,
             explanation: parsed.explanation,
-            attempts: attempt,
+            attempts: spent + attempt,
             usage: res.usage,
           });
-          return { ok: true, met: parsed.met, explanation: parsed.explanation, attempts: attempt };
+          return { ok: true, met: parsed.met, explanation: parsed.explanation, attempts: spent + attempt };
         }
         reason = parsed.reason;
         opts.logger.debug({ exampleId: item.exampleId, i, attempt, reason }, 'invalid verdict');
       } catch (err) {
         if (isAbort(err)) throw new Aborted('cancelled');
         const e = err as ProviderCallError;
-        return { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: attempt };
+        return { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: spent + attempt };
       }
     }
     return {
       ok: false,
       error: `no valid verdict after ${opts.graderAttempts} attempts (${reason})`,
       cause: 'invalid verdict',
-      attempts: opts.graderAttempts,
+      attempts: spent + opts.graderAttempts,
     };
+  }
+
+  /**
+   * One call for several slots. The verdicts it gives are journaled per slot (the call's usage on the first of
+   * them), so a resume never pays for them again; slots it leaves out map to null and are graded one by one.
+   * A failed call (after the SDK's retries) is an error for every slot, as a failed per-slot call would be.
+   */
+  async function gradeBatch(item: WorkItem, b: GraderBatch, acc: { usage: TokenUsage }): Promise<Map<number, GraderOutcome | null>> {
+    const grader = opts.graders[b.grader];
+    if (!grader) throw new Error(`no grader ${b.grader}`);
+    const out = new Map<number, GraderOutcome | null>();
+    let res: Completion;
+    try {
+      res = await call(grader, [{ role: 'user', content: b.prompt }], PRIORITY_GRADER, 1);
+    } catch (err) {
+      if (isAbort(err)) throw new Aborted('cancelled');
+      const e = err as ProviderCallError;
+      for (const s of b.slots) out.set(s, { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: 1 });
+      return out;
+    }
+    usage.grader = addUsage(usage.grader, res.fromCache ? emptyUsage() : res.usage);
+    acc.usage = addUsage(acc.usage, res.usage);
+    const read = b.read(res.text);
+    let callUsage: TokenUsage = res.usage;
+    for (const s of b.slots) {
+      const v = read.verdicts.get(s);
+      if (!v) {
+        out.set(s, null);
+        continue;
+      }
+      opts.store.appendJournal({
+        t: 'verdict',
+        exampleId: item.exampleId,
+        repeat: item.repeat,
+        i: s,
+        met: v.met,
+        explanation: v.explanation,
+        attempts: 1,
+        usage: callUsage,
+      });
+      callUsage = emptyUsage();
+      out.set(s, { ok: true, met: v.met, explanation: v.explanation, attempts: 1 });
+    }
+    const left = b.slots.length - read.verdicts.size;
+    if (left > 0) opts.logger.debug({ exampleId: item.exampleId, left, reason: read.reason }, 'batched reply left items undecided');
+    return out;
   }
 
   function record(item: WorkItem, partial: Omit<SampleRecord, 'task' | 'exampleId' | 'repeat' | 'language' | 'exampleTags'>): void {
@@ -221,6 +268,13 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     const calls = opts.evaluator.graderCalls(item, messagesSent, response);
     const known = opts.prior.verdicts.get(key);
     const acc = { usage: emptyUsage() };
+    // Slots decided (or left out) by a batched call; a batch goes out only if none of its slots is known yet.
+    const batched = new Map<number, Promise<Map<number, GraderOutcome | null>>>();
+    for (const b of opts.evaluator.graderBatches?.(item, messagesSent, response) ?? []) {
+      if (b.slots.some((s) => known?.has(s))) continue;
+      const p = gradeBatch(item, b, acc);
+      for (const s of b.slots) batched.set(s, p);
+    }
     let outcomes: GraderOutcome[];
     try {
       outcomes = await Promise.all(
@@ -230,6 +284,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
             acc.usage = addUsage(acc.usage, v.usage);
             return { ok: true, met: v.met, explanation: v.explanation, attempts: v.attempts } as const;
           }
+          const batch = batched.get(i);
+          if (batch) return (await batch).get(i) ?? grade(item, i, c, acc, 1);
           return grade(item, i, c, acc);
         }),
       );

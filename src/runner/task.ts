@@ -27,10 +27,29 @@ export interface GraderCall {
   prompt: string;
 }
 
+/**
+ * One grader call that decides several of a sample's grader calls at once (batched grading). The slots it
+ * cannot decide from the reply are graded one by one with their own `GraderCall`, so nothing is guessed.
+ */
+export interface GraderBatch {
+  grader: number;
+  prompt: string;
+  /** Indices into `graderCalls(...)` that this call decides. */
+  slots: number[];
+  /** Reads the reply: the verdicts it gives, by slot; `reason` says why the others are missing. */
+  read(text: string): { verdicts: Map<number, { met: boolean; explanation: string }>; reason: string | null };
+}
+
 /** What a task contributes to the generic runner: which grader calls a response needs and how to score it. */
 export interface TaskEvaluator {
   readonly task: SampleRecord['task'];
+  /** One call per verdict slot; `finish` gets one outcome per call, in this order. */
   graderCalls(item: WorkItem, messagesSent: Message[], response: string): GraderCall[];
+  /**
+   * Optional: calls that decide several slots at once. A batch is sent only when none of its slots has a
+   * verdict yet (after a resume, the rest of a batch is graded slot by slot).
+   */
+  graderBatches?(item: WorkItem, messagesSent: Message[], response: string): GraderBatch[];
   finish(
     item: WorkItem,
     response: string,
