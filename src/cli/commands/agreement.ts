@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { resolveRunPaths } from '../../gate/index.js';
+import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '../../report/agreement.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { readReport, readSamples } from '../../store/read-run.js';
+import { numberFlag, parseFlags } from '../args.js';
+import type { CommandRun } from '../io.js';
+
+export const HELP = `Usage: healthbench agreement RUN_A RUN_B [options]
+
+Verdict agreement and Cohen's kappa between two runs that graded the same responses, e.g. per-criterion
+vs --grader-mode batched, or two grader models. Samples are paired by (example, repeat), criteria by text;
+samples whose responses differ are left out and counted. Reported overall, per axis and for positive and
+negative criteria. RUN_A and RUN_B are run directories (or report.json paths next to samples.jsonl).
+
+Options:
+  --out DIR             write agreement.json and agreement.md into DIR
+  --json                print agreement.json instead of the Markdown
+  --disagreements N     disagreeing criteria to list (default 20)
+  -h, --help            show this help
+
+Exit codes: 0 ok, 2 bad input or nothing to compare.
+`;
+
+const FLAGS = {
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  disagreements: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function loadSide(path: string, cwd: string) {
+  const paths = await resolveRunPaths(path, cwd);
+  const samples = await readSamples(paths.dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new UsageError(`${path}: no samples.jsonl; is it a run directory written by \`healthbench eval\`?`);
+    throw err;
+  });
+  // The report only labels the side; a run without one (unfinished) still compares.
+  const report = await readReport(paths.reportPath).catch(() => null);
+  const side: AgreementSide = {
+    label: report?.runId ?? basename(paths.dir),
+    grader: report?.grader ? `${report.grader.spec}, ${report.grader.mode}` : null,
+  };
+  return { samples, side };
+}
+
+/** `healthbench agreement RUN_A RUN_B`: how often two runs' verdicts on the same responses agree. */
+export const run: CommandRun = async (argv, io) => {
+  const { values, positionals } = parseFlags(argv, FLAGS, true);
+  if (values.help === true) {
+    io.stdout(HELP);
+    return ExitCode.Ok;
+  }
+  const [pathA, pathB, ...extra] = positionals;
+  if (pathA === undefined || pathB === undefined || extra.length > 0) {
+    throw new UsageError(`agreement takes two runs, RUN_A and RUN_B; got ${positionals.length} argument(s). See \`healthbench agreement --help\`.`);
+  }
+  const maxDisagreements = numberFlag(values.disagreements, 'disagreements', { integer: true, min: 0 });
+  const [a, b] = await Promise.all([loadSide(pathA, io.cwd), loadSide(pathB, io.cwd)]);
+  const result = computeAgreement(a.samples, b.samples, { a: a.side, b: b.side }, maxDisagreements === undefined ? {} : { maxDisagreements });
+  if (result.pairing.criteriaPaired === 0) {
+    const p = result.pairing;
+    throw new UsageError(
+      `nothing to compare: ${p.pairedSamples} samples paired (${p.responseMismatch} with different responses, ${p.onlyInA} only in A, ${p.onlyInB} only in B). ` +
+        'Agreement needs the same responses graded twice: run the second eval with the same --cache DIR, or grade fixed responses (--responses physician).',
+    );
+  }
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const markdown = renderAgreementMarkdown(result);
+  if (values.out !== undefined) {
+    const out = resolve(io.cwd, values.out);
+    await mkdir(out, { recursive: true });
+    await writeFileAtomic(join(out, 'agreement.json'), json);
+    await writeFileAtomic(join(out, 'agreement.md'), markdown);
+  }
+  io.stdout(values.json === true ? json : markdown);
+  return ExitCode.Ok;
+};
