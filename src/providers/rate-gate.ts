@@ -2,7 +2,8 @@
  * A gate shared by every call to one provider endpoint (candidate and grader alike). It enforces the
  * `--rpm` / `--tpm` caps with sliding 60 s windows and adapts the number of calls in flight: a 429
  * pauses every worker until `retry-after` has passed and halves the allowed concurrency, which then
- * ramps back up by one for every window of successes (AIMD). It wraps `fetch`, so the SDKs' own
+ * ramps back up by one for every window of successes (AIMD). A success whose rate-limit headers say the
+ * quota is used up pauses every worker until the reset they give. It wraps `fetch`, so the SDKs' own
  * retries pass through it too, and there is only one retry layer (the SDK's, capped by maxRetries).
  */
 export interface RateGateOptions {
@@ -118,16 +119,23 @@ export class RateGate {
     this.#wake(1);
   }
 
-  /** A 429 (or an exhausted rate-limit header): pause everyone, halve the concurrency. */
+  /** A 429: pause everyone, halve the concurrency. */
   onRateLimited(retryAfterMs: number | null): void {
     this.#stats.rateLimited += 1;
-    const pause = retryAfterMs ?? this.#opts.defaultPauseMs;
-    const until = Date.now() + pause;
+    this.pauseFor(retryAfterMs ?? this.#opts.defaultPauseMs);
+    this.#limit = Math.max(1, this.#limit / 2);
+  }
+
+  /**
+   * Holds every call for `ms` without narrowing: a success whose rate-limit headers say the quota is used up
+   * until a reset, so the next calls would only earn 429s.
+   */
+  pauseFor(ms: number): void {
+    const until = Date.now() + ms;
     if (until > this.#pausedUntil) {
       this.#stats.pausedMs += until - Math.max(this.#pausedUntil, Date.now());
       this.#pausedUntil = until;
     }
-    this.#limit = Math.max(1, this.#limit / 2);
   }
 
   /** A successful response: additive increase back towards the configured maximum. */
@@ -180,6 +188,48 @@ export function parseRetryAfter(headers: Headers): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
+/** OpenAI's reset durations: `1s`, `120ms`, `6m0s`, `1h2m3.5s`. */
+function parseDuration(text: string): number | null {
+  let ms = 0;
+  let matched = '';
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    const n = Number(m[1]);
+    ms += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
+    matched += m[0];
+  }
+  return matched !== '' && matched === text.trim() ? ms : null;
+}
+
+// [remaining, reset] header pairs: OpenAI gives the reset as a duration, Anthropic as an RFC 3339 time.
+const QUOTA_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ['x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  ['x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+  ['anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
+  ['anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
+  ['anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
+  ['anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+];
+
+/** Longest wait a quota header may impose; a larger value is more likely a clock or parsing problem. */
+const MAX_QUOTA_PAUSE_MS = 60_000;
+
+/**
+ * Milliseconds until the provider's quota resets, when a response's rate-limit headers say a quota is used up
+ * (remaining 0 with a readable reset); null otherwise. Without a reset time nothing is inferred: the next call
+ * gets a 429 with retry-after, which pauses the gate anyway.
+ */
+export function quotaResetMs(headers: Headers, now = Date.now()): number | null {
+  let wait: number | null = null;
+  for (const [remainingName, resetName] of QUOTA_HEADERS) {
+    if (headers.get(remainingName)?.trim() !== '0') continue;
+    const reset = headers.get(resetName);
+    if (reset === null) continue;
+    const ms = parseDuration(reset) ?? (Number.isNaN(Date.parse(reset)) ? null : Date.parse(reset) - now);
+    if (ms !== null && ms > 0) wait = Math.max(wait ?? 0, Math.min(ms, MAX_QUOTA_PAUSE_MS));
+  }
+  return wait;
+}
+
 function estimateBodyTokens(body: unknown): number {
   return typeof body === 'string' ? Math.ceil(body.length / 4) : 0;
 }
@@ -191,7 +241,11 @@ export function gatedFetch(gate: RateGate, base: typeof fetch = fetch): typeof f
     try {
       const res = await base(input, init);
       if (res.status === 429) gate.onRateLimited(parseRetryAfter(res.headers));
-      else if (res.ok) gate.onSuccess();
+      else if (res.ok) {
+        gate.onSuccess();
+        const reset = quotaResetMs(res.headers);
+        if (reset !== null) gate.pauseFor(reset);
+      }
       return res;
     } finally {
       gate.release();

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { quotaResetMs } from '../../src/providers/rate-gate.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeRequest } from '../../src/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -280,6 +281,52 @@ describe('rate limits', () => {
     expect(before).toBe(16);
     // At most half of --concurrency: after 20 halvings the limit is 1, and ~20 successes grow it to about 6.
     expect(after).toBeLessThanOrEqual(8);
+  });
+
+  test('a success whose rate-limit headers say the quota is used up holds every worker until the reset', async () => {
+    const arrivals: number[] = [];
+    let exhaustedAt = 0;
+    const f = await fake({
+      script: (r) => {
+        arrivals.push(Date.now());
+        if (r.index !== 10) return undefined;
+        exhaustedAt = Date.now();
+        const text = r.kind === 'grader' ? '```json\n{"explanation": "ok", "criteria_met": false}\n```' : 'Rest and fluids help.';
+        return {
+          kind: 'status',
+          status: 200,
+          headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '800ms' },
+          body: {
+            id: 'chatcmpl-quota',
+            object: 'chat.completion',
+            created: 0,
+            model: r.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+          },
+        };
+      },
+    });
+    const out = join(tmp, 'quota-headers');
+    const r = await cli(evalArgs(f, data20, out));
+    expect(r.code).toBe(0);
+    expect((await readReport(out)).overall.n).toBe(20);
+    // Calls already past the gate may still land; after that, nothing until the reset.
+    const during = arrivals.filter((t) => t > exhaustedAt + 150 && t < exhaustedAt + 700);
+    expect(during).toEqual([]);
+    expect(arrivals.filter((t) => t >= exhaustedAt + 700).length).toBeGreaterThan(50);
+  });
+
+  test('quota headers: OpenAI reset durations and Anthropic reset times are read; no reset or quota left means no pause', () => {
+    const h = (o: Record<string, string>): Headers => new Headers(o);
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m2.5s' }))).toBe(60_000);
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '250ms' }))).toBe(250);
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' }))).toBe(6000);
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(quotaResetMs(h({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2025-01-01T00:00:03Z' }), now)).toBe(3000);
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-reset-requests': '6s' }))).toBeNull();
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0' }))).toBeNull();
+    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': 'soon' }))).toBeNull();
   });
 
   test('under --rpm R the run proceeds at >= 95% of R with no failed samples and never exceeds the cap', async () => {
