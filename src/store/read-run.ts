@@ -4,11 +4,15 @@ import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import { readRawLines } from './jsonl.js';
 
-/** Reads `samples.jsonl` of a run directory. A final line cut short by a crash is dropped, not fatal. */
+/**
+ * Reads `samples.jsonl` of a run directory: one record per (example, repeat), the latest. A resumed run appends
+ * a new record for a sample that had ended in an error, and only that one counts (as in report.json). A final
+ * line cut short by a crash is dropped, not fatal.
+ */
 export async function readSamples(runDir: string): Promise<SampleRecord[]> {
-  const out: SampleRecord[] = [];
-  for await (const s of iterateSamples(join(runDir, 'samples.jsonl'))) out.push(s);
-  return out;
+  const latest = new Map<string, SampleRecord>();
+  for await (const s of iterateSamples(join(runDir, 'samples.jsonl'))) latest.set(`${s.exampleId}\u0000${s.repeat}`, s);
+  return [...latest.values()];
 }
 
 /** Streams the sample records of a `samples.jsonl` file, skipping a torn last line. */

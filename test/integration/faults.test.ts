@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { quotaResetMs } from '../../src/providers/rate-gate.js';
+import { readSamples } from '../../src/store/read-run.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeRequest } from '../../src/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -228,6 +229,11 @@ describe('faults', () => {
     expect(report.overall.n).toBe(20);
     expect(report.overall.errors).toBe(0);
     expect(fixed.requests.filter((q) => done.has(workOf(q).split('#')[0] ?? ''))).toEqual([]);
+    // samples.jsonl keeps the superseded error record; readers (gate, diff) see only the latest per sample.
+    expect((await sampleLines(out)).length).toBeGreaterThan(20);
+    const latest = await readSamples(out);
+    expect(latest).toHaveLength(20);
+    expect(latest.filter((s) => s.error !== null)).toEqual([]);
   });
 
   test('an error reply of a failed candidate call is never graded as a response', async () => {
