@@ -4,7 +4,7 @@ export const CONVERSATION_PLACEHOLDER = '<<conversation>>';
 export const RUBRIC_ITEM_PLACEHOLDER = '<<rubric_item>>';
 
 /** Section headings of the grader template; a conversation line equal to one is escaped (see renderConversation). */
-const HEADING = /^# (Conversation|Rubric items?|Instructions|Example \d+|Final instruction)\s*$/gm;
+const HEADING = /^ {0,3}# (Conversation|Rubric items?|Instructions|Example \d+|Final instruction)\s*$/gm;
 
 /**
  * Renders messages as the reference does: `role: content`, joined by a blank line, content verbatim.

@@ -1,5 +1,6 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
-import { aggregateClipped, summarizeGroup } from '../scoring/index.js';
+import { aggregateClipped, exampleMetrics, summarizeGroup } from '../scoring/index.js';
+import { agreementCell } from './agreement.js';
 import type { DatasetInfo, GraderInfo, LowScoringExample, ModelInfo, Report, ReportError } from './types.js';
 
 /** What the report needs besides the samples: the run's identity, as recorded in run.json. */
@@ -16,6 +17,45 @@ export interface ReportContext {
   notes: string[];
   /** How many lowest-scoring examples to list. @default 10 */
   lowest?: number;
+  /** With several graders (`--grader` repeated): their specs, in order, for per-grader scores and agreement. */
+  graderSpecs?: string[];
+}
+
+/**
+ * With several graders: the overall score each grader alone would give, and each pair's verdict agreement
+ * (percent and Cohen's kappa) over the criteria both judged.
+ */
+function perGrader(scored: readonly SampleRecord[], specs: readonly string[], seed: number): Pick<Report, 'graderScores' | 'graderAgreement'> {
+  const graderScores: Record<string, GroupSummary> = {};
+  specs.forEach((spec, g) => {
+    const values: number[] = [];
+    for (const s of scored) {
+      const met = s.criteria.map((c) => c.verdicts?.[g] === true);
+      const m = exampleMetrics(s.exampleTags, s.criteria, met);
+      if (m?.['overall_score'] !== undefined) values.push(m['overall_score']);
+    }
+    if (values.length > 0) graderScores[`${g + 1}: ${spec}`] = summarize(values, `grader:${g}:overall_score`, seed);
+  });
+  const graderAgreement: NonNullable<Report['graderAgreement']> = [];
+  for (let a = 0; a < specs.length; a += 1) {
+    for (let b = a + 1; b < specs.length; b += 1) {
+      const counts = { bothMet: 0, onlyA: 0, onlyB: 0, neitherMet: 0 };
+      for (const s of scored) {
+        for (const c of s.criteria) {
+          const va = c.verdicts?.[a];
+          const vb = c.verdicts?.[b];
+          if (typeof va !== 'boolean' || typeof vb !== 'boolean') continue;
+          if (va && vb) counts.bothMet += 1;
+          else if (va) counts.onlyA += 1;
+          else if (vb) counts.onlyB += 1;
+          else counts.neitherMet += 1;
+        }
+      }
+      const cell = agreementCell(counts);
+      graderAgreement.push({ a: specs[a] ?? '', b: specs[b] ?? '', n: cell.n, percentAgreement: cell.percentAgreement, kappa: cell.kappa });
+    }
+  }
+  return { graderScores, graderAgreement };
 }
 
 /** A sample with its position in the reference order (repeat × examples + rank). */
@@ -135,5 +175,6 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
     usage,
     errors,
     lowest,
+    ...(ctx.graderSpecs && ctx.graderSpecs.length > 1 ? perGrader(scored, ctx.graderSpecs, ctx.seed) : {}),
   };
 }

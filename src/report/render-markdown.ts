@@ -40,6 +40,14 @@ export function renderMarkdownReport(report: Report): string {
     if (family === 'level') continue;
     md += groupTable(`By ${family.replace(/_/g, ' ')}`, family.replace(/_/g, ' '), groups);
   }
+  if (report.graderScores) md += groupTable('By grader (each alone)', 'grader', report.graderScores);
+  if (report.graderAgreement && report.graderAgreement.length > 0) {
+    md += '## Grader agreement\n\n| grader A | grader B | criteria | agreement | Cohen\'s kappa |\n|---|---|---:|---:|---:|\n';
+    for (const g of report.graderAgreement) {
+      md += `| ${cell(g.a)} | ${cell(g.b)} | ${g.n} | ${g.percentAgreement === null ? '-' : f3(g.percentAgreement)} | ${g.kappa === null ? '-' : f3(g.kappa)} |\n`;
+    }
+    md += '\n';
+  }
   const u = report.usage;
   md += '## Usage\n\n| role | calls | input tokens | output tokens | cached input |\n|---|---:|---:|---:|---:|\n';
   for (const [role, usage] of Object.entries(u)) {

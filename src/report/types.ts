@@ -29,6 +29,10 @@ export interface Report {
   errors: ReportError[];
   /** Lowest-scoring examples with the criteria they missed. */
   lowest: LowScoringExample[];
+  /** With several graders: the overall score under each grader alone. */
+  graderScores?: Record<string, GroupSummary>;
+  /** With several graders: verdict agreement of each pair over the criteria both judged. */
+  graderAgreement?: Array<{ a: string; b: string; n: number; percentAgreement: number | null; kappa: number | null }>;
   /** MedCalc-Bench only: prompt style, compat mode, labels, upstream-format results, worst calculators. */
   medcalc?: Record<string, unknown>;
   /** Filled by `eval --gate` / `--baseline`. */

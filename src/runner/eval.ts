@@ -5,7 +5,13 @@ import type { Logger } from 'pino';
 import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
-import { normalizeTemplate, OFFICIAL_TEMPLATE_SHA256, templateProblems } from '../grading/index.js';
+import {
+  BATCHED_TEMPLATE_FILE,
+  batchedTemplateProblems,
+  normalizeTemplate,
+  OFFICIAL_TEMPLATE_SHA256,
+  templateProblems,
+} from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
 import {
@@ -54,6 +60,8 @@ export interface EvalOptions {
   graderTemplatePath: string | null;
   graderAttempts: number;
   graderVote: 'first' | 'majority';
+  /** `per-criterion` (the reference protocol) or `batched` (all items of a sample in one call). */
+  graderMode: 'per-criterion' | 'batched';
   concurrency: number;
   rpm: number | null;
   tpm: number | null;
@@ -81,6 +89,8 @@ export interface EvalOptions {
   baselinePath: string | null;
   /** Compare with a baseline graded by another grader or on other data. */
   allowGraderChange: boolean;
+  /** `--batched-template FILE`: the batched grader template (default graders/healthbench-grader-batched.md). */
+  batchedTemplatePath: string | null;
   /** A JSON file of `provider:model` → {input, cachedInput, output} USD per 1M tokens, added to the built-in table. */
   pricesPath: string | null;
 }
@@ -142,7 +152,20 @@ async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<Task
     const { prepareMedcalc } = await import('./tasks/medcalc.js');
     return prepareMedcalc(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
   }
-  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote });
+  const batchedTemplate = opts.graderMode === 'batched' ? await loadBatchedTemplate(opts.batchedTemplatePath, ctx.cwd) : null;
+  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote, batchedTemplate });
+}
+
+async function loadBatchedTemplate(path: string | null, cwd: string): Promise<string> {
+  const file = path ? resolve(cwd, path) : join(PACKAGE_ROOT, 'graders', BATCHED_TEMPLATE_FILE);
+  const text = normalizeTemplate(
+    await readFile(file, 'utf8').catch((err: Error) => {
+      throw new UsageError(`--batched-template ${path ?? file}: ${err.message}`);
+    }),
+  );
+  const problems = batchedTemplateProblems(text);
+  if (problems.length > 0) throw new UsageError(`${path ?? file}: ${problems.join('; ')}`);
+  return text;
 }
 
 /** MedCalc-Bench datasets are named `medcalc*` or are CSV files. */
@@ -427,7 +450,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
             params: { ...config.graders[0].params },
             templateSha256: template.sha256,
             officialTemplate: template.official,
-            mode: 'per-criterion',
+            mode: opts.graderMode,
           }
         : null,
       seed: opts.seed,

@@ -108,7 +108,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
           () => {
             waiting.delete(cancel);
             if (hardStop.signal.aborted) throw new Aborted('cancelled');
-            return role.client.complete({ messages, params: role.params, signal: hardStop.signal, attempt });
+            // The SDKs add an abort listener to the signal they are given and never remove it. Handing them the
+            // run-wide signal would pile up one listener per request (memory growing with the run, and each
+            // addEventListener scanning the whole list); a per-call signal relayed from it is dropped with the call.
+            const perCall = new AbortController();
+            const relay = (): void => perCall.abort(hardStop.signal.reason);
+            hardStop.signal.addEventListener('abort', relay, { once: true });
+            return role.client
+              .complete({ messages, params: role.params, signal: perCall.signal, attempt })
+              .finally(() => hardStop.signal.removeEventListener('abort', relay));
           },
           { priority },
         )

@@ -59,7 +59,7 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     exemplarsPath: null,
     gatePolicyPath: null,
     baselinePath: null,
-    allowGraderChange: false, pricesPath: null,
+    allowGraderChange: false, pricesPath: null, graderMode: 'per-criterion', batchedTemplatePath: null,
     ...overrides,
   };
 }
@@ -182,5 +182,41 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     const res = await evalReport(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {});
     expect(res.report.testDouble).toBe(true);
     expect(res.markdown).toContain('Test double');
+  });
+
+  it('eval – several graders: each criterion graded by each, majority vote, per-grader scores and pairwise kappa', async () => {
+    fake.resetStats();
+    const out = join(dir, 'three-graders');
+    const { report, markdown } = await evalReport(
+      options({ outDir: out, graders: ['openai:grader-a', 'openai:grader-b', 'openai:grader-c'], graderVote: 'majority' }),
+    );
+    const samples = await readSamples(out);
+    const criteria = samples.flatMap((s) => s.criteria);
+    expect(fake.stats().byKind['grader']).toBe(criteria.length * 3);
+    for (const c of criteria) {
+      expect(c.verdicts).toHaveLength(3);
+      const yes = (c.verdicts ?? []).filter((v) => v === true).length;
+      expect(c.met).toBe(yes >= 2);
+    }
+    expect(Object.keys(report.graderScores ?? {})).toHaveLength(3);
+    expect(report.graderAgreement?.map((g) => [g.a, g.b])).toEqual([
+      ['openai:grader-a', 'openai:grader-b'],
+      ['openai:grader-a', 'openai:grader-c'],
+      ['openai:grader-b', 'openai:grader-c'],
+    ]);
+    for (const g of report.graderAgreement ?? []) expect(g.n).toBe(criteria.length);
+    expect(report.notes.join(' ')).toContain('majority verdict');
+    expect(markdown).toContain('## Grader agreement');
+  });
+
+  it('eval – --grader-mode batched: one grader call per sample, labelled as not the reference protocol', async () => {
+    fake.resetStats();
+    const out = join(dir, 'batched');
+    const { report } = await evalReport(options({ outDir: out, graderMode: 'batched' }));
+    expect(fake.stats().byKind['grader-batched']).toBe(3);
+    expect(fake.stats().byKind['grader'] ?? 0).toBe(0);
+    expect(report.grader?.mode).toBe('batched');
+    expect(report.notes.join(' ')).toContain('not the reference protocol');
+    expect(report.overall.n).toBe(3);
   });
 });

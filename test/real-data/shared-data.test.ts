@@ -23,7 +23,7 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     graderBaseUrl: null, graderTemplatePath: null, graderAttempts: 3, graderVote: 'first', concurrency: 32, rpm: null, tpm: null,
     timeoutMs: 30_000, maxRetries: 2, maxErrors: '0', outDir: null, resume: false, cacheDir: null, fakeServer: {},
     promptStyle: 'zero_shot', medcalcCompat: 'current', labelsPath: null, exemplarsPath: null, gatePolicyPath: null,
-    baselinePath: null, allowGraderChange: false, pricesPath: null, ...overrides,
+    baselinePath: null, allowGraderChange: false, pricesPath: null, graderMode: 'per-criterion', batchedTemplatePath: null, ...overrides,
   };
 }
 

@@ -32,6 +32,9 @@ Grader
   --grader-base-url URL    endpoint for the grader
   --grader-template FILE   your template (official or not; its sha256 is recorded)
   --grader-attempts N      grader calls per rubric item before it is a grader error (default 3)
+  --grader-mode MODE       per-criterion (default, the reference protocol) | batched (one call per sample,
+                           labelled in the report; check it with \`healthbench agreement\`)
+  --batched-template FILE  your batched template
 Run
   --out DIR                run directory (default reports/<run-id>); an unfinished run there is resumed
   --resume DIR             continue the run in DIR (same flags required)
@@ -69,6 +72,8 @@ export const FLAGS = {
   'grader-base-url': { type: 'string' },
   'grader-template': { type: 'string' },
   'grader-attempts': { type: 'string' },
+  'grader-mode': { type: 'string' },
+  'batched-template': { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   concurrency: { type: 'string' },
@@ -121,6 +126,8 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     graderVote: oneOf(v['grader-vote'], 'grader-vote', ['first', 'majority'] as const, 'first'),
     graderBaseUrl: v['grader-base-url'] ?? null,
     graderTemplatePath: v['grader-template'] ?? null,
+    graderMode: oneOf(v['grader-mode'], 'grader-mode', ['per-criterion', 'batched'] as const, 'per-criterion'),
+    batchedTemplatePath: v['batched-template'] ?? null,
     graderAttempts: numberFlag(v['grader-attempts'], 'grader-attempts', { integer: true, min: 1, max: 20 }) ?? 3,
     concurrency: numberFlag(v.concurrency, 'concurrency', { integer: true, min: 1, max: 4096 }) ?? 32,
     rpm: numberFlag(v.rpm, 'rpm', { integer: true, min: 1 }) ?? null,

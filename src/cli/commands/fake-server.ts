@@ -17,7 +17,9 @@ Options:
   --seed <n>           seed for replies, verdicts, jitter and fault draws (default 1)
   --latency-ms <n>     base latency per request (default 0)
   --jitter-ms <n>      uniform ± jitter around the latency (default 0)
-  --rpm <n>            admit at most n requests per 60 s window, answer 429 beyond (default unlimited)
+  --rpm <n>            admit at most n requests per window, answer 429 beyond (default unlimited)
+  --window-ms <n>      length of the --rpm window in ms (default 60000; shorter windows make caps measurable
+                       in seconds, e.g. for the bench)
   --error-rate <p>     fraction of requests answered 500 (default 0)
   --reset-rate <p>     fraction of connections dropped without a response (default 0)
   --hang-rate <p>      fraction of requests never answered (default 0)
@@ -50,6 +52,7 @@ export const run: CommandRun = async (argv, io) => {
         'latency-ms': { type: 'string' },
         'jitter-ms': { type: 'string' },
         rpm: { type: 'string' },
+        'window-ms': { type: 'string' },
         'error-rate': { type: 'string' },
         'reset-rate': { type: 'string' },
         'hang-rate': { type: 'string' },
@@ -71,6 +74,7 @@ export const run: CommandRun = async (argv, io) => {
     ['latencyMs', num('latency-ms', values['latency-ms'])],
     ['jitterMs', num('jitter-ms', values['jitter-ms'])],
     ['rpm', num('rpm', values.rpm)],
+    ['windowMs', num('window-ms', values['window-ms'])],
     ['metRate', num('met-rate', values['met-rate'])],
   ];
   const faults = {
@@ -80,6 +84,8 @@ export const run: CommandRun = async (argv, io) => {
     malformedVerdictRate: num('malformed-rate', values['malformed-rate']),
   };
   const options = {
+    // Nothing reads the request log of a server run from the CLI; keeping it would grow without bound in a bench.
+    recordRequests: false,
     ...Object.fromEntries(entries.filter(([, v]) => v !== undefined)),
     faults: Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)),
   } as FakeProviderOptions;

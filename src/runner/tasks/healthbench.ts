@@ -4,6 +4,9 @@ import { openDataset, type Dataset } from '../../data/load-dataset.js';
 import { buildHealthbenchReport } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { selectExampleIndices } from '../../scoring/index.js';
+import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
+import { formatModelSpec } from '../../providers/model-client.js';
+import { batchedHealthbenchEvaluator } from '../batched-task.js';
 import { healthbenchEvaluator } from '../healthbench-task.js';
 import type { WorkItem } from '../task.js';
 import type { PrepareContext, TaskPlan } from './plan.js';
@@ -40,7 +43,12 @@ async function* healthbenchItems(
 /** HealthBench (all / hard / consensus / own data): candidate call, one grader call per rubric item, reference scoring. */
 export async function prepareHealthbench(
   datasetSpec: string,
-  ctx: PrepareContext & { responses: ResponseMode; graderVote: 'first' | 'majority' },
+  ctx: PrepareContext & {
+    responses: ResponseMode;
+    graderVote: 'first' | 'majority';
+    /** Set for `--grader-mode batched`: the batched template text. */
+    batchedTemplate: string | null;
+  },
 ): Promise<TaskPlan> {
   const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
   const selected = selectExampleIndices(dataset.ids.length, ctx.limit);
@@ -57,16 +65,21 @@ export async function prepareHealthbench(
   if (!ctx.template.official) {
     notes.push('Grader template: our own wording with the official structure and output contract (not byte-identical to the official template).');
   }
+  if (ctx.batchedTemplate !== null) notes.push(BATCHED_GRADING_NOTE);
   if (ctx.graderSpecs.length > 1) notes.push(`${ctx.graderSpecs.length} graders; scores use the ${ctx.graderVote === 'majority' ? 'majority verdict' : 'first grader'}.`);
+  const templates = ctx.graderSpecs.map(() => ctx.template.text);
   const datasetInfo = { name: dataset.name, sha256: dataset.sha256, officialSha256: dataset.officialSha256, count: n };
   return {
     task: 'healthbench',
     dataset: datasetInfo,
-    identity: { responses: ctx.responses, graderVote: ctx.graderVote },
+    identity: { responses: ctx.responses, graderVote: ctx.graderVote, graderMode: ctx.batchedTemplate === null ? 'per-criterion' : 'batched' },
     // Baselines skip examples without completions; the total is an upper bound used for progress only.
     total: n * repeatsPerExample,
     items: () => healthbenchItems(dataset, rank, ctx.repeats, ctx.responses),
-    evaluator: healthbenchEvaluator(ctx.graderSpecs.map(() => ctx.template.text), ctx.graderVote),
+    evaluator:
+      ctx.batchedTemplate === null
+        ? healthbenchEvaluator(templates, ctx.graderVote)
+        : batchedHealthbenchEvaluator(templates, ctx.graderVote, { batchedTemplate: ctx.batchedTemplate }),
     needsCandidate: ctx.responses === 'model',
     needsGrader: true,
     position: (s: SampleRecord) => s.repeat * n + (rankById.get(s.exampleId) ?? 0),
@@ -74,7 +87,7 @@ export async function prepareHealthbench(
     report(samples, rc) {
       const report = buildHealthbenchReport(
         samples.map((sample) => ({ position: sample.repeat * n + (rankById.get(sample.exampleId) ?? 0), sample })),
-        { ...rc, dataset: datasetInfo, notes },
+        { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec) },
       );
       const o = report.overall;
       return {
