@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import type { Message } from '../../../src/core/types.js';
 import {
   CONVERSATION_PLACEHOLDER,
