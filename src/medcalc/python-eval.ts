@@ -4,10 +4,11 @@
  * unary `+ - ~`, comparisons, `and`/`or`/`not`, tuples, lists, strings, attribute access on the
  * whitelisted modules and calls of whitelisted functions. No `eval`/`Function`. Pure.
  *
- * Known simplifications, none seen in model answers: complex results, bitwise operators, subscripts
- * and keyword arguments raise an `Unsupported`/`SyntaxError` PyException (Python would compute them;
- * a complex result would still be Incorrect); numpy scalars are modelled as Python floats/ints; a
- * missing name is a NameError (Python says TypeError under `__builtins__: None`).
+ * Known simplifications, none seen in model answers: a complex value (a negative base to a fractional
+ * power) prints like Python's but supports no further arithmetic; bitwise operators, subscripts and
+ * keyword arguments raise an `Unsupported`/`SyntaxError` PyException; numpy scalars are modelled as
+ * Python floats/ints; a missing name is a NameError (Python says TypeError under
+ * `__builtins__: None`); `pow`/`exp` may differ from C's libm in the last bit for huge results.
  */
 import { pyFloatRepr, pyRoundFloat, pyRoundFloatToInt, pyRoundInt } from './python-float.js';
 import { pyStrip, toAsciiDigits } from './python-text.js';
@@ -28,6 +29,7 @@ export type PyValue =
   | { t: 'int'; v: bigint }
   | { t: 'bool'; v: boolean }
   | { t: 'float'; v: number }
+  | { t: 'complex'; re: number; im: number }
   | { t: 'str'; v: string }
   | { t: 'tuple'; v: PyValue[] }
   | { t: 'list'; v: PyValue[] }
@@ -400,6 +402,27 @@ function bitLength(n: bigint): number {
   return (n < 0n ? -n : n).toString(2).length;
 }
 
+const SAFE = 2n ** 53n;
+
+/** Python's int / int: the double nearest to the exact quotient, even for huge ints. */
+function intTrueDivide(a: bigint, b: bigint): number {
+  if (b === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+  const negative = a < 0n !== b < 0n;
+  const x = a < 0n ? -a : a;
+  const y = b < 0n ? -b : b;
+  if (x < SAFE && y < SAFE) return Number(a) / Number(b);
+  // Scale so the quotient has >= 55 bits; a sticky low bit makes Number() round it correctly.
+  const shift = bitLength(y) - bitLength(x) + 55;
+  const num = shift >= 0 ? x << BigInt(shift) : x;
+  const den = shift >= 0 ? y : y << BigInt(-shift);
+  let q = num / den;
+  if (num % den !== 0n) q |= 1n;
+  const v = Number(q) * 2 ** -shift;
+  if (!Number.isFinite(v)) throw new PyException('OverflowError', 'integer division result too large for a float');
+  const r = negative ? -v : v;
+  return r === 0 && negative ? -0 : r;
+}
+
 function floorDivInt(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
   const q = a / b;
@@ -430,9 +453,22 @@ function floatDivMod(vx: number, wx: number): [number, number] {
     floordiv = Math.floor(div);
     if (div - floordiv > 0.5) floordiv += 1;
   } else {
-    floordiv = (vx / wx < 0 ? -0 : 0);
+    const q = vx / wx;
+    floordiv = q < 0 || Object.is(q, -0) ? -0 : 0;
   }
   return [floordiv, mod];
+}
+
+/** CPython's `c_pow` for a negative real base and a real exponent: a complex result. */
+function negativeBaseComplexPow(a: number, b: number): PyValue {
+  const len = Math.pow(Math.abs(a), b);
+  const phase = Math.atan2(0, a) * b;
+  return { t: 'complex', re: len * Math.cos(phase), im: len * Math.sin(phase) };
+}
+
+function floatPowValue(a: number, b: number): PyValue {
+  if (a < 0 && Number.isFinite(b) && !Number.isInteger(b)) return negativeBaseComplexPow(a, b);
+  return { t: 'float', v: floatPow(a, b) };
 }
 
 function floatPow(a: number, b: number): number {
@@ -441,7 +477,7 @@ function floatPow(a: number, b: number): number {
   if (a === 1) return 1;
   if (a === 0 && b < 0) throw new PyException('ZeroDivisionError', 'zero to a negative power');
   if (a < 0 && Number.isFinite(b) && !Number.isInteger(b)) {
-    throw new PyException('Unsupported', 'negative number to a fractional power gives a complex number');
+    throw new PyException('ValueError', 'negative number cannot be raised to a fractional power');
   }
   const r = Math.pow(a, b);
   if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
@@ -474,8 +510,7 @@ function arith(op: string, a: PyValue, b: PyValue): PyValue {
         case '*':
           return { t: 'int', v: ai * bi };
         case '/':
-          if (bi === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
-          return { t: 'float', v: toFloat({ t: 'int', v: ai }) / toFloat({ t: 'int', v: bi }) };
+          return { t: 'float', v: intTrueDivide(ai, bi) };
         case '//':
           return { t: 'int', v: floorDivInt(ai, bi) };
         case '%':
@@ -501,7 +536,7 @@ function arith(op: string, a: PyValue, b: PyValue): PyValue {
       case '%':
         return { t: 'float', v: floatDivMod(x, y)[1] };
       case '**':
-        return { t: 'float', v: floatPow(x, y) };
+        return floatPowValue(x, y);
     }
   }
   if (op === '+' && a.t === b.t && (a.t === 'str' || a.t === 'tuple' || a.t === 'list')) {
@@ -589,6 +624,8 @@ function truthy(v: PyValue): boolean {
       return v.v;
     case 'float':
       return v.v !== 0;
+    case 'complex':
+      return v.re !== 0 || v.im !== 0;
     case 'str':
       return v.v.length > 0;
     case 'tuple':
@@ -720,6 +757,14 @@ export function pyStr(v: PyValue): string {
       return `(${v.v.map(pyRepr).join(', ')}${v.v.length === 1 ? ',' : ''})`;
     case 'list':
       return `[${v.v.map(pyRepr).join(', ')}]`;
+    case 'complex': {
+      // complex repr: parts without a forced ".0", the real part omitted when it is +0.0.
+      const part = (x: number): string => pyFloatRepr(x).replace(/\.0$/, '');
+      const im = `${part(v.im)}j`;
+      if (v.re === 0 && !Object.is(v.re, -0)) return im;
+      const sign = v.im < 0 || Object.is(v.im, -0) ? '' : '+';
+      return `(${part(v.re)}${sign}${im})`;
+    }
     case 'func':
       return `<built-in function ${v.name}>`;
     case 'module':
