@@ -13,7 +13,7 @@ import {
   type OfficialRecord,
   type RubricRecord,
 } from '../schemas/index.js';
-import { parseJsonLine, readRawLines } from '../store/jsonl.js';
+import { parseJsonLine, readJsonValues, readRawLines } from '../store/jsonl.js';
 import { fetchToCache, sha256File } from './download.js';
 import { OFFICIAL_BASE_URL, OFFICIAL_FILES } from './official.js';
 
@@ -70,13 +70,8 @@ async function scanOfficialJsonl(path: string, display: string): Promise<{ ids: 
   const ids: string[] = [];
   const seen = new Map<string, number>();
   const issues: DataIssue[] = [];
-  for await (const { line, text } of readRawLines(path)) {
-    const parsed = parseJsonLine(text);
-    if (!parsed.ok) {
-      issues.push({ file: display, line, pointer: '', message: parsed.message });
-      continue;
-    }
-    const checked = validateRecord(validateOfficialRecord, parsed.value, display, line);
+  for await (const { line, value } of readJsonValues(path, display, issues)) {
+    const checked = validateRecord(validateOfficialRecord, value, display, line);
     if (!checked.ok) {
       issues.push(...checked.issues);
       continue;

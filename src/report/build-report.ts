@@ -66,6 +66,13 @@ export interface OrderedSample {
 
 const FAMILIES = ['cluster', 'physician_agreed_category', 'level'] as const;
 
+/** Appends a value to the list under `key`. */
+function pushTo(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 function summarize(values: number[], name: string, seed: number): GroupSummary {
   return summarizeGroup(values, { seed, name, clip: true });
 }
@@ -90,20 +97,11 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const perExample = scored.map((s) => s.metrics as Record<string, number>);
   const metrics = aggregateClipped(perExample, { seed: ctx.seed });
   const series = new Map<string, number[]>();
-  for (const m of perExample) {
-    for (const [k, v] of Object.entries(m)) {
-      const list = series.get(k);
-      if (list) list.push(v);
-      else series.set(k, [v]);
-    }
-  }
+  for (const m of perExample) for (const [k, v] of Object.entries(m)) pushTo(series, k, v);
   const byLanguageValues = new Map<string, number[]>();
   for (const s of scored) {
     const v = s.metrics?.['overall_score'];
-    if (v === undefined) continue;
-    const list = byLanguageValues.get(s.language);
-    if (list) list.push(v);
-    else byLanguageValues.set(s.language, [v]);
+    if (v !== undefined) pushTo(byLanguageValues, s.language, v);
   }
   const byLanguage: Record<string, GroupSummary> = {};
   for (const lang of [...byLanguageValues.keys()].sort()) {
@@ -117,11 +115,10 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const errors: ReportError[] = ordered
     .filter((s) => s.error !== null)
     .map((s) => ({ exampleId: s.exampleId, repeat: s.repeat, stage: s.error?.stage ?? 'unknown', message: s.error?.message ?? '' }));
-  const usage: Record<string, TokenUsage> = { candidate: emptyUsage(), grader: emptyUsage() };
-  for (const s of ordered) {
-    usage['candidate'] = addUsage(usage['candidate'] ?? emptyUsage(), s.usage.candidate);
-    usage['grader'] = addUsage(usage['grader'] ?? emptyUsage(), s.usage.grader);
-  }
+  const usage: Record<string, TokenUsage> = {
+    candidate: ordered.reduce((u, s) => addUsage(u, s.usage.candidate), emptyUsage()),
+    grader: ordered.reduce((u, s) => addUsage(u, s.usage.grader), emptyUsage()),
+  };
   const lowest: LowScoringExample[] = [...scored]
     .sort((a, b) => (a.score ?? 0) - (b.score ?? 0))
     .slice(0, ctx.lowest ?? 10)
@@ -143,10 +140,7 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   for (const s of scored) {
     const g = s.detail?.['idealCompletionsGroup'];
     const v = s.metrics?.['overall_score'];
-    if (typeof g !== 'string' || v === undefined) continue;
-    const list = byIdealGroup.get(g);
-    if (list) list.push(v);
-    else byIdealGroup.set(g, [v]);
+    if (typeof g === 'string' && v !== undefined) pushTo(byIdealGroup, g, v);
   }
   if (byIdealGroup.size > 0) {
     byGroup['ideal_completions_group'] = Object.fromEntries(

@@ -34,3 +34,19 @@ export async function* readRawLines(path: string): AsyncGenerator<{ line: number
     yield { line, text };
   }
 }
+
+/**
+ * Streams the parsed JSON values of a JSONL file; a line that is not JSON is recorded in `issues` (located
+ * as `display:line`) and skipped, so the caller can go on collecting every problem of the file.
+ */
+export async function* readJsonValues(
+  path: string,
+  display: string,
+  issues: Array<{ file: string; line: number; pointer: string; message: string }>,
+): AsyncGenerator<{ line: number; value: unknown }> {
+  for await (const { line, text } of readRawLines(path)) {
+    const parsed = parseJsonLine(text);
+    if (parsed.ok) yield { line, value: parsed.value };
+    else issues.push({ file: display, line, pointer: '', message: parsed.message });
+  }
+}

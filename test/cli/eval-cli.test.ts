@@ -4,19 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { captureIo } from '../support/cli-io.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-function capture(env: Record<string, string> = {}): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env, cwd: ROOT, isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+const capture = (env: Record<string, string> = {}) => captureIo({ env, cwd: ROOT });
 
 describe('healthbench eval (CLI, in-process)', () => {
   it('--dry-run – prints calls, tokens and cost without a key, calls nothing and writes nothing', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { captureIo } from '../support/cli-io.js';
 import type { SampleRecord } from '../../src/core/types.js';
 import type { Report } from '../../src/report/types.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
@@ -18,15 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-function io(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: { OPENAI_API_KEY: 'k' }, cwd: ROOT, isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = () => captureIo({ env: { OPENAI_API_KEY: 'k' }, cwd: ROOT });
 
 const samplesOf = async (d: string): Promise<SampleRecord[]> =>
   (await readFile(join(d, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { captureIo } from '../support/cli-io.js';
 import type { SampleRecord } from '../../src/core/types.js';
 import type { Report } from '../../src/report/types.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
@@ -37,15 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-function io(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: { OPENAI_API_KEY: 'k' }, cwd: ROOT, isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+const io = () => captureIo({ env: { OPENAI_API_KEY: 'k' }, cwd: ROOT });
 
 describe('healthbench eval --dataset <medcalc csv>', () => {
   it('runs every row through the real SDK, scores exactly by the reference rules, no grader calls', async () => {

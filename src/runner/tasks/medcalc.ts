@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import type { SampleRecord } from '../../core/types.js';
+import { addUsage, emptyUsage, type SampleRecord } from '../../core/types.js';
 import { fetchToCache, sha256File } from '../../data/download.js';
 import {
   aggregateMedcalc,
@@ -204,7 +204,7 @@ function medcalcReport(
     .sort((a, b) => a[1].accuracy - b[1].accuracy || a[0].localeCompare(b[0]))
     .slice(0, 10)
     .map(([id, a]) => ({ calculatorId: Number(id), name: a.name, accuracy: a.accuracy, n: a.n, wrong: wrongByCalc.get(id) ?? [] }));
-  const usage = { candidate: sumUsage(samples, 'candidate') };
+  const usage = { candidate: samples.reduce((u, s) => addUsage(u, s.usage.candidate), emptyUsage()) };
   const report: Report = {
     formatVersion: 1,
     runId: rc.runId,
@@ -236,17 +236,6 @@ function medcalcReport(
     },
   };
   return { json: report as unknown as Record<string, unknown>, markdown: renderMedcalcMarkdown(report, worst), summary: medcalcSummary(report) };
-}
-
-function sumUsage(samples: readonly SampleRecord[], role: 'candidate' | 'grader'): Report['usage'][string] {
-  const u = { calls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
-  for (const s of samples) {
-    u.calls += s.usage[role].calls;
-    u.inputTokens += s.usage[role].inputTokens;
-    u.outputTokens += s.usage[role].outputTokens;
-    u.cachedInputTokens += s.usage[role].cachedInputTokens;
-  }
-  return u;
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;

@@ -7,7 +7,7 @@ import { OFFICIAL_BASE_URL, OFFICIAL_FILES } from '../../data/official.js';
 import { renderGraderPrompt } from '../../grading/index.js';
 import { buildMetaReport, parseMetaRecord, renderMetaMarkdown, type MetaRow } from '../../meta/index.js';
 import { selectExampleIndices } from '../../scoring/index.js';
-import { parseJsonLine, readRawLines } from '../../store/jsonl.js';
+import { readJsonValues } from '../../store/jsonl.js';
 import type { GraderOutcome, TaskEvaluator, WorkItem } from '../task.js';
 import type { PrepareContext, TaskPlan } from './plan.js';
 
@@ -29,13 +29,8 @@ async function resolveMetaFile(spec: string, ctx: PrepareContext): Promise<{ pat
 export async function loadMetaRows(path: string, display: string): Promise<MetaRow[]> {
   const rows: MetaRow[] = [];
   const issues: DataIssue[] = [];
-  for await (const { line, text } of readRawLines(path)) {
-    const parsed = parseJsonLine(text);
-    if (!parsed.ok) {
-      issues.push({ file: display, line, pointer: '', message: parsed.message });
-      continue;
-    }
-    const r = parseMetaRecord(parsed.value, display, line);
+  for await (const { line, value } of readJsonValues(path, display, issues)) {
+    const r = parseMetaRecord(value, display, line);
     if ('issues' in r) issues.push(...r.issues);
     else rows.push(r.row);
   }
