@@ -219,8 +219,16 @@ function newRunId(now: Date, model: string | null): string {
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * Candidate parameters: the flags, else the reference's defaults. MedCalc-Bench's reference sends exactly
+ * [system, user] with the API's default sampling (docs/medcalc.md §4), so it gets no extra system line and
+ * no temperature or max_tokens (Anthropic, which requires max_tokens, gets the client's 4096).
+ */
 function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
-  const ref = referenceCandidateParams(spec);
+  const ref: SamplingParams =
+    opts.task === 'medcalc'
+      ? { temperature: null, maxTokens: null, systemPrompt: null, reasoningEffort: null }
+      : referenceCandidateParams(spec);
   return {
     temperature: opts.temperature ?? ref.temperature,
     maxTokens: opts.maxTokens ?? ref.maxTokens,

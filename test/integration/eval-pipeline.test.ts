@@ -219,4 +219,19 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     expect(report.notes.join(' ')).toContain('not the reference protocol');
     expect(report.overall.n).toBe(3);
   });
+
+  it('eval – --grader-template: the user template is used and its sha256 recorded (official: no); a template without placeholders is exit 2', async () => {
+    const tpl = join(dir, 'my-template.md');
+    await writeFile(tpl, 'Judge the reply.\r\n\r\n# Conversation\r\n<<conversation>>\r\n\r\n# Rubric item\r\n<<rubric_item>>\r\n\r\n# Instructions\r\nReply with JSON.\r\n');
+    fake.resetStats();
+    const { report } = await evalReport(options({ outDir: join(dir, 'tpl'), graderTemplatePath: tpl }));
+    const normalized = 'Judge the reply.\n\n# Conversation\n<<conversation>>\n\n# Rubric item\n<<rubric_item>>\n\n# Instructions\nReply with JSON.';
+    const { createHash } = await import('node:crypto');
+    expect(report.grader?.templateSha256).toBe(createHash('sha256').update(normalized).digest('hex'));
+    expect(report.grader?.officialTemplate).toBe(false);
+    expect(fake.requests.find((r) => r.kind === 'grader')?.messages.at(-1)?.content.startsWith('Judge the reply.\n\n# Conversation\n')).toBe(true);
+    const broken = join(dir, 'broken-template.md');
+    await writeFile(broken, 'No placeholders here.');
+    await expect(evalReport(options({ outDir: join(dir, 'tpl-broken'), graderTemplatePath: broken }))).rejects.toThrow(/no <<conversation>> placeholder/);
+  });
 });

@@ -14,6 +14,13 @@ let fake: FakeProvider;
 let dir: string;
 let csvPath: string;
 let expectedCorrect: Set<string>;
+let forcedRows: Array<Record<string, string>>;
+
+async function writeCsv(path: string, rows: Array<Record<string, string>>): Promise<void> {
+  const quote = (v: string): string => `"${v.replace(/"/g, '""')}"`;
+  const header = Object.keys(rows[0] ?? {});
+  await writeFile(path, `${[header, ...rows.map((r) => header.map((h) => r[h] ?? ''))].map((f) => f.map(quote).join(',')).join('\n')}\n`);
+}
 
 beforeAll(async () => {
   fake = await startFakeProvider({ seed: 11 });
@@ -31,9 +38,8 @@ beforeAll(async () => {
     r['Patient Note'] = `${r['Patient Note']}\nFAKE_ANSWER: ${answer}`;
   });
   csvPath = join(dir, 'small-forced.csv');
-  const quote = (v: string): string => `"${v.replace(/"/g, '""')}"`;
-  const header = Object.keys(rows[0] ?? {});
-  await writeFile(csvPath, `${[header, ...rows.map((r) => header.map((h) => r[h] ?? ''))].map((f) => f.map(quote).join(',')).join('\n')}\n`);
+  forcedRows = rows;
+  await writeCsv(csvPath, rows);
 });
 afterAll(async () => fake.close());
 
@@ -82,5 +88,45 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
     const again = await main(['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--limit', '5'], c.io);
     expect(again).toBe(2);
     expect(c.err()).toContain('taskSettings.compat');
+  });
+
+  it('--prompt-style one_shot puts the calculator exemplar in the system message; a missing exemplar is exit 2 before any call', async () => {
+    fake.resetStats();
+    const c = io();
+    const missing = await main(
+      ['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', join(dir, 'one-shot-missing'), '--prompt-style', 'one_shot', '--exemplars', 'test/fixtures/medcalc/exemplars-small.json'],
+      c.io,
+    );
+    expect(missing).toBe(2);
+    expect(c.err()).toMatch(/no exemplar|has none for calculator/);
+    expect(fake.stats().total).toBe(0);
+    // Only the rows whose calculators the small exemplar file covers (IDs 3, 4, 13, 69).
+    const keep = forcedRows.filter((r) => ['3', '4', '13', '69'].includes(r['Calculator ID'] ?? ''));
+    const subset = join(dir, 'one-shot.csv');
+    await writeCsv(subset, keep);
+    const out = join(dir, 'one-shot');
+    const ok = await main(['eval', '--dataset', subset, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--prompt-style', 'one_shot', '--exemplars', 'test/fixtures/medcalc/exemplars-small.json'], io().io);
+    expect(ok).toBe(0);
+    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+    expect(samples.length).toBe(keep.length);
+    expect(keep.length).toBeGreaterThanOrEqual(3);
+    for (const s of samples) {
+      expect(s.messagesSent).toHaveLength(2);
+      expect(s.messagesSent[0]?.role).toBe('system');
+      expect(s.messagesSent[0]?.content).toContain('step_by_step_thinking');
+    }
+  });
+
+  it('--labels applies the physician-corrected labels and the report says how many rows changed', async () => {
+    const out = join(dir, 'labels');
+    const code = await main(
+      ['eval', '--dataset', 'test/fixtures/medcalc/small.csv', '--labels', 'test/fixtures/medcalc/small-corrected.csv', '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out],
+      io().io,
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report & { medcalc: { labels: { changed: number; naLabels: number } } };
+    expect(report.overall.n).toBe(6);
+    expect(report.medcalc.labels.changed).toBeGreaterThan(0);
+    expect(report.notes.join(' ')).toMatch(/Labels: physician-corrected .* rows changed/);
   });
 });

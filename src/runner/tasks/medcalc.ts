@@ -94,6 +94,13 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
     exemplars = await loadExemplars(exemplarFile);
   }
   const selected = selectExampleIndices(rows.length, ctx.limit);
+  if (exemplars) {
+    const have = exemplars;
+    const missing = [...new Set(selected.map((i) => (rows[i] as MedcalcRow).calculatorId).filter((id) => !have.has(id)))];
+    if (missing.length > 0) {
+      throw new UsageError(`one_shot prompts need an exemplar for every calculator; the exemplar file has none for calculator ${missing.sort((a, b) => a - b).join(', ')}`);
+    }
+  }
   const n = selected.length;
   const idOf = (row: MedcalcRow): string => `row-${row.rowNumber}`;
   const rankOf = new Map(selected.map((index, r) => [idOf(rows[index] as MedcalcRow), r]));
