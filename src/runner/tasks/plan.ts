@@ -1,4 +1,4 @@
-import type { Message, SampleRecord } from '../../core/types.js';
+import type { SampleRecord } from '../../core/types.js';
 import type { ModelSpec } from '../../providers/model-client.js';
 import type { DatasetInfo, GraderInfo, ModelInfo } from '../../report/types.js';
 import type { TaskEvaluator, WorkItem } from '../task.js';
@@ -65,5 +65,3 @@ export function inReferenceOrder(samples: readonly SampleRecord[], position: (s:
     .sort((a, b) => a.p - b.p)
     .map((x) => x.s);
 }
-
-export type { Message };
