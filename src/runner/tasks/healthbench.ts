@@ -1,5 +1,5 @@
 import type { SampleRecord } from '../../core/types.js';
-import { detectLanguage } from '../../data/language.js';
+import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
 import { buildHealthbenchReport } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
@@ -20,8 +20,18 @@ async function* healthbenchItems(
   repeats: number,
   responses: ResponseMode,
 ): AsyncGenerator<WorkItem> {
-  for await (const { index, example } of dataset.iterate(new Set(rank.keys()))) {
-    const language = example.language ?? (await detectLanguage(example.messages));
+  const selected = new Set(rank.keys());
+  // Languages the data does not state are detected in one pass before the run, so the detector can be
+  // unloaded before the first call instead of staying in memory for hours.
+  const unknown: Array<{ id: string; text: string }> = [];
+  for await (const { example } of dataset.iterate(selected)) {
+    if (example.language === null) unknown.push({ id: example.id, text: userText(example.messages) });
+  }
+  const detected = await detectLanguages(unknown.map((u) => u.text));
+  const languageOf = new Map(unknown.map((u, i) => [u.id, detected[i] ?? 'und']));
+  unknown.length = 0;
+  for await (const { index, example } of dataset.iterate(selected)) {
+    const language = example.language ?? languageOf.get(example.id) ?? 'und';
     const base = {
       exampleId: example.id,
       rank: rank.get(index) ?? 0,
