@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import type { Message } from '../core/types.js';
 
 type Detector = { detect: (text: string) => { language: string } };
@@ -16,16 +16,14 @@ export function userText(messages: readonly Message[]): string {
 // HealthBench records and all the demo set, at a third of the memory (about 60 MB of heap, 0.35 s to load).
 const ELD_ENTRY = 'eld/medium';
 
-// The detector runs in a worker thread that is ended once every language is known, so its n-gram tables do
-// not stay in the evaluation's heap for the whole run.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.url).then(({ eld }) => {
-  parentPort.on('message', (texts) => {
-    parentPort.postMessage(texts.map((t) => (t.trim() === '' ? 'und' : eld.detect(t).language || 'und')));
-  });
-  parentPort.postMessage('ready');
-}, (err) => parentPort.postMessage({ error: String(err) }));
+// The detector runs in a short-lived child process: its n-gram tables never enter the evaluation's heap,
+// and (unlike a worker thread, whose malloc arena outlives it) all of its memory goes back to the system.
+const CHILD_SOURCE = `
+const { eld } = await import(process.argv[1]);
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const texts = JSON.parse(input);
+process.stdout.write(JSON.stringify(texts.map((t) => (t.trim() === '' ? 'und' : eld.detect(t).language || 'und'))));
 `;
 
 /** The module URL of the detector, when this runtime can resolve it (Node ≥ 20.6 outside test transforms). */
@@ -37,32 +35,34 @@ function detectorUrl(): string | null {
   }
 }
 
-async function detectInWorker(url: string, texts: readonly string[]): Promise<string[]> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url } });
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.on('message', (msg: unknown) => {
-        if (msg === 'ready') worker.postMessage(texts);
-        else if (Array.isArray(msg)) resolve(msg as string[]);
-        else reject(new Error(`language detector failed: ${JSON.stringify(msg)}`));
-      });
-    });
-  } finally {
-    await worker.terminate();
-  }
+async function detectInChild(url: string, texts: readonly string[]): Promise<string[]> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD_SOURCE, url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  child.stdin.end(JSON.stringify(texts));
+  const code = await exited;
+  if (code !== 0) throw new Error(`language detector exited with ${code}: ${err.trim().slice(0, 500)}`);
+  const langs = JSON.parse(out) as unknown;
+  if (!Array.isArray(langs) || langs.length !== texts.length) throw new Error('language detector returned a malformed answer');
+  return langs as string[];
 }
 
 let inThread: Promise<Detector> | null = null;
 
 /**
  * ISO 639-1 codes (eld) of the user turns of each conversation, `und` when it cannot tell. Runs in a
- * short-lived worker thread; where the detector cannot be resolved for a worker, runs in this thread.
+ * short-lived child process; where the detector's module cannot be resolved, runs in this process.
  */
 export async function detectLanguages(texts: readonly string[]): Promise<string[]> {
   if (texts.length === 0) return [];
   const url = detectorUrl();
-  if (url) return detectInWorker(url, texts);
+  if (url) return detectInChild(url, texts);
   inThread ??= import('eld/medium').then((m) => m.eld as Detector);
   const d = await inThread;
   return texts.map((t) => (t.trim() === '' ? 'und' : d.detect(t).language || 'und'));

@@ -445,7 +445,11 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     store.close();
     const latest = new Map<string, SampleRecord>();
-    for await (const s of iterateSamples(store.samplesPath)) latest.set(sampleKey(s.exampleId, s.repeat), s);
+    // Reports and diffs never read the conversation or the response: dropping them keeps the report stage
+    // small (the full records stay in samples.jsonl).
+    for await (const s of iterateSamples(store.samplesPath)) {
+      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null });
+    }
     const finished = now();
     const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
       runId: run.runId,
