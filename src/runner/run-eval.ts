@@ -214,12 +214,13 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     return out;
   }
 
-  function record(item: WorkItem, partial: Omit<SampleRecord, 'task' | 'exampleId' | 'repeat' | 'language' | 'exampleTags'>): void {
+  async function record(item: WorkItem, partial: Omit<SampleRecord, 'task' | 'exampleId' | 'repeat' | 'language' | 'exampleTags'>): Promise<void> {
+    const language = await item.language;
     const full: SampleRecord = {
       task: opts.evaluator.task,
       exampleId: item.exampleId,
       repeat: item.repeat,
-      language: item.language,
+      language,
       exampleTags: item.exampleTags,
       ...partial,
     };
@@ -260,7 +261,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
       } catch (err) {
         if (isAbort(err) || stopping) return;
         const e = err as ProviderCallError;
-        record(item, {
+        await record(item, {
           messagesSent,
           response: null,
           criteria: [],
@@ -303,7 +304,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     }
     if (stopping === 'cancelled' && outcomes.some((o) => !o.ok)) return;
     const finished = opts.evaluator.finish(item, response, outcomes);
-    record(item, { messagesSent, response, ...finished, usage: { candidate: candidateUsage, grader: acc.usage } });
+    await record(item, { messagesSent, response, ...finished, usage: { candidate: candidateUsage, grader: acc.usage } });
   }
 
   const active = new Set<Promise<void>>();

@@ -6,7 +6,8 @@ export interface WorkItem {
   /** Position of the example in the selected order (reference `--examples` order). */
   rank: number;
   repeat: number;
-  language: string;
+  /** ISO 639-1 code; a promise while the language is still being detected (awaited before recording). */
+  language: string | Promise<string>;
   exampleTags: string[];
   /** The conversation to send to the candidate (before the system prompt), or the raw prompt for baselines. */
   messages: Message[];

@@ -13,6 +13,20 @@ import type { PrepareContext, TaskPlan } from './plan.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
 
+/**
+ * Languages the data does not state, detected in one batch (one pass over the data, one short-lived
+ * detector process). It runs beside the first calls instead of delaying them, and the detector is gone
+ * long before the run ends.
+ */
+async function detectMissingLanguages(dataset: Dataset, selected: ReadonlySet<number>): Promise<Map<string, string>> {
+  const unknown: Array<{ id: string; text: string }> = [];
+  for await (const { example } of dataset.iterate(selected)) {
+    if (example.language === null) unknown.push({ id: example.id, text: userText(example.messages) });
+  }
+  const detected = await detectLanguages(unknown.map((u) => u.text));
+  return new Map(unknown.map((u, i) => [u.id, detected[i] ?? 'und']));
+}
+
 /** Work items streamed: each selected example × repeats, or its physician / reference completions (docs §10). */
 async function* healthbenchItems(
   dataset: Dataset,
@@ -21,17 +35,11 @@ async function* healthbenchItems(
   responses: ResponseMode,
 ): AsyncGenerator<WorkItem> {
   const selected = new Set(rank.keys());
-  // Languages the data does not state are detected in one pass before the run, so the detector can be
-  // unloaded before the first call instead of staying in memory for hours.
-  const unknown: Array<{ id: string; text: string }> = [];
-  for await (const { example } of dataset.iterate(selected)) {
-    if (example.language === null) unknown.push({ id: example.id, text: userText(example.messages) });
-  }
-  const detected = await detectLanguages(unknown.map((u) => u.text));
-  const languageOf = new Map(unknown.map((u, i) => [u.id, detected[i] ?? 'und']));
-  unknown.length = 0;
+  const languages = detectMissingLanguages(dataset, selected);
+  // Awaited by each sample before it is recorded; a failure surfaces there, not as an unhandled rejection.
+  languages.catch(() => undefined);
   for await (const { index, example } of dataset.iterate(selected)) {
-    const language = example.language ?? languageOf.get(example.id) ?? 'und';
+    const language = example.language ?? languages.then((m) => m.get(example.id) ?? 'und');
     const base = {
       exampleId: example.id,
       rank: rank.get(index) ?? 0,
