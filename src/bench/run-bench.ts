@@ -18,7 +18,7 @@ import { buildHealthbenchReport } from '../report/build-report.js';
 import { renderMarkdownReport } from '../report/render-markdown.js';
 import { exampleMetrics } from '../scoring/index.js';
 import { batchedGraderReply, candidateReply, graderReply, type ReplyContext } from '../testing/fake-replies.js';
-import { MEAN_CRITERIA, seededRandom, syntheticExample, toOwnFormat } from './workload.js';
+import { MEAN_CRITERIA, seededRandom, syntheticExample, toOfficialRecord, toOwnFormat } from './workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -124,24 +124,38 @@ function scenarios(examples: number, quick: boolean, rateWindowSupported: boolea
   ];
 }
 
-/** Writes the workload in our own format and returns its examples' rubric sizes. */
-async function writeWorkload(dir: string, n: number, language: string | null): Promise<{ criteria: number }> {
+/**
+ * Writes the workload and returns the dataset path and its rubric sizes: the official HealthBench format (as a
+ * real run reads it, streamed, languages detected) by default; our own format when languages are stated.
+ */
+async function writeWorkload(dir: string, n: number, language: string | null): Promise<{ criteria: number; path: string }> {
   const rng = seededRandom(20250101);
   const conv: string[] = [];
   const rub: string[] = [];
+  const official: string[] = [];
   let criteria = 0;
   for (let i = 0; i < n; i += 1) {
     const e = syntheticExample(i, rng, language);
     criteria += e.rubric.length;
-    const f = toOwnFormat(e);
-    conv.push(f.conversation);
-    rub.push(f.rubric);
+    if (language === null) {
+      official.push(toOfficialRecord(e));
+    } else {
+      const f = toOwnFormat(e);
+      conv.push(f.conversation);
+      rub.push(f.rubric);
+    }
+  }
+  if (language === null) {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'healthbench-synthetic.jsonl');
+    await writeFile(path, `${official.join('\n')}\n`);
+    return { criteria, path };
   }
   await mkdir(join(dir, 'conversations'), { recursive: true });
   await mkdir(join(dir, 'rubrics'), { recursive: true });
   await writeFile(join(dir, 'conversations', 'bench.jsonl'), `${conv.join('\n')}\n`);
   await writeFile(join(dir, 'rubrics', 'bench.jsonl'), `${rub.join('\n')}\n`);
-  return { criteria };
+  return { criteria, path: dir };
 }
 
 async function startFake(s: Scenario): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
@@ -481,12 +495,12 @@ async function main(): Promise<number> {
     return 2;
   }
   const work = await mkdtemp(join(tmpdir(), 'hb-bench-'));
-  const dataset = join(work, 'workload');
+  const workloadDir = join(work, 'workload');
   const started = new Date();
   const log = (t: string): void => void process.stderr.write(`${t}\n`);
   try {
     const language = values['with-language'] === true ? 'en' : null;
-    const { criteria } = await writeWorkload(dataset, examples, language);
+    const { criteria, path: dataset } = await writeWorkload(workloadDir, examples, language);
     log(`bench: workload ${examples} examples, ${criteria} criteria (${(criteria / examples).toFixed(2)} per example) in ${dataset}`);
     const results: ScenarioResult[] = [];
     for (const s of all.filter((x) => wanted.includes(x.name))) {

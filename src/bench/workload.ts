@@ -109,3 +109,17 @@ export function toOwnFormat(e: Example): { conversation: string; rubric: string 
     rubric: JSON.stringify({ conversationId: e.id, criteria: e.rubric }),
   };
 }
+
+/**
+ * The official HealthBench record shape (docs §2), one line per example: the format a full HealthBench run
+ * reads, which the CLI streams instead of holding in memory.
+ */
+export function toOfficialRecord(e: Example): string {
+  return JSON.stringify({
+    prompt_id: e.id,
+    prompt: e.messages,
+    rubrics: e.rubric.map((c) => ({ criterion: c.text, points: c.points, tags: c.tags })),
+    example_tags: e.tags,
+    ideal_completions_data: null,
+  });
+}

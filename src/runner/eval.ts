@@ -445,10 +445,11 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     store.close();
     const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation or the response: dropping them keeps the report stage
-    // small (the full records stay in samples.jsonl).
+    // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
+    // them keeps the report stage small (the full records stay in samples.jsonl).
     for await (const s of iterateSamples(store.samplesPath)) {
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null });
+      const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
+      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
     }
     const finished = now();
     const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
