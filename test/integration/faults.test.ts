@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { captureIo } from '../support/cli-io.js';
 import { quotaResetMs } from '../../src/providers/rate-gate.js';
 import { readSamples } from '../../src/store/read-run.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeRequest } from '../../src/testing/index.js';
@@ -55,11 +55,9 @@ interface CliResult {
 }
 
 async function cli(argv: string[], env: Record<string, string | undefined> = { OPENAI_API_KEY: KEY }): Promise<CliResult> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env, cwd: tmp, isTTY: false };
-  const code = await main(argv, io);
-  return { code, out, err };
+  const c = captureIo({ env, cwd: tmp });
+  const code = await main(argv, c.io);
+  return { code, out: c.out(), err: c.err() };
 }
 
 function evalArgs(fake: FakeProvider, dataset: string, out: string, extra: string[] = []): string[] {
