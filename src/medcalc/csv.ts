@@ -192,25 +192,25 @@ export function parseCorrectedLabelsCsv(text: string, file: string): MedcalcCorr
   return labels;
 }
 
-async function readText(path: string): Promise<string> {
+async function readText(path: string, display: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `cannot read: ${(err as Error).message}` }]);
+    throw new DataValidationError([{ file: display, line: 0, pointer: '', message: `cannot read: ${(err as Error).message}` }]);
   }
 }
 
-/** Load a 14-column MedCalc-Bench test CSV (v1.0 `test_data.csv` format). */
-export async function loadMedcalcCsv(path: string): Promise<MedcalcRow[]> {
-  return parseMedcalcCsv(await readText(path), path);
+/** Load a 14-column MedCalc-Bench test CSV (v1.0 `test_data.csv` format); problems name the file as `display`. */
+export async function loadMedcalcCsv(path: string, display: string = path): Promise<MedcalcRow[]> {
+  return parseMedcalcCsv(await readText(path, display), display);
 }
 
 /** Load `medcalc_v1_corrected.csv` (join to the test rows with `applyLabels`). */
-export async function loadCorrectedLabels(path: string): Promise<MedcalcCorrectedLabel[]> {
-  return parseCorrectedLabelsCsv(await readText(path), path);
+export async function loadCorrectedLabels(path: string, display: string = path): Promise<MedcalcCorrectedLabel[]> {
+  return parseCorrectedLabelsCsv(await readText(path, display), display);
 }
 
 /** Load a one-shot exemplar JSON file, keyed by calculator ID. */
-export async function loadExemplars(path: string): Promise<Map<number, MedcalcExemplar>> {
-  return parseExemplarsJson(await readText(path), path);
+export async function loadExemplars(path: string, display: string = path): Promise<Map<number, MedcalcExemplar>> {
+  return parseExemplarsJson(await readText(path, display), display);
 }

@@ -65,4 +65,14 @@ describe('healthbench eval (CLI, in-process)', () => {
     expect(await main(['eval', '--no-such-flag'], bad.io)).toBe(2);
     expect(bad.err()).toContain('no-such-flag');
   });
+
+  it('validate – MedCalc CSV and meta-eval files are checked too, every problem located, exit 2', async () => {
+    const c = capture();
+    const code = await main(['validate', 'test/fixtures/medcalc/small.csv', 'test/fixtures/meta/meta-small.jsonl', 'test/fixtures/medcalc/bad.csv'], c.io);
+    expect(code).toBe(2);
+    expect(c.out()).toContain('ok test/fixtures/medcalc/small.csv (medcalc, 17 records)');
+    expect(c.out()).toContain('ok test/fixtures/meta/meta-small.jsonl (meta, 12 records)');
+    expect(c.err()).toContain('test/fixtures/medcalc/bad.csv:5 /Category: ');
+    expect(c.err()).toContain('test/fixtures/medcalc/bad.csv:7 /: expected 14 fields, got 10');
+  });
 });

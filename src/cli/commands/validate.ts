@@ -1,5 +1,8 @@
 import { ExitCode, formatIssue } from '../../core/errors.js';
+import { relative } from 'node:path';
 import { validatePaths } from '../../data/validate-paths.js';
+import { loadMedcalcCsv } from '../../medcalc/index.js';
+import { loadMetaRows } from '../../runner/tasks/meta.js';
 import { parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 
@@ -16,7 +19,10 @@ export const run: CommandRun = async (argv, io) => {
     io.stdout(HELP);
     return values.help ? ExitCode.Ok : ExitCode.Usage;
   }
-  const { checks, issues } = await validatePaths(positionals, io.cwd);
+  const { checks, issues } = await validatePaths(positionals, io.cwd, {
+    medcalc: async (path) => (await loadMedcalcCsv(path, relative(io.cwd, path) || path)).length,
+    meta: async (path) => (await loadMetaRows(path, relative(io.cwd, path) || path)).length,
+  });
   for (const c of checks) io.stdout(`ok ${c.path} (${c.kind}, ${c.records} records)\n`);
   for (const issue of issues) io.stderr(`${formatIssue(issue)}\n`);
   if (issues.length > 0) {

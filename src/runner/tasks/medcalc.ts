@@ -69,13 +69,14 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
     version = known?.version ?? 'unknown (local file)';
     officialSha256 = known ? 'match' : 'unknown';
   }
-  const display = relative(ctx.cwd, path) || path;
-  let rows = await loadMedcalcCsv(path);
+  const shown = (p: string): string => relative(ctx.cwd, p) || p;
+  const display = shown(path);
+  let rows = await loadMedcalcCsv(path, display);
   const sha256 = await sha256File(path);
   let labelsInfo: Record<string, unknown> | null = null;
   if (ctx.labelsPath) {
     const labelsFile = resolve(ctx.cwd, ctx.labelsPath);
-    const applied = applyLabels(rows, await loadCorrectedLabels(labelsFile));
+    const applied = applyLabels(rows, await loadCorrectedLabels(labelsFile, shown(labelsFile)));
     rows = applied.rows;
     labelsInfo = {
       file: ctx.labelsPath,
@@ -91,7 +92,7 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
     const exemplarFile = ctx.exemplarsPath
       ? resolve(ctx.cwd, ctx.exemplarsPath)
       : await fetchMedcalcFile((named ?? MEDCALC_DATASETS[0])!.exemplars, `medcalc-${named?.version ?? 'v1.0'}-exemplars.json`, ctx.env, 'the one-shot exemplar file');
-    exemplars = await loadExemplars(exemplarFile);
+    exemplars = await loadExemplars(exemplarFile, shown(exemplarFile));
   }
   const selected = selectExampleIndices(rows.length, ctx.limit);
   if (exemplars) {
