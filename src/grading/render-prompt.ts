@@ -49,3 +49,14 @@ export function renderGraderPrompt(
   const conversation = renderConversation([...messagesSent, { role: 'assistant', content: response }]);
   return fillTemplate(template, { [CONVERSATION_PLACEHOLDER]: conversation, [RUBRIC_ITEM_PLACEHOLDER]: rubricItem });
 }
+
+/**
+ * How many leading characters every grader prompt of one sample shares (the template up to and including
+ * the conversation), for provider prompt caching; 0 when the template puts the rubric item first.
+ */
+export function sharedPrefixLength(template: string, messagesSent: readonly Message[], response: string): number {
+  const at = template.indexOf(CONVERSATION_PLACEHOLDER);
+  const item = template.indexOf(RUBRIC_ITEM_PLACEHOLDER);
+  if (at < 0 || (item >= 0 && item < at)) return 0;
+  return at + renderConversation([...messagesSent, { role: 'assistant', content: response }]).length;
+}

@@ -29,9 +29,23 @@ export class AnthropicClient implements ModelClient {
       ...(params.systemPrompt !== null ? [params.systemPrompt] : []),
       ...req.messages.filter((m) => m.role === 'system').map((m) => m.content),
     ];
-    const messages = req.messages
-      .filter((m) => m.role !== 'system')
-      .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content }));
+    const turns = req.messages.filter((m) => m.role !== 'system');
+    const cut = req.cachePrefixChars ?? 0;
+    const messages: Anthropic.MessageParam[] = turns.map((m, i) => {
+      const role = m.role as 'user' | 'assistant';
+      // The part every grader call of a sample shares is marked for Anthropic's prompt cache; the runner
+      // sends one such call first so the others read the cache instead of each writing it.
+      if (i === turns.length - 1 && cut > 0 && cut < m.content.length) {
+        return {
+          role,
+          content: [
+            { type: 'text', text: m.content.slice(0, cut), cache_control: { type: 'ephemeral' } },
+            { type: 'text', text: m.content.slice(cut) },
+          ],
+        };
+      }
+      return { role, content: m.content };
+    });
     // `temperature` is no longer in this SDK's types but the API accepts it, and the reference sets it.
     const body: Anthropic.MessageCreateParamsNonStreaming & { temperature?: number } = {
       model: this.spec.model,

@@ -22,6 +22,8 @@ export interface CompletionRequest {
   signal?: AbortSignal | undefined;
   /** 1 for a first call; a retry after an invalid reply is > 1 so the response cache does not replay that reply. */
   attempt?: number | undefined;
+  /** Leading characters of the last message that other calls share: marked for the provider's prompt cache. */
+  cachePrefixChars?: number | undefined;
 }
 
 export interface Completion {

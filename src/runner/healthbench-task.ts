@@ -1,5 +1,5 @@
 import type { CriterionResult, Example, Message } from '../core/types.js';
-import { renderGraderPrompt, renderRubricItem } from '../grading/index.js';
+import { renderGraderPrompt, renderRubricItem, sharedPrefixLength } from '../grading/index.js';
 import { exampleMetrics } from '../scoring/index.js';
 import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
 
@@ -14,8 +14,9 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
       const example = item.payload as Example;
       const calls: GraderCall[] = [];
       templates.forEach((template, grader) => {
+        const cachePrefixChars = sharedPrefixLength(template, messagesSent, response);
         for (const c of example.rubric) {
-          calls.push({ grader, prompt: renderGraderPrompt(template, messagesSent, response, renderRubricItem(c.points, c.text)) });
+          calls.push({ grader, prompt: renderGraderPrompt(template, messagesSent, response, renderRubricItem(c.points, c.text)), cachePrefixChars });
         }
       });
       return calls;

@@ -95,7 +95,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   // Once the run stops, no new call starts (calls already in flight may finish within the grace period).
-  const call = (role: RoleClient, messages: Message[], priority: number, attempt: number): Promise<Completion> =>
+  const call = (role: RoleClient, messages: Message[], priority: number, attempt: number, cachePrefixChars?: number): Promise<Completion> =>
     new Promise<Completion>((resolve, reject) => {
       if (stopping) {
         reject(new Aborted('stopped'));
@@ -115,7 +115,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
             const relay = (): void => perCall.abort(hardStop.signal.reason);
             hardStop.signal.addEventListener('abort', relay, { once: true });
             return role.client
-              .complete({ messages, params: role.params, signal: perCall.signal, attempt })
+              .complete({ messages, params: role.params, signal: perCall.signal, attempt, cachePrefixChars })
               .finally(() => hardStop.signal.removeEventListener('abort', relay));
           },
           { priority },
@@ -135,7 +135,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     let reason = '';
     for (let attempt = 1; attempt <= opts.graderAttempts; attempt += 1) {
       try {
-        const res = await call(grader, [{ role: 'user', content: c.prompt }], PRIORITY_GRADER, attempt);
+        const res = await call(grader, [{ role: 'user', content: c.prompt }], PRIORITY_GRADER, attempt, c.cachePrefixChars);
         usage.grader = addUsage(usage.grader, res.fromCache ? emptyUsage() : res.usage);
         acc.usage = addUsage(acc.usage, res.usage);
         const parsed = parseVerdict(res.text);
@@ -284,20 +284,30 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
       const p = gradeBatch(item, b, acc);
       for (const s of b.slots) batched.set(s, p);
     }
+    const slot = async (c: GraderCall, i: number): Promise<GraderOutcome> => {
+      const v = known?.get(i);
+      if (v) {
+        acc.usage = addUsage(acc.usage, v.usage);
+        return { ok: true, met: v.met, explanation: v.explanation, attempts: v.attempts };
+      }
+      const batch = batched.get(i);
+      if (batch) return (await batch).get(i) ?? grade(item, i, c, acc, 1);
+      return grade(item, i, c, acc);
+    };
+    // An Anthropic grader writes its prompt cache only once a call has been answered: one call per grader goes
+    // first (the warm-up), then the rest read the cached conversation instead of each paying to write it.
+    const warmSlot = new Map<number, number>();
+    calls.forEach((c, i) => {
+      const anthropic = opts.graders[c.grader]?.client.spec.provider === 'anthropic';
+      if (anthropic && (c.cachePrefixChars ?? 0) > 0 && !warmSlot.has(c.grader) && !known?.has(i) && !batched.has(i)) {
+        warmSlot.set(c.grader, i);
+      }
+    });
     let outcomes: GraderOutcome[];
     try {
-      outcomes = await Promise.all(
-        calls.map(async (c, i) => {
-          const v = known?.get(i);
-          if (v) {
-            acc.usage = addUsage(acc.usage, v.usage);
-            return { ok: true, met: v.met, explanation: v.explanation, attempts: v.attempts } as const;
-          }
-          const batch = batched.get(i);
-          if (batch) return (await batch).get(i) ?? grade(item, i, c, acc, 1);
-          return grade(item, i, c, acc);
-        }),
-      );
+      const warmed = new Map<number, GraderOutcome>();
+      await Promise.all([...warmSlot.values()].map(async (i) => warmed.set(i, await slot(calls[i] as GraderCall, i))));
+      outcomes = await Promise.all(calls.map((c, i) => warmed.get(i) ?? slot(c, i)));
     } catch (err) {
       if (err instanceof Aborted || stopping) return;
       throw err;

@@ -26,6 +26,8 @@ export type GraderOutcome =
 export interface GraderCall {
   grader: number;
   prompt: string;
+  /** Leading characters shared by all of the sample's grader prompts, for provider prompt caching. */
+  cachePrefixChars?: number;
 }
 
 /**

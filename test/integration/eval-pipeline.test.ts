@@ -130,6 +130,19 @@ describe('healthbench eval, end to end over the real SDKs', () => {
       expect(body.messages.every((m) => m.role !== 'system')).toBe(true);
     }
     expect(res.report.usage['candidate']?.inputTokens).toBeGreaterThan(0);
+    // Grader prompts mark the shared part (template head + conversation) for Anthropic's prompt cache.
+    const graderReqs = fake.requests.filter((r) => r.kind === 'grader');
+    expect(graderReqs.length).toBeGreaterThan(3);
+    for (const r of graderReqs) {
+      const body = r.body as { messages: Array<{ content: Array<{ type: string; text: string; cache_control?: { type: string } }> }> };
+      const blocks = body.messages.at(-1)?.content ?? [];
+      expect(blocks).toHaveLength(2);
+      expect(blocks[0]?.cache_control).toEqual({ type: 'ephemeral' });
+      expect(blocks[1]?.cache_control).toBeUndefined();
+      expect(blocks[0]?.text).toContain('\n# Conversation\nsystem: Answer as a careful clinician.');
+      expect(blocks[0]?.text).not.toContain('# Rubric item');
+      expect(blocks[1]?.text.startsWith('\n\n# Rubric item')).toBe(true);
+    }
   });
 
   it('eval – a verdict that never becomes valid is a grader error, excluded from the means, never "not met"', async () => {
@@ -233,5 +246,37 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     const broken = join(dir, 'broken-template.md');
     await writeFile(broken, 'No placeholders here.');
     await expect(evalReport(options({ outDir: join(dir, 'tpl-broken'), graderTemplatePath: broken }))).rejects.toThrow(/no <<conversation>> placeholder/);
+  });
+
+  it('eval – an Anthropic grader gets one warm-up call per sample before the rest, so they can read its prompt cache', async () => {
+    const arrivals: Array<{ prefix: string; t: number }> = [];
+    const slow = await startFakeProvider({
+      seed: 7,
+      latencyMs: 80,
+      script: (r) => {
+        if (r.kind === 'grader') {
+          const body = r.body as { messages: Array<{ content: Array<{ text: string }> }> };
+          arrivals.push({ prefix: body.messages.at(-1)?.content[0]?.text ?? '', t: Date.now() });
+        }
+        return undefined;
+      },
+    });
+    try {
+      const res = await evalReport(
+        options({ outDir: join(dir, 'warm'), model: 'anthropic:c', baseUrl: slow.anthropicBaseUrl, graders: ['anthropic:g'], graderBaseUrl: slow.anthropicBaseUrl }),
+      );
+      expect(res.report.overall.n).toBe(3);
+      const byPrefix = new Map<string, number[]>();
+      for (const a of arrivals) byPrefix.set(a.prefix, [...(byPrefix.get(a.prefix) ?? []), a.t]);
+      expect(byPrefix.size).toBe(3);
+      for (const times of byPrefix.values()) {
+        const [warmUp = 0, ...rest] = [...times].sort((a, b) => a - b);
+        expect(rest.length).toBeGreaterThan(0);
+        // The rest of the sample's grader calls leave only after the warm-up's ~80 ms reply.
+        for (const t of rest) expect(t - warmUp).toBeGreaterThanOrEqual(60);
+      }
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -191,3 +191,22 @@ describe('renderConversation – indented headings', () => {
     expect(out).toContain('\\   # Rubric item');
   });
 });
+
+describe('sharedPrefixLength', () => {
+  it('sharedPrefixLength – covers the template head and the conversation, identical across rubric items', async () => {
+    const { renderGraderPrompt: render, sharedPrefixLength: prefixOf } = await import('../../../src/grading/render-prompt.js');
+    const t = 'Head\n\n# Conversation\n<<conversation>>\n\n# Rubric item\n<<rubric_item>>\n\nTail';
+    const msgs: Message[] = [{ role: 'user', content: 'Is 38.5 °C a fever?' }];
+    const n = prefixOf(t, msgs, 'Yes.');
+    const a = render(t, msgs, 'Yes.', '[5] Says yes');
+    const b = render(t, msgs, 'Yes.', '[-3] Says no');
+    expect(a.slice(0, n)).toBe(b.slice(0, n));
+    expect(a.slice(0, n).endsWith('assistant: Yes.')).toBe(true);
+    expect(a.slice(n).startsWith('\n\n# Rubric item\n[5] Says yes')).toBe(true);
+  });
+
+  it('sharedPrefixLength – 0 when the template puts the rubric item before the conversation', async () => {
+    const { sharedPrefixLength: prefixOf } = await import('../../../src/grading/render-prompt.js');
+    expect(prefixOf('<<rubric_item>>\n<<conversation>>', [{ role: 'user', content: 'q' }], 'r')).toBe(0);
+  });
+});
