@@ -157,13 +157,23 @@ async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<Task
 }
 
 async function loadBatchedTemplate(path: string | null, cwd: string): Promise<string> {
-  const file = path ? resolve(cwd, path) : join(PACKAGE_ROOT, 'graders', BATCHED_TEMPLATE_FILE);
-  const text = normalizeTemplate(
-    await readFile(file, 'utf8').catch((err: Error) => {
-      throw new UsageError(`--batched-template ${path ?? file}: ${err.message}`);
-    }),
-  );
-  const problems = batchedTemplateProblems(text);
+  return readTemplate(path, cwd, BATCHED_TEMPLATE_FILE, '--batched-template', batchedTemplateProblems);
+}
+
+/** Reads a grader template (the user's, or the bundled one under graders/), normalised, with its problems checked. */
+async function readTemplate(
+  path: string | null,
+  cwd: string,
+  bundled: string,
+  flag: string,
+  problemsOf: (text: string) => string[],
+): Promise<string> {
+  const file = path ? resolve(cwd, path) : join(PACKAGE_ROOT, 'graders', bundled);
+  const raw = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new UsageError(`${flag} ${path ?? file}: ${err.message}`);
+  });
+  const text = normalizeTemplate(raw);
+  const problems = problemsOf(text);
   if (problems.length > 0) throw new UsageError(`${path ?? file}: ${problems.join('; ')}`);
   return text;
 }
@@ -202,13 +212,7 @@ function requireSpec(text: string, flag: string): ModelSpec {
 }
 
 async function loadTemplate(path: string | null, cwd: string): Promise<{ text: string; sha256: string; official: boolean }> {
-  const file = path ? resolve(cwd, path) : join(PACKAGE_ROOT, 'graders', 'healthbench-grader.md');
-  const raw = await readFile(file, 'utf8').catch((err: Error) => {
-    throw new UsageError(`--grader-template ${path ?? file}: ${err.message}`);
-  });
-  const text = normalizeTemplate(raw);
-  const problems = templateProblems(text);
-  if (problems.length > 0) throw new UsageError(`${path ?? file}: ${problems.join('; ')}`);
+  const text = await readTemplate(path, cwd, 'healthbench-grader.md', '--grader-template', templateProblems);
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
   return { text, sha256, official: sha256 === OFFICIAL_TEMPLATE_SHA256 };
 }

@@ -73,6 +73,8 @@ export async function prepareHealthbench(
   const rank = new Map(selected.map((index, r) => [index, r]));
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
   const n = selected.length;
+  /** Reference order: all examples of repeat 0 in selection order, then repeat 1, ... (docs §9). */
+  const position = (s: SampleRecord): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
   const repeatsPerExample = ctx.responses === 'reference' ? 4 : ctx.responses === 'physician' ? 1 : ctx.repeats;
   const notes: string[] = [];
   if (ctx.responses !== 'model') {
@@ -100,11 +102,11 @@ export async function prepareHealthbench(
         : batchedHealthbenchEvaluator(templates, ctx.graderVote, { batchedTemplate: ctx.batchedTemplate }),
     needsCandidate: ctx.responses === 'model',
     needsGrader: true,
-    position: (s: SampleRecord) => s.repeat * n + (rankById.get(s.exampleId) ?? 0),
+    position,
     notes,
     report(samples, rc) {
       const report = buildHealthbenchReport(
-        samples.map((sample) => ({ position: sample.repeat * n + (rankById.get(sample.exampleId) ?? 0), sample })),
+        samples.map((sample) => ({ position: position(sample), sample })),
         { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec) },
       );
       const o = report.overall;
