@@ -729,7 +729,7 @@ function pyStrRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (/[\x00-\x1f\x7f]/.test(ch)) out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    else if (ch.charCodeAt(0) < 0x20 || ch === '\x7f') out += `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
     else out += ch;
   }
   return out + quote;
@@ -942,7 +942,7 @@ const same = (n: bigint): bigint => n;
 function npRound(args: PyValue[]): PyValue {
   arity('round', args, 1, 2);
   const x = num('round', args[0]);
-  const nd = args[1] === undefined ? 0n : asInt(args[1] as PyValue);
+  const nd = args[1] === undefined ? 0n : asInt(args[1]);
   if (nd === null) throw new PyException('TypeError', 'decimals must be an integer');
   const n = Number(nd);
   if (x.t !== 'float') {

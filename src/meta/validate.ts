@@ -123,7 +123,7 @@ export function parseMetaRecord(
   const issues = valid ? [] : (validateRawMetaRecord.errors ?? []).map((error) => toIssue(error, file, line));
   issues.push(...crossFieldIssues(value, file, line));
   if (!valid || issues.length > 0) return { issues };
-  const raw = value as RawMetaRecord;
+  const raw = value;
   return {
     row: {
       promptId: raw.prompt_id,

@@ -5,7 +5,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   let out = text;
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[REDACTED]');
   // Providers echo partial keys in 401 messages (e.g. "Incorrect API key provided: sk-ab***cd").
-  return out.replace(/\b(sk|sk-ant|sk-proj)-[A-Za-z0-9_*\-]{6,}/g, '[REDACTED]');
+  return out.replace(/\b(sk|sk-ant|sk-proj)-[A-Za-z0-9_*-]{6,}/g, '[REDACTED]');
 }
 
 interface SdkLikeError {

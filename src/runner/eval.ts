@@ -478,7 +478,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
     if (usage && !fake) {
       const roleCost = (role: string, spec: string | undefined): number | null =>
-        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+        spec && usage[role] ? costOf(spec, usage[role], prices) : null;
       const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
       const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
       built.json['cost'] = {

@@ -307,7 +307,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     try {
       const warmed = new Map<number, GraderOutcome>();
       await Promise.all([...warmSlot.values()].map(async (i) => warmed.set(i, await slot(calls[i] as GraderCall, i))));
-      outcomes = await Promise.all(calls.map((c, i) => warmed.get(i) ?? slot(c, i)));
+      outcomes = await Promise.all(calls.map(async (c, i) => warmed.get(i) ?? slot(c, i)));
     } catch (err) {
       if (err instanceof Aborted || stopping) return;
       throw err;
@@ -319,7 +319,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
 
   const active = new Set<Promise<void>>();
   const maxActive = Math.max(4, opts.concurrency * 2);
-  let failure: unknown = null;
+  const failures: unknown[] = [];
   for await (const item of opts.items) {
     if (stopping) break;
     if (opts.prior.done.has(sampleKey(item.exampleId, item.repeat))) {
@@ -328,7 +328,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
       continue;
     }
     const p = runSample(item).catch((err: unknown) => {
-      failure ??= err;
+      failures.push(err);
       stop('failed');
     });
     active.add(p);
@@ -340,7 +340,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   await Promise.all(active);
   await queue.onIdle();
   opts.signal?.removeEventListener('abort', onAbort);
-  if (failure) throw failure;
+  if (failures.length > 0) throw failures[0];
   // `stopping` is set inside callbacks, which TypeScript's narrowing cannot see.
   const status = stopping as 'cancelled' | 'failed' | null;
   if (status === 'failed') {

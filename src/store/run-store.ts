@@ -99,7 +99,7 @@ export class RunStore {
     return join(this.dir, 'journal.jsonl');
   }
 
-  async readRunJson(): Promise<unknown | null> {
+  async readRunJson(): Promise<unknown> {
     if (!existsSync(this.runJsonPath)) return null;
     return JSON.parse(await readFile(this.runJsonPath, 'utf8')) as unknown;
   }
@@ -119,7 +119,7 @@ export class RunStore {
       if (e.t === 'completion') completions.set(key, e);
       else {
         let m = verdicts.get(key);
-        if (!m) verdicts.set(key, (m = new Map()));
+        if (!m) verdicts.set(key, (m = new Map<number, typeof e>()));
         m.set(e.i, e);
       }
     });

@@ -74,7 +74,7 @@ function spawnCli(args: string[], env: Record<string, string | undefined> = { OP
   const started = Date.now();
   const fullEnv: Record<string, string | undefined> = { ...process.env, CI: '1', ...env };
   for (const [k, v] of Object.entries(fullEnv)) if (v === undefined) delete fullEnv[k];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: tmp, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (b: Buffer) => (stdout += b.toString('utf8')));

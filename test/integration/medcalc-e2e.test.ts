@@ -27,7 +27,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hb-medcalc-'));
   // The fake answers a row with the text of a `FAKE_ANSWER:` line in the note: the ground truth for even
   // rows (must be scored correct), a wrong value for odd rows (must be scored incorrect).
-  const rows = parse(await readFile(join(ROOT, 'test/fixtures/medcalc/small.csv')), { columns: true }) as Array<Record<string, string>>;
+  const rows = parse<Record<string, string>>(await readFile(join(ROOT, 'test/fixtures/medcalc/small.csv')), { columns: true });
   expectedCorrect = new Set();
   rows.forEach((r, i) => {
     const gt = r['Ground Truth Answer'] ?? '';

@@ -246,8 +246,14 @@ function medcalcReport(
   return { json: report as unknown as Record<string, unknown>, markdown: renderMedcalcMarkdown(report, worst), summary: medcalcSummary(report) };
 }
 
+/** A detail value as text: strings as they are, numbers and booleans as `String` prints them, objects as JSON. */
+function plainText(t: unknown): string {
+  if (typeof t === 'string') return t;
+  if (typeof t === 'number' || typeof t === 'boolean') return String(t);
+  return t === null || t === undefined ? '' : (JSON.stringify(t) ?? '');
+}
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-const cell = (t: unknown): string => String(t ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const cell = (t: unknown): string => plainText(t).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 function table(title: string, label: string, groups: Record<string, GroupSummary>): string {
   const rows = Object.entries(groups).map(([k, g]) => `| ${cell(k)} | ${pct(g.score)} | ±${pct(g.bootstrapStd)} | [${pct(g.ci95[0])}, ${pct(g.ci95[1])}] | ${g.n} |`);

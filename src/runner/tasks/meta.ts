@@ -79,7 +79,7 @@ function rowFromDetail(s: SampleRecord): MetaRow {
     prompt: [],
     completion: '',
     rubric: '',
-    category: String(d['category'] ?? ''),
+    category: typeof d['category'] === 'string' ? d['category'] : '',
     binaryLabels: (d['binaryLabels'] as boolean[] | undefined) ?? [],
     physicianIds: (d['physicianIds'] as string[] | undefined) ?? [],
   };

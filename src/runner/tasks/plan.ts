@@ -17,7 +17,7 @@ export interface TaskPlan {
   needsCandidate: boolean;
   needsGrader: boolean;
   /** Position of a sample in the reference order, so aggregation order (and pairwise means) never depend on timing. */
-  position(sample: SampleRecord): number;
+  position: (sample: SampleRecord) => number;
   /** Builds report.json (as an object), report.md and the lines printed on stdout. */
   report(samples: readonly SampleRecord[], ctx: PlanReportContext): PlanReport;
   /** Labels that qualify the figures. */
