@@ -95,6 +95,16 @@ describe('healthbench meta-eval', () => {
     expect(Object.keys(report.meta.physicianAgreement).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('--physicians-only with a malformed --seed – exit 2 naming the flag, before any file is read', async () => {
+    for (const seed of ['abc', '-1', '1.5', '1e300']) {
+      const c = io();
+      const code = await main(['meta-eval', '--physicians-only', `--seed=${seed}`, '--dataset', 'test/fixtures/meta/meta-small.jsonl'], c.io);
+      expect(code).toBe(2);
+      expect(c.err()).toContain('--seed');
+      expect(c.err()).toContain(seed);
+    }
+  });
+
   it('a malformed meta-eval row is reported with its location, exit 2', async () => {
     const bad = join(dir, 'bad-meta.jsonl');
     await import('node:fs/promises').then((fs) => fs.writeFile(bad, '{"prompt": [], "completion": 1}\n'));

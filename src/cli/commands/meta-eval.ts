@@ -7,7 +7,7 @@ import { loadMetaRows, metaReportJson } from '../../runner/tasks/meta.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { TOOL_VERSION } from '../../version.js';
 import { mkdir } from 'node:fs/promises';
-import { parseFlags } from '../args.js';
+import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
 import { FLAGS, toEvalOptions } from './eval.js';
@@ -35,9 +35,9 @@ export const run: CommandRun = async (argv, io) => {
   }
   const dataset = values.dataset ?? 'healthbench-meta';
   if (values['physicians-only']) {
+    const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 42;
     const path = resolve(io.cwd, dataset);
     const rows = await loadMetaRows(path, relative(io.cwd, path) || path);
-    const seed = Number(values.seed ?? 42);
     const meta = buildMetaReport({ rows, seed });
     const out = resolve(io.cwd, values.out ?? join('reports', `physicians-${Date.now()}`));
     const built = metaReportJson(meta, { formatVersion: 1, task: 'meta', mode: 'physicians-only', tool: { name: 'healthbench', version: TOOL_VERSION }, dataset, seed });
