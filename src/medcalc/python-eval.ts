@@ -10,6 +10,7 @@
  * Python floats/ints; a missing name is a NameError (Python says TypeError under
  * `__builtins__: None`); `pow`/`exp` may differ from C's libm in the last bit for huge results.
  */
+import { crExp, crPowPositive } from './python-libm.js';
 import { pyFloatRepr, pyRoundFloat, pyRoundFloatToInt, pyRoundInt } from './python-float.js';
 import { pyStrip, toAsciiDigits } from './python-text.js';
 
@@ -181,6 +182,8 @@ class Parser {
   }
 
   parseProgram(): Node {
+    // An empty source is not an expression (Python: SyntaxError); `()` is the empty tuple.
+    if (this.peek().kind === 'end') throw new PyException('SyntaxError', 'invalid syntax');
     const node = this.parseTupleOrExpr(['end']);
     if (this.peek().kind !== 'end') throw new PyException('SyntaxError', 'invalid syntax');
     return node;
@@ -461,7 +464,7 @@ function floatDivMod(vx: number, wx: number): [number, number] {
 
 /** CPython's `c_pow` for a negative real base and a real exponent: a complex result. */
 function negativeBaseComplexPow(a: number, b: number): PyValue {
-  const len = Math.pow(Math.abs(a), b);
+  const len = cPow(Math.abs(a), b);
   const phase = Math.atan2(0, a) * b;
   return { t: 'complex', re: len * Math.cos(phase), im: len * Math.sin(phase) };
 }
@@ -479,11 +482,20 @@ function floatPow(a: number, b: number): number {
   if (a < 0 && Number.isFinite(b) && !Number.isInteger(b)) {
     throw new PyException('ValueError', 'negative number cannot be raised to a fractional power');
   }
-  const r = Math.pow(a, b);
+  const r = cPow(a, b);
   if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b)) {
     throw new PyException('OverflowError', 'Numerical result out of range');
   }
   return r;
+}
+
+/** C's `pow` for the cases Python hands to it: correctly rounded for finite non-zero bases (python-libm.ts). */
+function cPow(a: number, b: number): number {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0 || Number.isNaN(b)) return Math.pow(a, b);
+  if (a > 0) return crPowPositive(a, b);
+  // A negative base reaches here only with an integral exponent: the sign follows the exponent's parity.
+  const magnitude = crPowPositive(-a, b);
+  return Math.abs(b) % 2 === 1 ? -magnitude : magnitude;
 }
 
 function intPow(a: bigint, b: bigint): PyValue {
@@ -894,7 +906,7 @@ const MATH_MODULE: PyValue = {
   name: 'math',
   members: new Map<string, PyValue>([
     ['sqrt', mathFn('sqrt', Math.sqrt, (x) => x >= 0 || Number.isNaN(x))],
-    ['exp', mathFn('exp', Math.exp)],
+    ['exp', mathFn('exp', crExp)],
     ['fabs', mathFn('fabs', Math.abs)],
     ['sin', mathFn('sin', Math.sin, Number.isFinite)],
     ['cos', mathFn('cos', Math.cos, Number.isFinite)],
@@ -964,7 +976,7 @@ const NUMPY_MODULE: PyValue = {
   name: 'numpy',
   members: new Map<string, PyValue>([
     ['sqrt', npFn('sqrt', Math.sqrt)],
-    ['exp', npFn('exp', Math.exp)],
+    ['exp', npFn('exp', crExp)],
     ['abs', npFn('abs', Math.abs, bigAbs)],
     ['absolute', npFn('absolute', Math.abs, bigAbs)],
     // numpy >= 2.1 keeps integer inputs integral for floor/ceil/trunc.
@@ -988,7 +1000,7 @@ const NUMPY_MODULE: PyValue = {
         }
         const x = toFloat(a);
         const y = toFloat(b);
-        return { t: 'float', v: x < 0 && !Number.isInteger(y) ? NaN : Math.pow(x, y) };
+        return { t: 'float', v: x < 0 && !Number.isInteger(y) ? NaN : cPow(x, y) };
       }),
     ],
     ['pi', { t: 'float', v: Math.PI }],

@@ -128,3 +128,27 @@ describe('Python whitespace', () => {
     expect(pyStrip('\ufeffx')).toBe('\ufeffx');
   });
 });
+
+// Regressions found by the differential test against python3 (python-differential.test.ts).
+describe('pyEval – regressions found against real Python', () => {
+  it('an empty source is a SyntaxError, not the empty tuple (Python: eval("") raises)', () => {
+    expect(pyErr('')).toBe('SyntaxError');
+    expect(pyErr('   ')).toBe('SyntaxError');
+    expect(str('()')).toBe('()');
+  });
+
+  it('** with a fractional exponent is correctly rounded like C pow (V8 Math.pow is off by one ulp here)', () => {
+    expect(str('2 ** 1.5')).toBe('2.8284271247461903');
+    expect(str('0.42 % 0.5 ** 1.5')).toBe('0.0664466094067262');
+    expect(str('70 ** 0.425')).toBe('6.08368426972812');
+    expect(str('pow(2, 0.5)')).toBe('1.4142135623730951');
+  });
+
+  it('exp is correctly rounded like C exp', () => {
+    expect(str('math.exp(1)')).toBe('2.718281828459045');
+    expect(str('math.exp(-0.5)')).toBe('0.6065306597126334');
+    expect(str('np.exp(2)')).toBe('7.38905609893065');
+    expect(pyErr('math.exp(1000)')).toBe('OverflowError');
+    expect(str('math.exp(-1000)')).toBe('0.0');
+  });
+});
