@@ -83,7 +83,7 @@ function mergedCost(runs: RecordedRun[]): Record<string, unknown> | undefined {
   const costs = runs.map((r) => (r.report as unknown as Record<string, unknown>)['cost'] as Record<string, unknown> | undefined);
   if (costs.some((c) => c === undefined)) return undefined;
   const sum = (key: string): number | null =>
-    costs.reduce<number | null>((acc, c) => (acc === null || typeof c?.[key] !== 'number' ? null : acc + (c[key] as number)), 0);
+    costs.reduce<number | null>((acc, c) => (acc === null || typeof c?.[key] !== 'number' ? null : acc + c[key]), 0);
   return { ...(costs[0] as Record<string, unknown>), candidate: sum('candidate'), grader: sum('grader'), total: sum('total') };
 }
 
