@@ -111,7 +111,7 @@ export function toOwnFormat(e: Example): { conversation: string; rubric: string 
 }
 
 /**
- * The official HealthBench record shape (docs §2), one line per example: the format a full HealthBench run
+ * The official HealthBench record shape (docs/healthbench.md §2), one line per example: the format a full HealthBench run
  * reads, which the CLI streams instead of holding in memory.
  */
 export function toOfficialRecord(e: Example): string {

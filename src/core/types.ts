@@ -22,7 +22,7 @@ export interface RubricCriterion {
   tags: string[];
 }
 
-/** Physician-written and reference completions of an official record (docs §2, §10). */
+/** Physician-written and reference completions of an official record (docs/healthbench.md §2, §10). */
 export interface IdealCompletions {
   idealCompletion: string;
   group: string;

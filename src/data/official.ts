@@ -1,4 +1,4 @@
-/** The official HealthBench files (docs §1). Downloaded on first use, cached, verified where the hash is known. */
+/** The official HealthBench files (docs/healthbench.md §1). Downloaded on first use, cached, verified where the hash is known. */
 export interface OfficialFile {
   name: string;
   file: string;

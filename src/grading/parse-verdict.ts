@@ -1,4 +1,4 @@
-/** A grader reply judged against the verdict contract (docs §7). */
+/** A grader reply judged against the verdict contract (docs/healthbench.md §7). */
 export type VerdictParse =
   | { ok: true; met: boolean; explanation: string }
   | { ok: false; reason: string };

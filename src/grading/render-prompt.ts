@@ -39,7 +39,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
   return out + template.slice(last);
 }
 
-/** The grader prompt for one rubric item (docs §6): conversation sent + response, then the item. */
+/** The grader prompt for one rubric item (docs/healthbench.md §6): conversation sent + response, then the item. */
 export function renderGraderPrompt(
   template: string,
   messagesSent: readonly Message[],

@@ -1,6 +1,6 @@
 import { CONVERSATION_PLACEHOLDER, RUBRIC_ITEM_PLACEHOLDER } from './render-prompt.js';
 
-/** sha256 (UTF-8, trimmed) of the official simple-evals GRADER_TEMPLATE (docs §6). */
+/** sha256 (UTF-8, trimmed) of the official simple-evals GRADER_TEMPLATE (docs/healthbench.md §6). */
 export const OFFICIAL_TEMPLATE_SHA256 = '2adffd51fd259554ebcd036ad1072d4aa2b7ce3aec2bbffe36271f911632ed3c';
 
 /** Normalises a template as the official hash is defined: CRLF → LF, then trimmed. */

@@ -1,4 +1,4 @@
-/** Calculator-ID tables of MedCalc-Bench v1.0 (docs §3). Pure data. */
+/** Calculator-ID tables of MedCalc-Bench v1.0 (docs/medcalc.md §3). Pure data. */
 import type { MedcalcRule } from './types.js';
 
 /** IDs scored by calendar-date equality. */
@@ -15,7 +15,7 @@ export const DECIMAL_IDS: readonly number[] = [
   65, 66, 67,
 ];
 
-/** The seven categories with their v1.0 row counts (docs §2). */
+/** The seven categories with their v1.0 row counts (docs/medcalc.md §2). */
 export const MEDCALC_CATEGORIES = {
   lab: 327,
   risk: 240,

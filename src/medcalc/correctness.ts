@@ -88,12 +88,12 @@ export const ABSTENTION_ANSWERS: readonly string[] = ['N/A', 'Not Found'];
 
 /**
  * How rows whose (corrected) ground truth is `N/A` are scored. The reference can never pass them
- * (`eval("N/A")` raises), so docs §9 asks for an explicit policy: the model must abstain, i.e. the
+ * (`eval("N/A")` raises), so docs/medcalc.md §9 asks for an explicit policy: the model must abstain, i.e. the
  * row is correct iff extraction succeeds and yields `N/A`/`Not Found`. Record this string with results.
  */
 export const MEDCALC_NA_LABEL_POLICY = 'na-label:correct-iff-abstain';
 
-/** True when a ground-truth cell means "no computable answer" (corrected labels, docs §9). */
+/** True when a ground-truth cell means "no computable answer" (corrected labels, docs/medcalc.md §9). */
 export function isNaLabel(groundTruth: string): boolean {
   return groundTruth.trim() === 'N/A';
 }

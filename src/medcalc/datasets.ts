@@ -117,7 +117,7 @@ export const MEDCALC_DATASETS: readonly MedcalcDatasetVersion[] = [
   },
 ];
 
-/** The physician-validated relabel of 887 v1.0 rows (docs §9); join on Unique ID = Row Number. */
+/** The physician-validated relabel of 887 v1.0 rows (docs/medcalc.md §9); join on Unique ID = Row Number. */
 export const MEDCALC_V1_CORRECTED_LABELS: MedcalcFile & { rows: number; appliesTo: string } = {
   sources: [{ host: 'github', repo: 'junzeye/validate-medcalc-labels', ref: 'b6f04168', path: 'data/medcalc_v1_corrected.csv' }],
   sha256: 'f6db9ab8b7bba365f7a0c30127aea0284446fe0269e8f72a7f34e8c52506ce97',

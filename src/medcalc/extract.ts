@@ -29,7 +29,7 @@ export const ANSWER_SENTINELS: readonly string[] = [
 const ANSWER_RE = new RegExp(`[Aa]nswer":${PY_S}*(.*?)\\}`, 'gu');
 const EXPLANATION_RE = new RegExp(`"step_by_step_thinking":${PY_S}*"([^"]+)"${PY_S}*,${PY_S}*"[Aa]nswer"`, 'gu');
 const DATE_RE = new RegExp(`^(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/(${PY_D}{4})`, 'u');
-/** The gestational-age pattern `R` of docs §5, shared with the correctness check. */
+/** The gestational-age pattern `R` of docs/medcalc.md §5, shared with the correctness check. */
 export const GA_TUPLE_RE = new RegExp(
   `\\(?["']?(${PY_D}+)${PY_S}*(weeks?)?["']?,?${PY_S}*["']?(${PY_D}+)${PY_S}*(days?)?["']?${PY_S}*\\)?`,
   'u',
@@ -128,7 +128,7 @@ function extractTuple(answer: string, mode: MedcalcMode): string {
   return m ? `(${m[1] ?? ''}, ${m[3] ?? ''})` : 'N/A';
 }
 
-/** The answer string of docs §5 step 1 (last `answer":` match, trimmed, sentinels → `Not Found`). */
+/** The answer string of docs/medcalc.md §5 step 1 (last `answer":` match, trimmed, sentinels → `Not Found`). */
 function rawAnswer(text: string): string {
   const last = lastGroup(ANSWER_RE, text);
   if (last === null) return 'Not Found';

@@ -79,7 +79,7 @@ function fill(template: string, vars: Record<string, string>): string {
 
 /**
  * Build the `[system, user]` messages for one row. `one_shot` needs the row's calculator exemplar;
- * its example task is the row's own question (v1.0 behaviour, docs §4).
+ * its example task is the row's own question (v1.0 behaviour, docs/medcalc.md §4).
  */
 export function buildMedcalcMessages(
   row: Pick<MedcalcRow, 'calculatorId' | 'patientNote' | 'question'>,

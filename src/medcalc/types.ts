@@ -4,7 +4,7 @@
 export interface MedcalcRow {
   /** `Row Number`, 1-based and unique within a file. */
   rowNumber: number;
-  /** `Calculator ID`; decides the scoring rule (docs §3). */
+  /** `Calculator ID`; decides the scoring rule (docs/medcalc.md §3). */
   calculatorId: number;
   calculatorName: string;
   /** `Category`: lab, risk, physical, severity, diagnosis, date or dosage. */
@@ -29,22 +29,22 @@ export interface MedcalcRow {
   ruleOverride?: MedcalcRule;
 }
 
-/** How an answer is normalised and compared (docs §3): follows the calculator ID. */
+/** How an answer is normalised and compared (docs/medcalc.md §3): follows the calculator ID. */
 export type MedcalcRule = 'date' | 'tuple' | 'integer' | 'decimal';
 
 /**
  * Which reference code to emulate. `current` = ncbi-nlp/MedCalc-Bench main (also the Verified
- * fork); `v1.0` = tag `version-1.0`, whose extractor fails every ID-69 row (docs §8).
+ * fork); `v1.0` = tag `version-1.0`, whose extractor fails every ID-69 row (docs/medcalc.md §8).
  */
 export type MedcalcMode = 'current' | 'v1.0';
 
-/** The three upstream prompt styles (docs §4). */
+/** The three upstream prompt styles (docs/medcalc.md §4). */
 export type MedcalcPromptStyle = 'zero_shot' | 'one_shot' | 'direct_answer';
 
 /** An exemplar's answer keeps its JSON type: number, date string, or `["34 weeks", "3 days"]`. */
 export type MedcalcExemplarAnswer = number | string | string[];
 
-/** One one-shot exemplar (docs §4), keyed by calculator ID in the exemplar file. */
+/** One one-shot exemplar (docs/medcalc.md §4), keyed by calculator ID in the exemplar file. */
 export interface MedcalcExemplar {
   calculatorId: number;
   patientNote: string;
@@ -54,7 +54,7 @@ export interface MedcalcExemplar {
   answerIsFloat: boolean;
 }
 
-/** One row of `medcalc_v1_corrected.csv` (docs §9). */
+/** One row of `medcalc_v1_corrected.csv` (docs/medcalc.md §9). */
 export interface MedcalcCorrectedLabel {
   /** `Unique ID` = the v1.0 `Row Number`. */
   rowNumber: number;

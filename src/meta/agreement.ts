@@ -42,7 +42,7 @@ function balancedOf(pos: AgreementMetric, neg: AgreementMetric): AgreementMetric
 }
 
 /**
- * Agreement metrics of `self` against `others` (docs §12):
+ * Agreement metrics of `self` against `others` (docs/healthbench.md §12):
  * 1. for each row and each other label o, `self === o` is appended to precision_{self ? pos : neg} and
  *    recall_{o ? pos : neg}, overall and under `"<cluster>: "`; each list becomes `{n, value: mean}`;
  * 2. f1 wherever a precision key has its recall twin;

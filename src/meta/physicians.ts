@@ -40,7 +40,7 @@ export function themeOfCategory(category: string): string {
 }
 
 /**
- * Leave-one-out agreement of every physician (docs §12): for each row and label index i, self = labels[i] and
+ * Leave-one-out agreement of every physician (docs/healthbench.md §12): for each row and label index i, self = labels[i] and
  * others = the remaining labels, grouped by `physicianIds[i]`, run with who = 'physician'.
  *
  * A row with a single label gives its physician no comparison; a physician whose rows all have one label therefore
@@ -159,7 +159,7 @@ function themeOrder(a: string, b: string): number {
 }
 
 /**
- * The paper figure per theme (docs §12, notebook): each physician's n-weighted macro F1 over the theme's
+ * The paper figure per theme (docs/healthbench.md §12, notebook): each physician's n-weighted macro F1 over the theme's
  * categories; physicians with n > minSamples listed; the n-weighted average over all physicians; the grader's
  * n-weighted macro F1 and its percentile among the listed physicians. Themes in the paper's order, unknown last.
  */

@@ -24,7 +24,7 @@ interface RawMetaRecord {
 
 const ROLES: Role[] = ['system', 'user', 'assistant'];
 
-// Extra top-level fields are tolerated: the row shape is known only from code and third-party descriptions (§12),
+// Extra top-level fields are tolerated: the row shape is known only from code and third-party descriptions (docs/healthbench.md §12),
 // and a mirror adding a column should not make the whole file unreadable.
 const rawMetaRecordSchema: JSONSchemaType<RawMetaRecord> = {
   type: 'object',

@@ -78,7 +78,7 @@ function isReasoningModel(model: string): boolean {
 }
 
 /**
- * The reference (simple-evals) sampler defaults for a candidate model (docs §4): OpenAI chat models get
+ * The reference (simple-evals) sampler defaults for a candidate model (docs/healthbench.md §4): OpenAI chat models get
  * `You are a helpful assistant.`, temperature 0.5, max_tokens 2048; reasoning models none of these;
  * Claude temperature 0 and max_tokens 4096.
  */
@@ -92,7 +92,7 @@ export function referenceCandidateParams(spec: ModelSpec): SamplingParams {
   return { temperature: 0.5, maxTokens: 2048, systemPrompt: REFERENCE_SYSTEM_PROMPT, reasoningEffort: null };
 }
 
-/** The reference grader parameters (docs §7): temperature 0.5, max_tokens 2048, the default system line. */
+/** The reference grader parameters (docs/healthbench.md §7): temperature 0.5, max_tokens 2048, the default system line. */
 export function referenceGraderParams(spec: ModelSpec): SamplingParams {
   if (spec.provider === 'anthropic') {
     return { temperature: 0.5, maxTokens: 2048, systemPrompt: REFERENCE_SYSTEM_PROMPT, reasoningEffort: null };

@@ -66,7 +66,7 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
         criteria,
         score: metrics ? (metrics['overall_score'] ?? null) : null,
         metrics,
-        // Baselines are broken down by the physicians' group (docs §10).
+        // Baselines are broken down by the physicians' group (docs/healthbench.md §10).
         detail: item.fixedResponse !== null && example.ideal ? { idealCompletionsGroup: example.ideal.group } : null,
         error: metrics
           ? null

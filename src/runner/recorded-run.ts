@@ -51,7 +51,7 @@ export async function readRecordedRun(dir: string): Promise<RecordedRun> {
   return { dir, run, report, selection, samples };
 }
 
-/** Positions in the whole run's reference order: repeat × selected + rank (docs §9). */
+/** Positions in the whole run's reference order: repeat × selected + rank (docs/healthbench.md §9). */
 export function referencePositions(selection: SelectionFile, samples: readonly SampleRecord[], where: string): number[] {
   const rank = new Map(selection.exampleIds.map((id, i) => [id, i]));
   return samples.map((s) => {

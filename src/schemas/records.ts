@@ -82,7 +82,7 @@ export const rubricSchema: JSONSchemaType<RubricRecord> = {
   additionalProperties: false,
 };
 
-/** A record of the official HealthBench files (docs §2). */
+/** A record of the official HealthBench files (docs/healthbench.md §2). */
 export interface OfficialRecord {
   prompt_id: string;
   prompt: MessageRecord[];

@@ -27,7 +27,7 @@ async function detectMissingLanguages(dataset: Dataset, selected: ReadonlySet<nu
   return new Map(unknown.map((u, i) => [u.id, detected[i] ?? 'und']));
 }
 
-/** Work items streamed: each selected example × repeats, or its physician / reference completions (docs §10). */
+/** Work items streamed: each selected example × repeats, or its physician / reference completions (docs/healthbench.md §10). */
 async function* healthbenchItems(
   dataset: Dataset,
   rank: ReadonlyMap<number, number>,
@@ -73,7 +73,7 @@ export async function prepareHealthbench(
   const rank = new Map(selected.map((index, r) => [index, r]));
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
   const n = selected.length;
-  /** Reference order: all examples of repeat 0 in selection order, then repeat 1, ... (docs §9). */
+  /** Reference order: all examples of repeat 0 in selection order, then repeat 1, ... (docs/healthbench.md §9). */
   const position = (s: SampleRecord): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
   const repeatsPerExample = ctx.responses === 'reference' ? 4 : ctx.responses === 'physician' ? 1 : ctx.repeats;
   const notes: string[] = [];

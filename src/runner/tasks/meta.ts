@@ -39,7 +39,7 @@ export async function loadMetaRows(path: string, display: string): Promise<MetaR
   return rows;
 }
 
-/** The grader under test judges each row's completion against the consensus criterion alone (no points, docs §12). */
+/** The grader under test judges each row's completion against the consensus criterion alone (no points, docs/healthbench.md §12). */
 function metaEvaluator(template: string): TaskEvaluator {
   return {
     task: 'meta',
