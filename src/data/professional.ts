@@ -5,15 +5,17 @@
  * `conversation` / `prompt` (a message list, or an object holding it under `messages`), `criterion_text` /
  * `criterion`. Other fields are ignored.
  */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import type { DataIssue } from '../core/errors.js';
+import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import type { Example, Message } from '../core/types.js';
 import { ajv, messageSchema, validateRecord, type MessageRecord } from '../schemas/index.js';
 
 /** Which record layout a JSONL file holds. */
 export type RecordLayout = 'healthbench' | 'professional';
 
-/** The Professional metadata fields that become example tags (`use_case:care_consult`, ...) and report roll-ups. */
-export const PROFESSIONAL_FAMILIES = ['use_case', 'type', 'difficulty', 'specialty'] as const;
 
 const LAYOUT_FIELDS: Record<RecordLayout, string> = {
   healthbench: 'prompt_id, prompt, rubrics, example_tags',
@@ -36,6 +38,44 @@ export function layoutOf(value: unknown): RecordLayout | null {
   if ('rubric_items' in value) return 'professional';
   if ('rubrics' in value || 'prompt_id' in value) return 'healthbench';
   return null;
+}
+
+/**
+ * The layout of a JSONL file judged from its first records (at most `maxLines` non-blank lines), or null when none is
+ * recognisable or the file cannot be read (opening it properly reports why). Used to pick defaults before the file is
+ * validated; the full check happens when it is opened.
+ */
+export async function peekLayout(path: string, maxLines = 20): Promise<RecordLayout | null> {
+  const input = createReadStream(path);
+  const stream = path.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+  const failed = new Promise<null>((resolve) => {
+    input.once('error', () => resolve(null));
+    stream.once('error', () => resolve(null));
+  });
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  const scan = async (): Promise<RecordLayout | null> => {
+    let seen = 0;
+    for await (const text of rl) {
+      if (text.trim() === '') continue;
+      const layout = layoutOf(parseLine(text));
+      if (layout !== null || ++seen >= maxLines) return layout;
+    }
+    return null;
+  };
+  try {
+    return await Promise.race([scan().catch(() => null), failed]);
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+}
+
+function parseLine(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /** The problem of a record in neither layout, naming the fields it has. */

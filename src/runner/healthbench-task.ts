@@ -66,8 +66,8 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
         criteria,
         score: metrics ? (metrics['overall_score'] ?? null) : null,
         metrics,
-        // Baselines are broken down by the physicians' group (docs §10).
-        detail: item.fixedResponse !== null && example.ideal ? { idealCompletionsGroup: example.ideal.group } : null,
+        // Baselines are broken down by the physicians' group (docs §10); Professional has none ('').
+        detail: item.fixedResponse !== null && example.ideal && example.ideal.group !== '' ? { idealCompletionsGroup: example.ideal.group } : null,
         error: metrics
           ? null
           : { stage: 'scoring', message: 'the rubric has no criterion with positive points', cause: null },
