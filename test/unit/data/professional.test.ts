@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { DataValidationError, formatIssue } from '../../../src/core/errors.js';
@@ -66,5 +70,31 @@ describe('HealthBench Professional layout', () => {
     const ds = await openDataset('test/fixtures/official-format/good.jsonl', ctx);
     expect(ds.layout).toBe('healthbench');
     expect(ds.ids).toHaveLength(3);
+  });
+});
+
+describe('--dataset healthbench-professional', () => {
+  test('downloads from the published Hugging Face location once, caches it and records its sha256', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hb-pro-cache-'));
+    try {
+      const body = await readFile(join(ROOT, GOOD));
+      const urls: string[] = [];
+      const fetchImpl: typeof fetch = (input) => {
+        urls.push(String(input));
+        return Promise.resolve(new Response(body));
+      };
+      const env = { HEALTHBENCH_CACHE_DIR: dir };
+      const ds = await openDataset('healthbench-professional', { cwd: dir, env, fetchImpl });
+      expect(urls).toEqual(['https://huggingface.co/datasets/openai/healthbench-professional/resolve/main/healthbench_professional_eval.jsonl']);
+      expect(ds.name).toBe('healthbench-professional');
+      expect(ds.layout).toBe('professional');
+      expect(ds.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(ds.officialSha256).toBe('unknown');
+      expect(await readdir(dir)).toEqual(['healthbench_professional_eval.jsonl']);
+      await openDataset('healthbench-professional', { cwd: dir, env, fetchImpl });
+      expect(urls).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
