@@ -1,8 +1,9 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Response, ResponseCreateParamsNonStreaming } from 'openai/resources/responses/responses';
 import type { Completion, CompletionRequest, ModelClient, ModelSpec } from './model-client.js';
 import { ProviderCallError } from './model-client.js';
 import { toProviderError } from './errors.js';
+import { openaiSdk } from './openai.js';
 import type { ClientOptions } from './factory.js';
 
 /** Reasoning effort values the Responses API takes (`reasoning.effort`). */
@@ -48,14 +49,7 @@ export class OpenAIResponsesClient implements ModelClient {
   constructor(spec: ModelSpec, opts: ClientOptions) {
     this.spec = spec;
     this.#secrets = [opts.apiKey];
-    this.#client = new OpenAI({
-      apiKey: opts.apiKey,
-      baseURL: opts.baseURL ?? null,
-      maxRetries: opts.maxRetries,
-      timeout: opts.timeoutMs,
-      fetch: opts.fetch,
-      logLevel: 'off',
-    });
+    this.#client = openaiSdk(opts);
   }
 
   async complete(req: CompletionRequest): Promise<Completion> {
