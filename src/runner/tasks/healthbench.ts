@@ -1,7 +1,7 @@
 import type { SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
-import { buildHealthbenchReport } from '../../report/build-report.js';
+import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
@@ -13,7 +13,7 @@ import { OFFICIAL_FILES } from '../../data/official.js';
 import type { LengthAdjustmentSetting } from '../../report/length-report.js';
 import { checkLengthAdjustment, PUBLISHED_LENGTH_ADJUSTMENT, type PublishedSet } from '../../scoring/index.js';
 import type { WorkItem } from '../task.js';
-import type { PrepareContext, TaskPlan } from './plan.js';
+import type { PlanReport, PrepareContext, TaskPlan } from './plan.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
 
@@ -160,6 +160,7 @@ export async function prepareHealthbench(
     },
     // Baselines skip examples without completions; the total is an upper bound used for progress only.
     total: n * repeatsPerExample,
+    selectedIds: selected.map((index) => dataset.ids[index] ?? ''),
     items: () => healthbenchItems(dataset, rank, ctx.repeats, ctx.responses),
     evaluator: withResponseLength(
       ctx.batchedTemplate === null
@@ -172,22 +173,27 @@ export async function prepareHealthbench(
     position,
     notes,
     report(samples, rc) {
-      const report = buildHealthbenchReport(
+      return healthbenchReport(
         samples.map((sample) => ({ position: position(sample), sample })),
         { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec), lengthAdjustment: adjustment },
       );
-      const o = report.overall;
-      const la = report.lengthAdjustment?.overall.adjusted;
-      return {
-        json: report as unknown as Record<string, unknown>,
-        markdown: renderMarkdownReport(report),
-        summary: [
-          `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-          ...(la ? [`length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`] : []),
-          ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
-          ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
-        ],
-      };
     },
+  };
+}
+
+/** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
+export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport {
+  const report = buildHealthbenchReport(samples, ctx);
+  const o = report.overall;
+  const la = report.lengthAdjustment?.overall.adjusted;
+  return {
+    json: report as unknown as Record<string, unknown>,
+    markdown: renderMarkdownReport(report),
+    summary: [
+      `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+      ...(la ? [`length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`] : []),
+      ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
+      ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
+    ],
   };
 }
