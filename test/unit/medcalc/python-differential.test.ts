@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../../src/testing/seeded.js';
 import { EMPTY_ENV, MEDCALC_EXPRESSION_ENV, PyException, pyEval, pyStr, type PyValue } from '../../../src/medcalc/python-eval.js';
 
 // Differential test of the Python-subset interpreter (docs/python-subset.md) against the real `python3`: every
@@ -207,20 +208,9 @@ const EXPRESSION_SHAPES: readonly string[] = [
   'math.tau',
 ];
 
-/** A small seeded generator (mulberry32), so a failure names a reproducible expression. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generator(seed: number): { plain: () => string; medcalc: () => string } {
-  const r = random(seed);
+  // The bundled seeded PRNG (mulberry32), so a failure names a reproducible expression.
+  const r = createRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const int = (): string => pick(['0', '1', '2', '3', '5', '7', '10', '12', '100', '1047', '65536', '9007199254740993', '04']);
   const float = (): string =>
@@ -290,6 +280,19 @@ function allCases(): Case[] {
 
 const version = python();
 
+const usesNumpy = (c: Case): boolean => /\b(np|numpy)\./.test(c.src);
+
+/**
+ * numpy computes power/exp with its own vectorised routines rather than the C library, so they may land one unit in
+ * the last place away from C's (correctly rounded) result; docs/python-subset.md §5. Only that slack is allowed.
+ */
+function withinOneUlp(a: Outcome, b: Outcome): boolean {
+  if (!a.ok || !b.ok || a.kind !== 'float' || b.kind !== 'float') return false;
+  const x = Number(a.str);
+  const y = Number(b.str);
+  return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= Number.EPSILON * Math.max(Math.abs(x), Math.abs(y));
+}
+
 describe('Python-subset interpreter against real python3', () => {
   it.skipIf(version === null)(
     `agrees with ${version ?? 'python3 (skipped: python3 not found on PATH)'} on value kind and str(), or on the exception class`,
@@ -310,7 +313,7 @@ describe('Python-subset interpreter against real python3', () => {
         compared += 1;
         const expected =
           !theirs.ok && theirs.error === 'TypeError' && c.env === 'medcalc' && !mine.ok && mine.error === 'NameError' ? mine : theirs;
-        if (JSON.stringify(mine) !== JSON.stringify(expected)) {
+        if (JSON.stringify(mine) !== JSON.stringify(expected) && !(usesNumpy(c) && withinOneUlp(mine, theirs))) {
           mismatches.push(`[${c.env}] ${JSON.stringify(c.src)}: python ${JSON.stringify(theirs)}, ours ${JSON.stringify(mine)}`);
         }
       });
