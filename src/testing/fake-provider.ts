@@ -12,9 +12,11 @@ import type { TimelinePoint } from './fake-provider-state.js';
 import { composeReply, detectKind } from './fake-replies.js';
 import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 import { createRandom } from './seeded.js';
+import { createFakeBatchService, type FakeBatchOptions, type FakeBatchStats } from './fake-batch.js';
 
 export type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 export type { TimelinePoint } from './fake-provider-state.js';
+export type { FakeBatchOptions, FakeBatchStats } from './fake-batch.js';
 
 /** Fault probabilities, each in [0, 1], drawn per request from the seeded stream. */
 export interface FakeFaults {
@@ -30,8 +32,8 @@ export interface FakeFaults {
   readonly rate429?: number;
 }
 
-/** Options of `startFakeProvider`. */
-export interface FakeProviderOptions {
+/** Options of `startFakeProvider` (the batch services' options included). */
+export interface FakeProviderOptions extends FakeBatchOptions {
   /** Loopback address to bind ('127.0.0.1', '::1' or 'localhost'); anything else is refused. @default '127.0.0.1' */
   readonly host?: string;
   /** TCP port; 0 picks a free one. @default 0 */
@@ -110,6 +112,8 @@ export interface FakeProvider {
   /** Every model request received, in arrival order (empty when `recordRequests` is false). */
   requests: FakeRequest[];
   stats(): FakeProviderStats;
+  /** Counters of the batch services (batches, items, custom ids received twice). */
+  batchStats(): FakeBatchStats;
   /** Clears counters, the timeline and `requests`; the seeded stream and the rate-limit window carry on. */
   resetStats(): void;
   /** Stops listening and destroys every connection, hung ones included. Idempotent. */
@@ -495,12 +499,41 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     }
   }
 
+  /** A batch item: the reply a live request with this body would get, without transport faults. */
+  const answerBatchItem = (api: Api, body: unknown): { status: number; body: unknown } => {
+    const index = nextIndex++;
+    const normalized = normalizeBody(api, body);
+    if ('error' in normalized) return { status: 400, body: errorBody(api, 400, normalized.error) };
+    const { model, messages } = normalized;
+    const kind = detectKind(messages);
+    const text = JSON.stringify(body);
+    const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null };
+    const scripted = o.script?.(request);
+    if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
+    const isGrader = kind === 'grader' || kind === 'grader-batched';
+    const reply =
+      scripted?.kind === 'text'
+        ? scripted.text
+        : composeReply(kind, messages, {
+            seed: o.seed,
+            model,
+            metRate: o.metRate,
+            neverValidMarker: o.neverValidMarker,
+            malformed: isGrader && random() < o.malformedVerdictRate,
+            rotation: isGrader ? graderReplies++ : 0,
+          });
+    return { status: 200, body: completionBody(api, index, model, reply, messages) };
+  };
+  let url = '';
+  const batch = createFakeBatchService(opts, { seed: o.seed, url: () => url, answer: answerBatchItem, errorBody, send: (res, status, body) => sendJson(res, status, body) });
+
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
     const api: Api = header(req, 'anthropic-version') === null ? 'openai' : 'anthropic';
     const handle = async (): Promise<void> => {
       if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel('openai', req, res);
       if (req.method === 'POST' && path === '/v1/messages') return handleModel('anthropic', req, res);
+      if (await batch.handle(req, res, path)) return;
       if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
       if (req.method === 'GET' && path === '/v1/models') {
         const models = ['fake-model', 'fake-grader'];
@@ -533,7 +566,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   let closing: Promise<void> | null = null;
   return {
@@ -550,7 +583,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       inFlightTimeline: timeline.points(),
       firstRequestAt,
     }),
+    batchStats: () => batch.stats(),
     resetStats: () => {
+      batch.reset();
       total = 0;
       byKind = {};
       byStatus = {};
@@ -565,6 +600,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         server.close((err) => (err ? reject(err) : resolve()));
         // Hung and keep-alive connections would hold close() open forever; tests must not leak handles.
         server.closeAllConnections();
+        batch.close();
       }).then(() => (inFlight === 0 ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve))));
       return closing;
     },
