@@ -229,7 +229,9 @@ class BatchExecutor {
     this.#journal.append(entry);
     this.#stats.batches += 1;
     this.#o.logger.info({ batch: s.id, role: role.name, requests: s.customIds.length, bytes: s.bytes }, 'batch submitted');
-    return { ...entry, collected: null };
+    const submitted = { ...entry, collected: null };
+    this.#batches.push(submitted);
+    return submitted;
   }
 
   #stopped(): CancelledError {
