@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import type { Completion, CompletionRequest, ModelSpec } from './model-client.js';
 import { ProviderCallError } from './model-client.js';
 import { toProviderError } from './errors.js';
+import { readResponsesReply, responsesBody } from './openai-responses.js';
 import { anthropicMessageBody, openaiChatBody, readAnthropicMessage, readChatCompletion } from './request-bodies.js';
 
 /**
@@ -70,6 +71,8 @@ export interface BatchServiceOptions {
   maxRetries: number;
   /** Smaller limits than the provider's, e.g. to split a run into several batches. */
   limits?: Partial<BatchLimits>;
+  /** OpenAI: the endpoint of every line (the role's API, as its live calls use). @default 'chat' */
+  api?: 'chat' | 'responses';
 }
 
 /** Published per-batch limits (docs/batch.md). */
@@ -118,14 +121,16 @@ export class OpenAIBatchService implements BatchService {
   readonly limits: BatchLimits;
   readonly #client: OpenAI;
   readonly #secrets: string[];
+  readonly #endpoint: '/v1/chat/completions' | '/v1/responses';
   readonly format: InputFormat = {
     prefix: '',
     separator: '\n',
     suffix: '\n',
-    encode: (customId, body) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body }),
+    encode: (customId, body) => JSON.stringify({ custom_id: customId, method: 'POST', url: this.#endpoint, body }),
   };
 
   constructor(opts: BatchServiceOptions) {
+    this.#endpoint = opts.api === 'responses' ? '/v1/responses' : '/v1/chat/completions';
     this.baseURL = opts.baseURL;
     this.limits = limitsOf('openai', opts.limits);
     this.#secrets = [opts.apiKey];
@@ -133,7 +138,7 @@ export class OpenAIBatchService implements BatchService {
   }
 
   bodyFor(model: string, req: Pick<CompletionRequest, 'messages' | 'params'>): unknown {
-    return openaiChatBody(model, req);
+    return this.#endpoint === '/v1/responses' ? responsesBody(model, req) : openaiChatBody(model, req);
   }
 
   async submit(inputPath: string, label: string): Promise<string> {
@@ -142,7 +147,7 @@ export class OpenAIBatchService implements BatchService {
       const file = await this.#client.files.create({ file: new File([blob], `${label}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' });
       const batch = await this.#client.batches.create({
         input_file_id: file.id,
-        endpoint: '/v1/chat/completions',
+        endpoint: this.#endpoint,
         completion_window: '24h',
         metadata: { source: 'healthbench', label: label.slice(0, 512) },
       });
@@ -189,7 +194,10 @@ export class OpenAIBatchService implements BatchService {
   #outcome(line: OpenAIResultLine): BatchOutcome {
     const customId = line.custom_id;
     if (line.response && line.response.status_code === 200) {
-      return readOrError(customId, () => readChatCompletion(line.response?.body as OpenAI.Chat.Completions.ChatCompletion, 0));
+      const body = line.response.body;
+      return readOrError(customId, () =>
+        this.#endpoint === '/v1/responses' ? readResponsesReply(body as OpenAI.Responses.Response, 0) : readChatCompletion(body as OpenAI.Chat.Completions.ChatCompletion, 0),
+      );
     }
     if (line.response) {
       const status = line.response.status_code;

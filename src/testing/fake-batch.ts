@@ -40,7 +40,7 @@ export interface FakeBatchDeps {
   /** The server's URL, for Anthropic's `results_url`. */
   url(): string;
   /** A batch item's reply, by the same rules as a live request (no transport faults). */
-  answer(api: Api, body: unknown): { status: number; body: unknown };
+  answer(api: Api, body: unknown, url: string): { status: number; body: unknown };
   errorBody(api: Api, status: number, message: string): unknown;
   send(res: ServerResponse, status: number, body: unknown): void;
 }
@@ -56,6 +56,8 @@ interface StoredFile {
 
 interface FakeBatch {
   api: Api;
+  /** OpenAI: the endpoint every line targets. */
+  endpoint: string;
   id: string;
   inputPath: string;
   inputFileId: string | null;
@@ -144,7 +146,7 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
     let k = 0;
     let errors = 0;
     for await (const line of lines(b.inputPath)) {
-      const item = JSON.parse(line) as { custom_id: string; body?: unknown; params?: unknown };
+      const item = JSON.parse(line) as { custom_id: string; url?: string; body?: unknown; params?: unknown };
       const expired = hashUnit(deps.seed, 'batch-expire', b.id, item.custom_id) < expiredFraction;
       const cancelled = k >= finished;
       k += 1;
@@ -162,7 +164,7 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
         );
         continue;
       }
-      const reply = deps.answer(b.api, b.api === 'openai' ? item.body : item.params);
+      const reply = b.api === 'openai' ? deps.answer('openai', item.body, item.url ?? b.endpoint) : deps.answer('anthropic', item.params, '/v1/messages');
       if (reply.status === 200) {
         b.counts.succeeded += 1;
         await ok.write(
@@ -218,7 +220,7 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
     return {
       id: b.id,
       object: 'batch',
-      endpoint: '/v1/chat/completions',
+      endpoint: b.endpoint,
       errors: null,
       input_file_id: b.inputFileId,
       completion_window: '24h',
@@ -280,7 +282,7 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
     deps.send(res, 200, fileObject(f));
   }
 
-  async function createBatch(api: Api, inputPath: string, inputFileId: string | null): Promise<FakeBatch> {
+  async function createBatch(api: Api, inputPath: string, inputFileId: string | null, endpoint = '/v1/messages'): Promise<FakeBatch> {
     let total = 0;
     for await (const line of lines(inputPath)) {
       note((JSON.parse(line) as { custom_id: string }).custom_id);
@@ -289,6 +291,7 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
     const id = api === 'openai' ? `batch_fake${++next}` : `msgbatch_fake${++next}`;
     const b: FakeBatch = {
       api,
+      endpoint,
       id,
       inputPath,
       inputFileId,
@@ -311,8 +314,10 @@ export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDe
     const body = JSON.parse(await new Response(Readable.toWeb(req) as ReadableStream).text()) as { input_file_id?: string; endpoint?: string };
     const f = files.get(body.input_file_id ?? '');
     if (!f) return deps.send(res, 404, deps.errorBody('openai', 404, `no file ${String(body.input_file_id)}`));
-    if (body.endpoint !== '/v1/chat/completions') return deps.send(res, 400, deps.errorBody('openai', 400, `unsupported endpoint ${String(body.endpoint)}`));
-    const b = await createBatch('openai', f.path, f.id);
+    if (body.endpoint !== '/v1/chat/completions' && body.endpoint !== '/v1/responses') {
+      return deps.send(res, 400, deps.errorBody('openai', 400, `unsupported endpoint ${String(body.endpoint)}`));
+    }
+    const b = await createBatch('openai', f.path, f.id, body.endpoint);
     deps.send(res, 200, openaiBatch(b));
   }
 

@@ -513,14 +513,15 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   }
 
   /** A batch item: the reply a live request with this body would get, without transport faults. */
-  const answerBatchItem = (api: Api, body: unknown): { status: number; body: unknown } => {
+  const answerBatchItem = (api: Api, body: unknown, url: string): { status: number; body: unknown } => {
     const index = nextIndex++;
-    const normalized = normalizeBody(api, body);
+    const wire = api === 'openai' && url === '/v1/responses' ? RESPONSES_WIRE : null;
+    const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
     if ('error' in normalized) return { status: 400, body: errorBody(api, 400, normalized.error) };
     const { model, messages } = normalized;
     const kind = detectKind(messages);
     const text = JSON.stringify(body);
-    const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: api === 'openai' ? '/v1/chat/completions' : '/v1/messages' };
+    const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: url };
     const scripted = o.script?.(request);
     if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
     const isGrader = kind === 'grader' || kind === 'grader-batched';
@@ -535,7 +536,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
             malformed: isGrader && random() < o.malformedVerdictRate,
             rotation: isGrader ? graderReplies++ : 0,
           });
-    return { status: 200, body: completionBody(api, index, model, reply, messages) };
+    return { status: 200, body: wire ? wire.reply(index, model, reply, messages, body) : completionBody(api, index, model, reply, messages) };
   };
   let url = '';
   const batch = createFakeBatchService(opts, { seed: o.seed, url: () => url, answer: answerBatchItem, errorBody, send: (res, status, body) => sendJson(res, status, body) });

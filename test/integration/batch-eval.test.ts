@@ -125,6 +125,16 @@ describe('eval --batch modes', () => {
     expect(f.stats().total).toBe(0);
   });
 
+  it('a reasoning candidate goes through /v1/responses in its batches and scores as live', async () => {
+    const live = await fake();
+    const liveReport = await run(options(live, 'openai', 'responses-live', { model: 'openai:gpt-5-mini', limit: 6 }));
+    expect(live.requests.some((r) => r.path === '/v1/responses')).toBe(true);
+    const f = await fake();
+    const batchReport = await run(options(f, 'openai', 'responses-batch', { model: 'openai:gpt-5-mini', limit: 6, batch: BATCH }));
+    expect(metrics(batchReport)).toEqual(metrics(liveReport));
+    expect(f.stats().total).toBe(0);
+  });
+
   it('--responses physician sends grader requests only', async () => {
     const f = await fake();
     const report = await run(

@@ -30,13 +30,14 @@ export function batchServiceFor(
   spec: ModelSpec,
   baseURL: string | null,
   env: Record<string, string | undefined>,
-  opts: { maxRetries: number; maxRequests?: number | null; maxBytes?: number | null },
+  opts: { maxRetries: number; maxRequests?: number | null; maxBytes?: number | null; api?: 'chat' | 'responses' | undefined },
   role: string,
 ): BatchService {
   return createBatchService(spec.provider, {
     apiKey: resolveApiKey(spec, env, role),
     baseURL: baseURL ?? env[BASE_URL_ENV[spec.provider]] ?? null,
     maxRetries: opts.maxRetries,
+    api: opts.api ?? 'chat',
     limits: { ...(opts.maxRequests ? { maxRequests: opts.maxRequests } : {}), ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}) },
   });
 }
@@ -84,7 +85,7 @@ export async function runBatchMode(input: BatchModeInput): Promise<{ candidate: 
     name,
     spec: r.spec,
     params: r.role.params,
-    service: batchServiceFor(r.spec, r.baseURL, input.env, { maxRetries: input.maxRetries, maxRequests: s.maxRequests, maxBytes: s.maxBytes }, name === 'candidate' ? '--model' : '--grader'),
+    service: batchServiceFor(r.spec, r.baseURL, input.env, { maxRetries: input.maxRetries, maxRequests: s.maxRequests, maxBytes: s.maxBytes, api: r.role.params.api }, name === 'candidate' ? '--model' : '--grader'),
     cache: r.role.client instanceof CachingClient ? r.role.client : null,
   });
   const result = await runBatchPhases({
