@@ -38,6 +38,7 @@ import { prepareHealthbench } from './tasks/healthbench.js';
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -504,6 +505,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
         await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
         await store.writeText('diff.md', diffMd);
+        if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
       }
       if (policy) {
         gate = evaluateGate(report, policy, diff);
@@ -516,6 +518,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
+    await writeRunReportHtml(runDir, built.json as unknown as Report);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
     await store.writeRunJson(done);
     return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
