@@ -26,7 +26,7 @@ import {
   type SamplingParams,
 } from '../providers/model-client.js';
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
-import type { Report } from '../report/types.js';
+import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
@@ -450,11 +450,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     store.close();
     const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
-    // them keeps the report stage small (the full records stay in samples.jsonl).
+    // Reports and diffs never read the conversation, the graders' explanations or more of the response than
+    // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
     for await (const s of iterateSamples(store.samplesPath)) {
       const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
+      const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
     }
     const finished = now();
     const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
