@@ -4,12 +4,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { SampleRecord } from '../core/types.js';
 import type { RunDiff } from '../gate/diff-runs.js';
-import { buildDiffPage, buildReportPage, diffExamples, sampleKeyOf, toPageSample, type DiffPageExample, type PageSample } from '../report/html/index.js';
+import { buildDiffPage, buildReportPage, diffExamples, sampleKeyOf, toPageSample, type DiffPageExample, type PageCompression, type PageSample } from '../report/html/index.js';
 import type { Report } from '../report/types.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { iterateSamples, readReport } from '../store/read-run.js';
+
+/**
+ * Pages whose data is at least this long embed it gzip-compressed (base64): text shrinks to about a third, so a
+ * 5,000-example run stays well under 40 MB and parses faster. Smaller pages keep plain, greppable JSON.
+ */
+export const COMPRESS_FROM_CHARS = 1_000_000;
+export const PAGE_COMPRESSION: PageCompression = {
+  minChars: COMPRESS_FROM_CHARS,
+  gzipBase64: (text) => gzipSync(text, { level: 6 }).toString('base64'),
+};
 
 /** Builds and writes `report.html` in a run directory; returns its path. Streams samples.jsonl (latest record per sample wins). */
 export async function writeRunReportHtml(runDir: string, report?: Report): Promise<string> {
@@ -18,7 +29,7 @@ export async function writeRunReportHtml(runDir: string, report?: Report): Promi
   for await (const s of iterateSamples(join(runDir, 'samples.jsonl'))) latest.set(sampleKeyOf(s.exampleId, s.repeat), toPageSample(s));
   const graders = await graderSpecs(runDir);
   const path = join(runDir, 'report.html');
-  await writeFileAtomic(path, buildReportPage(rep, [...latest.values()], graders));
+  await writeFileAtomic(path, buildReportPage(rep, [...latest.values()], graders, PAGE_COMPRESSION));
   return path;
 }
 
@@ -55,6 +66,6 @@ export async function writeDiffHtml(outDir: string, diff: RunDiff, runs?: { base
     examples = diffExamples(diff.topChanged, base, head);
   }
   const path = join(outDir, 'diff.html');
-  await writeFileAtomic(path, buildDiffPage(diff, examples));
+  await writeFileAtomic(path, buildDiffPage(diff, examples, PAGE_COMPRESSION));
   return path;
 }

@@ -3,7 +3,7 @@
  * filters and the sample view work, hostile data stays text, nothing is fetched, nothing logs an error, and axe-core
  * finds no serious or critical accessibility problem. Screenshots go to test-results/.
  */
-import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { SampleRecord } from '../../src/core/types.js';
 import type { RunDiff } from '../../src/gate/diff-runs.js';
+import { buildReportPage, toPageSample } from '../../src/report/html/index.js';
 import type { Report } from '../../src/report/types.js';
+import { PAGE_COMPRESSION } from '../../src/runner/report-html.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import { captureIo } from '../support/cli-io.js';
 import { ARTIFACTS, axeSerious, launch, type Browser } from './browser.js';
@@ -219,6 +221,22 @@ describe('report.html of a HealthBench run', () => {
   });
 });
 
+describe('report.html with compressed data (as big runs get)', () => {
+  it('inflates the data in the browser and shows the same figures and samples', async () => {
+    const { report, samples } = runs.base;
+    const file = join(dir, 'compressed.html');
+    await writeFile(file, buildReportPage(report, samples.map(toPageSample), undefined, { ...PAGE_COMPRESSION, minChars: 0 }));
+    const page = await browser.open(file, '#sample=hostile-001&r=0');
+    expect(await page.locator('[data-encoding="gzip-base64"]').count()).toBe(2);
+    expect(await page.locator('#overall-score').textContent()).toBe(f3(report.overall.score));
+    expect(await page.locator('#detail .conversation').textContent()).toContain(HOSTILE[0]);
+    await page.fill('input[data-filter="q"]', 'window.__pwned');
+    await page.waitForFunction(`document.querySelectorAll('#samples tbody tr').length === 2`);
+    await clean(page);
+    await page.close();
+  });
+});
+
 describe('report.html of a MedCalc run', () => {
   it('shows accuracy by category and calculator, and per row the answer, extracted value, limits and verdict', async () => {
     const { report, samples, dir: runDir } = runs.medcalc;
@@ -239,6 +257,7 @@ describe('report.html of a MedCalc run', () => {
     }
     expect(rows[0]?.['verdict']).toBe('wrong');
     await page.click('#samples tbody tr:first-child button[data-open]');
+    await page.waitForSelector('#detail:not([hidden])');
     expect(await page.locator('#detail').textContent()).toContain('ground truth');
     await clean(page);
     await page.close();
@@ -260,7 +279,7 @@ describe('diff.html', () => {
     const base = runs.base.samples.find((s) => s.exampleId === first.exampleId && s.repeat === first.repeat);
     const head = runs.head.samples.find((s) => s.exampleId === first.exampleId && s.repeat === first.repeat);
     expect(await card.locator('.sbs .msg .text').allTextContents()).toEqual([base?.response, head?.response]);
-    await page.screenshot({ path: join(ARTIFACTS, 'diff.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'diff.png') });
     expect(await axeSerious(page)).toEqual([]);
     await clean(page);
     await page.close();

@@ -5,8 +5,16 @@
  */
 export const CLIENT_COMMON = String.raw`
 'use strict';
-var DATA = JSON.parse(document.getElementById('hb-data').textContent);
+var DATA = null;
 var SMALL_N = 10;
+/** An embedded data element: plain JSON, or (big pages) gzip-compressed JSON in base64, inflated by the browser itself. */
+function decode(node) {
+  if (node.getAttribute('data-encoding') !== 'gzip-base64') return Promise.resolve(JSON.parse(node.textContent));
+  var bin = atob(node.textContent.trim()), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse);
+}
+function loadData() { return decode(document.getElementById('hb-data')); }
 function el(tag, attrs, kids) {
   var e = document.createElement(tag);
   if (attrs) for (var k in attrs) {
@@ -97,7 +105,14 @@ function conversation(messages) {
 }
 function startPage(render) {
   var main = document.getElementById('main');
-  try { clear(main); render(main); }
-  catch (e) { clear(main); add(main, [el('p', { role: 'alert', text: 'This page could not render its data: ' + (e && e.message ? e.message : String(e)) })]); throw e; }
+  function fail(e) { clear(main); add(main, [el('p', { role: 'alert', text: 'This page could not render its data: ' + (e && e.message ? e.message : String(e)) })]); throw e; }
+  performance.mark('hb-start');
+  loadData().then(function (data) {
+    performance.mark('hb-data');
+    DATA = data;
+    clear(main); render(main);
+    performance.mark('hb-rendered');
+    document.documentElement.setAttribute('data-ready', '1');
+  }).catch(fail);
 }
 `;

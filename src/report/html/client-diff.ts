@@ -1,6 +1,6 @@
 /** Browser script of diff.html (source text, see client-common.ts): run identities, forest plot, flipped criteria side by side. */
 export const CLIENT_DIFF = String.raw`
-var D = DATA.diff, EX = DATA.examples || [];
+var D, EX;
 function verdict(b) { return b ? 'met' : 'not met'; }
 function flipEffect(c) {
   var better = c.points >= 0 ? (c.head && !c.base) : (c.base && !c.head);
@@ -54,6 +54,7 @@ function changedCard(e) {
   ]);
 }
 startPage(function (main) {
+  D = DATA.diff; EX = DATA.examples || [];
   document.title = 'healthbench diff: ' + D.base.runId + ' → ' + D.head.runId;
   var reg = D.groups.filter(function (g) { return g.direction === 'regressed'; }).length, imp = D.groups.filter(function (g) { return g.direction === 'improved'; }).length;
   add(main, [el('h1', { text: document.title }),
@@ -68,6 +69,5 @@ startPage(function (main) {
     D.pairs.excludedErrors.total > 0 ? el('p', { text: 'Left out because a side failed: ' + D.pairs.excludedErrors.total + ' (base errors ' + D.pairs.excludedErrors.base + ', head errors ' + D.pairs.excludedErrors.head + ').' }) : null,
     el('h2', { text: 'Most changed samples: flipped criteria, base vs head' }),
     D.topChanged.length ? el('div', null, D.topChanged.map(changedCard)) : el('p', { text: 'No paired sample changed its score.' })]);
-  document.documentElement.setAttribute('data-ready', '1');
 });
 `;

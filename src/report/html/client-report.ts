@@ -4,11 +4,24 @@
  * conversation and rubric only when it is opened.
  */
 export const CLIENT_REPORT = String.raw`
-var R = DATA.report, S = DATA.samples, GRADERS = DATA.graders || [];
-var IS_MEDCALC = R.task === 'medcalc';
+var R, S, GRADERS, IS_MEDCALC;
 var PAGE = 50;
 var state = { theme: '', axis: '', lang: '', min: '', max: '', q: '', status: '', sort: 'score', dir: 1, page: 0 };
 var searchText = null;
+// Sample details (conversation, response, rubric) live in chunks, inflated and parsed on first use.
+var chunkNodes = null, chunkPromises = [], chunkData = [], allLoaded = false;
+function chunk(k) {
+  if (!chunkNodes) chunkNodes = document.querySelectorAll('script.hb-chunk');
+  if (!chunkPromises[k]) chunkPromises[k] = decode(chunkNodes[k]).then(function (c) { chunkData[k] = c; return c; });
+  return chunkPromises[k];
+}
+function detailOf(i) { return chunk(Math.floor(i / DATA.chunkSize)).then(function (c) { var d = c[i % DATA.chunkSize]; return { m: d[0], o: d[1], c: d[2] }; }); }
+function loadAllDetails() {
+  if (!chunkNodes) chunkNodes = document.querySelectorAll('script.hb-chunk');
+  var all = [];
+  for (var k = 0; k < chunkNodes.length; k++) all.push(chunk(k));
+  return Promise.all(all).then(function () { allLoaded = true; });
+}
 
 function meaning() {
   if (IS_MEDCALC) return 'Accuracy: the share of rows whose extracted answer matches the ground truth (within the row\'s limits for decimal answers). The 95% CI is a Wilson interval over rows.';
@@ -114,7 +127,7 @@ function agreement(main) {
 }
 
 // ---- sample browser ----
-function uniq(list) { return list.filter(function (x, i) { return x !== null && x !== undefined && list.indexOf(x) === i; }).sort(); }
+function uniq(list) { var seen = new Set(); list.forEach(function (x) { if (x !== null && x !== undefined) seen.add(x); }); return Array.from(seen).sort(); }
 function mc(s, k) { return s.d ? s.d[k] : undefined; }
 function columns() {
   var cols = [{ key: 'id', label: 'example' }];
@@ -134,7 +147,7 @@ function sortValue(s, key) {
     case 'r': return s.r;
     case 'theme': return s.theme || '';
     case 'lang': return s.lang;
-    case 'crit': return s.c.length;
+    case 'crit': return s.n;
     case 'axis': return isNum(s.ax[state.axis]) ? s.ax[state.axis] : null;
     case 'calc': return String(mc(s, 'calculatorName') || '');
     case 'cat': return String(mc(s, 'category') || '');
@@ -145,8 +158,8 @@ function sortValue(s, key) {
 function haystack(i) {
   if (!searchText) searchText = [];
   if (searchText[i] === undefined) {
-    var s = S[i];
-    searchText[i] = (s.id + '\n' + s.m.map(function (m) { return m[1]; }).join('\n') + '\n' + (s.o || '') + '\n' + s.c.map(function (c) { return c[0]; }).join('\n') + '\n' + (s.err || '')).toLowerCase();
+    var s = S[i], d = chunkData[Math.floor(i / DATA.chunkSize)][i % DATA.chunkSize];
+    searchText[i] = (s.id + '\n' + d[0].map(function (m) { return m[1]; }).join('\n') + '\n' + (d[1] || '') + '\n' + d[2].map(function (c) { return c[0]; }).join('\n') + '\n' + (s.err || '')).toLowerCase();
   }
   return searchText[i];
 }
@@ -179,7 +192,8 @@ function select(label, key, options) {
     [el('option', { value: '', text: 'all' })].concat(options.map(function (o) { return el('option', { value: o[0], text: o[1] }); })))]);
 }
 function filterBar() {
-  var axes = uniq([].concat.apply([], S.map(function (s) { return Object.keys(s.ax); })));
+  var axisSet = new Set(); S.forEach(function (s) { for (var a in s.ax) axisSet.add(a); });
+  var axes = uniq(Array.from(axisSet));
   var timer = null;
   var bar = el('div', { class: 'filters', role: 'search', 'aria-label': 'filter samples' }, [
     !IS_MEDCALC ? select('theme', 'theme', uniq(S.map(function (s) { return s.theme; })).map(function (t) { return [t, humanize(t)]; })) : null,
@@ -210,6 +224,12 @@ function cellFor(s, col, idx) {
 }
 var tableHost = null;
 function renderTable() {
+  if (state.q.trim() && !allLoaded) {
+    clear(tableHost);
+    add(tableHost, [el('p', { id: 'sample-count', role: 'status', text: 'Reading every sample\'s text for the search…' })]);
+    loadAllDetails().then(renderTable);
+    return;
+  }
   var rows = filtered(), cols = columns();
   var pages = Math.max(1, Math.ceil(rows.length / PAGE));
   if (state.page >= pages) state.page = pages - 1;
@@ -246,13 +266,13 @@ function effect(points, met) {
   return met ? el('span', { class: 'hurt', text: 'hurt (penalty ' + points + ')' }) : el('span', { class: 'helped', text: 'helped (avoided ' + points + ')' });
 }
 function verdictText(v) { return v === 1 ? 'met' : v === 0 ? 'not met' : 'error'; }
-function rubricTable(s) {
+function rubricTable(s, detail) {
   var several = GRADERS.length > 1;
   var headers = ['points', 'criterion', 'verdict', 'effect', 'grader explanation'];
   if (several) headers.push('each grader');
   return el('table', { id: 'rubric', 'aria-label': 'rubric items' }, [
     el('thead', null, [el('tr', null, headers.map(function (h, i) { return el('th', { scope: 'col', class: i === 0 ? 'num' : null, text: h }); }))]),
-    el('tbody', null, s.c.map(function (c) {
+    el('tbody', null, detail.c.map(function (c) {
       return el('tr', { class: 'criterion' }, [
         el('td', { class: 'num', text: (c[1] > 0 ? '+' : '') + c[1] }),
         el('td', { class: 'pre' }, [c[0], c[6] ? el('span', { class: 'badge', text: humanize(c[6]) }) : null]),
@@ -272,18 +292,21 @@ function medcalcDetail(s) {
     ['verdict', d.correct === true ? 'correct' : 'wrong'], ['extraction', d.extractionError ? 'error: ' + d.extractionError : d.explanation]], 'MedCalc verdict');
 }
 function openSample(idx, push) {
+  if (!S[idx]) return Promise.resolve();
+  return detailOf(idx).then(function (detail) { showSample(idx, detail, push); });
+}
+function showSample(idx, detail, push) {
   var s = S[idx], box = document.getElementById('detail');
-  if (!s) return;
   clear(box);
   box.hidden = false;
   var title = el('h2', { tabindex: '-1', text: s.id + (R.repeats > 1 ? ' (repeat ' + s.r + ')' : '') });
   add(box, [title,
     el('button', { onclick: function () { box.hidden = true; if (location.hash) history.replaceState(null, '', location.pathname); var b = document.querySelector('[data-open="' + idx + '"]'); if (b) b.focus(); }, text: '← back to the table' }),
     kvTable([['score', s.err !== null ? 'error' : IS_MEDCALC ? (s.s === 1 ? 'correct' : 'wrong') : f3(s.s)], ['theme', s.theme], ['language', s.lang], ['tags', s.tags.join(', ')], ['error', s.err]], 'sample summary'),
-    el('h3', { text: 'Conversation' }), conversation(s.m),
-    el('h3', { text: 'Candidate response' }), messageBlock('candidate', s.o, 'candidate response'),
-    IS_MEDCALC ? el('h3', { text: 'Answer check' }) : el('h3', { text: 'Rubric (' + s.c.length + ' items)' }),
-    IS_MEDCALC ? medcalcDetail(s) : rubricTable(s)]);
+    el('h3', { text: 'Conversation' }), conversation(detail.m),
+    el('h3', { text: 'Candidate response' }), messageBlock('candidate', detail.o, 'candidate response'),
+    IS_MEDCALC ? el('h3', { text: 'Answer check' }) : el('h3', { text: 'Rubric (' + detail.c.length + ' items)' }),
+    IS_MEDCALC ? medcalcDetail(s) : rubricTable(s, detail)]);
   if (push) history.replaceState(null, '', '#sample=' + encodeURIComponent(s.id) + '&r=' + s.r);
   title.focus();
   box.scrollIntoView();
@@ -296,8 +319,8 @@ function openFromHash() {
 }
 
 startPage(function (main) {
+  R = DATA.report; S = DATA.samples; GRADERS = DATA.graders || []; IS_MEDCALC = R.task === 'medcalc';
   header(main); identity(main); charts(main); agreement(main); usage(main); errorsSection(main); sampleBrowser(main);
   openFromHash();
-  document.documentElement.setAttribute('data-ready', '1');
 });
 `;

@@ -62,13 +62,36 @@ export function toPageSample(s: SampleRecord): PageSample {
   };
 }
 
-/** Everything report.html embeds. */
+/** What the sample table needs of a sample; the rest (conversation, response, rubric) is a {@link PageDetail}. */
+export type PageIndexEntry = Omit<PageSample, 'm' | 'o' | 'c'> & { /** Rubric items. */ n: number };
+
+/** The heavy part of a sample, read only when the sample is opened or searched: [conversation, response, rubric]. */
+export type PageDetail = [PageSample['m'], PageSample['o'], PageSample['c']];
+
+/** Samples per embedded detail chunk: opening a sample inflates and parses only its chunk. */
+export const DETAIL_CHUNK = 100;
+
+/** Everything report.html embeds up front; the details follow in chunks of {@link DETAIL_CHUNK}. */
 export interface ReportPageData {
   kind: 'report';
   report: Report;
   /** Grader specs in `--grader` order, to name per-grader verdicts. */
   graders: string[];
-  samples: PageSample[];
+  chunkSize: number;
+  samples: PageIndexEntry[];
+}
+
+/** Splits samples into the table index and the detail chunks. */
+export function splitSamples(samples: readonly PageSample[]): { index: PageIndexEntry[]; chunks: PageDetail[][] } {
+  const index: PageIndexEntry[] = [];
+  const chunks: PageDetail[][] = [];
+  samples.forEach((p, i) => {
+    const { m, o, c, ...rest } = p;
+    index.push({ ...rest, n: c.length });
+    if (i % DETAIL_CHUNK === 0) chunks.push([]);
+    chunks[chunks.length - 1]?.push([m, o, c]);
+  });
+  return { index, chunks };
 }
 
 /** One changed sample of a diff with both responses, for the side-by-side view. */

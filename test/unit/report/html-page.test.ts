@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SampleRecord } from '../../../src/core/types.js';
 import { buildHealthbenchReport } from '../../../src/report/build-report.js';
-import { buildDiffPage, buildReportPage, diffExamples, embedJson, toPageSample } from '../../../src/report/html/index.js';
+import { buildDiffPage, buildReportPage, diffExamples, embedJson, splitSamples, toPageSample } from '../../../src/report/html/index.js';
 import { CTX, SAMPLES } from './hand-samples.js';
 
 const HOSTILE = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"></textarea><!--';
@@ -23,20 +23,35 @@ describe('buildReportPage', () => {
 
   test('is one self-contained document: no external source, link or URL, and a CSP that forbids loading anything', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    const markup = html.replace(/<script type="application\/json" id="hb-data">.*?<\/script>/s, '');
+    const markup = html.replace(/<script type="application\/json"[^>]*>.*?<\/script>/gs, '');
     expect(markup).not.toMatch(/\s(src|href)=(?!["']?#)/i);
     expect(markup).not.toMatch(/https?:\/\//);
     expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"`);
   });
 
-  test('carries the data only inside the JSON script, where a hostile string cannot close the element', () => {
-    expect(html.split('</script>')).toHaveLength(3);
+  test('carries the data only inside JSON scripts, where a hostile string cannot close the element', () => {
+    expect(html.split('</script>')).toHaveLength(4);
     expect(html).not.toContain('window.__pwned=1</script>');
     const json = /<script type="application\/json" id="hb-data">(.*?)<\/script>/s.exec(html)?.[1] ?? '';
-    const data = JSON.parse(json) as { samples: Array<{ o: string; m: Array<[string, string]> }>; report: { overall: unknown } };
-    expect(data.samples[0]?.o).toBe(HOSTILE);
-    expect(data.samples[0]?.m).toEqual([['user', HOSTILE]]);
+    const data = JSON.parse(json) as { samples: Array<{ id: string; n: number }>; report: { overall: unknown }; chunkSize: number };
     expect(data.report.overall).toEqual(report.overall);
+    expect(data.samples.map((s) => [s.id, s.n])).toEqual(hostile.map((s) => [s.exampleId, s.criteria.length]));
+    const chunk = JSON.parse(/<script type="application\/json" class="hb-chunk">(.*?)<\/script>/s.exec(html)?.[1] ?? '') as Array<[Array<[string, string]>, string]>;
+    expect(chunk[0]?.[0]).toEqual([['user', HOSTILE]]);
+    expect(chunk[0]?.[1]).toBe(HOSTILE);
+  });
+
+  test('splits details into chunks of 100 and compresses them only when the page is big', () => {
+    const many = Array.from({ length: 250 }, (_, i) => toPageSample({ ...(SAMPLES[0] as SampleRecord), exampleId: `x${i}` }));
+    const { index, chunks } = splitSamples(many);
+    expect(index).toHaveLength(250);
+    expect(chunks.map((c) => c.length)).toEqual([100, 100, 50]);
+    const gz = { minChars: 1, gzipBase64: (t: string) => Buffer.from(t).toString('base64') };
+    const small = buildReportPage(report, many, undefined, { ...gz, minChars: 10_000_000 });
+    expect(small.match(/class="hb-chunk"/g)).toHaveLength(3);
+    expect(small).not.toContain('data-encoding="gzip-base64"');
+    const big = buildReportPage(report, many, undefined, gz);
+    expect(big.match(/class="hb-chunk" data-encoding="gzip-base64"/g)).toHaveLength(3);
   });
 
   test('the browser script never writes markup from data', () => {
