@@ -25,6 +25,10 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { grader: { spec: string; params: Record<string, unknown> } };
     expect(report.grader.spec).toBe('openai:gpt-5.4-2026-03-05');
     expect(report.grader.params).toMatchObject({ reasoningEffort: 'low', api: 'responses' });
+    // The length-adjusted section is rebuilt from samples.jsonl like the rest of the report.
+    const v = await run(['verify', dir]);
+    expect(v.code).toBe(0);
+    expect(v.out).toContain('VERIFIED');
   });
 
   it('--dry-run on Professional prices the default GPT-5.4 grader', async () => {
