@@ -35,6 +35,7 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     const r = await run(['eval', '--dataset', PRO, '--model', 'openai:gpt-4.1-mini', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/grader openai:gpt-5\.4-2026-03-05: 17 calls/);
+    expect(r.out).toContain('not included: reasoning tokens of openai:gpt-5.4-2026-03-05 (effort low), billed as output; the cost above is a lower bound');
   });
 
   it.each([
