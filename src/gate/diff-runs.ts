@@ -181,7 +181,7 @@ export function comparabilityDifferences(base: DiffRunInfo, head: DiffRunInfo): 
 }
 
 /** A sample usable in a pair: finished with a metric map. */
-function isScored(s: SampleRecord): s is SampleRecord & { metrics: Record<string, number> } {
+export function isScored(s: SampleRecord): s is SampleRecord & { metrics: Record<string, number> } {
   return s.error === null && s.metrics !== null;
 }
 
@@ -221,8 +221,8 @@ function groupStat(values: ArrayLike<number>, clipped: boolean): number {
   return clipped ? meanClipped(values) : meanUnclipped(values);
 }
 
-/** numpy's default (`linear`) percentile of sorted values. */
-function percentileSorted(sorted: Float64Array, q: number): number {
+/** numpy's default (`linear`) percentile of sorted values (q in [0, 1]). */
+export function percentileSorted(sorted: Float64Array, q: number): number {
   const pos = q * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);

@@ -4,9 +4,8 @@
  * when the two runs share prompts and an unpaired bootstrap when they do not, and Holm's correction across every
  * group of every series, so a monitor with many themes and models does not cry wolf. Pure.
  */
-import type { SampleRecord } from '../core/types.js';
 import { MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
-import { diffRuns, headlineMetricKey, type RunSide } from './diff-runs.js';
+import { diffRuns, headlineMetricKey, isScored, percentileSorted, type RunSide } from './diff-runs.js';
 import { bootstrapPValue, holmAdjust } from './multiple-comparisons.js';
 
 /** One tested group of one comparison. */
@@ -53,10 +52,6 @@ export function isWatchedGroup(group: string): boolean {
   return group === 'overall' || group.startsWith('theme:') || group.startsWith('category:');
 }
 
-function isScored(s: SampleRecord): s is SampleRecord & { metrics: Record<string, number> } {
-  return s.error === null && s.metrics !== null;
-}
-
 /** A side's values per watched group, laid out prompt by prompt (repeats of a prompt resample together). */
 function groupedValues(side: RunSide, headline: string): Map<string, Map<string, number[]>> {
   const out = new Map<string, Map<string, number[]>>();
@@ -74,14 +69,6 @@ function groupedValues(side: RunSide, headline: string): Map<string, Map<string,
     for (const [k, v] of Object.entries(s.metrics)) if (k !== 'overall' && isWatchedGroup(k)) add(k, s.exampleId, v);
   }
   return out;
-}
-
-function percentile(sorted: Float64Array, q: number): number {
-  const pos = q * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[Math.ceil(pos)] as number;
-  return a + (b - a) * (pos - lo);
 }
 
 /** Resamples prompts of one side with replacement and returns the group statistic. */
@@ -120,7 +107,7 @@ export function unpairedBootstrap(
   deltas.sort();
   const bm = mean(base);
   const hm = mean(head);
-  return { base: bm, head: hm, delta: hm - bm, ci: [percentile(deltas, alpha / 2), percentile(deltas, 1 - alpha / 2)], p: bootstrapPValue(hm - bm, deltas, TOLERANCE) };
+  return { base: bm, head: hm, delta: hm - bm, ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)], p: bootstrapPValue(hm - bm, deltas, TOLERANCE) };
 }
 
 /** True when the two runs scored at least one (prompt, repeat) on both sides. */
