@@ -17,6 +17,8 @@ Options:
   --out DIR               write diff.json, diff.md and diff.html (forest plot, flipped criteria) into DIR
   --json                  print diff.json instead of the Markdown
   --fail-on-regression    exit 1 when any group has a significant drop
+  --correction MODE       none (default: a group is significant when its CI excludes 0) | holm (Holm-adjusted
+                          bootstrap p-values across the groups, controlling the chance of any false alarm)
   --allow-grader-change   compare even if dataset digest, grader or grader template differ (warns)
   --seed N                bootstrap seed (default: the head run's seed)
   --bootstrap-samples N   bootstrap resamples per group (default 1000)
@@ -30,6 +32,7 @@ const FLAGS = {
   out: { type: 'string' },
   json: { type: 'boolean' },
   'fail-on-regression': { type: 'boolean' },
+  correction: { type: 'string' },
   'allow-grader-change': { type: 'boolean' },
   seed: { type: 'string' },
   'bootstrap-samples': { type: 'string' },
@@ -51,10 +54,13 @@ export const run: CommandRun = async (argv, io) => {
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });
   const topExamples = numberFlag(values.top, 'top', { integer: true, min: 0 });
+  const correction = values.correction ?? 'none';
+  if (correction !== 'none' && correction !== 'holm') throw new UsageError(`Expected \`--correction\` to be one of none, holm, got \`${correction}\``);
   const [base, head] = await Promise.all([loadRunSide(basePath, io.cwd), loadRunSide(headPath, io.cwd)]);
   const diff = diffRuns(base, head, {
     seed: seed ?? head.report.seed,
     allowGraderChange: values['allow-grader-change'] === true,
+    correction,
     ...(bootstrapSamples !== undefined && { bootstrapSamples }),
     ...(topExamples !== undefined && { topExamples }),
   });
