@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   gate: { summary: 'check a report against a release policy', load: () => import('./commands/gate.js') },
   'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
   agreement: { summary: "verdict agreement and Cohen's kappa between two runs", load: () => import('./commands/agreement.js') },
+  repair: { summary: 'drop damaged lines of a run directory so it can be resumed', load: () => import('./commands/repair.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
 };
 

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DataValidationError, UsageError } from '../core/errors.js';
+import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import { readReport, readSamples } from '../store/read-run.js';
@@ -69,6 +69,7 @@ export async function loadRunSide(path: string, cwd: string): Promise<RunSide & 
     samples = await readSamples(loaded.dir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (err instanceof HealthbenchError) throw err;
     if (e.code === 'ENOENT') {
       throw new UsageError(`${samplesPath}: not found; diffs pair samples, so the report needs its run's samples.jsonl`);
     }

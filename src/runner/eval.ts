@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -31,6 +32,7 @@ import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
+import type { StoreIo } from '../store/atomic.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
@@ -102,6 +104,10 @@ export interface EvalDeps {
   signal?: AbortSignal | undefined;
   onProgress?: (p: Progress) => void;
   now?: () => Date;
+  /** Called when the run enters a phase: `run` (calls) then `report` (report files). */
+  onPhase?: (phase: 'run' | 'report') => void;
+  /** The run directory's filesystem edge; tests inject a full disk or short writes here. */
+  storeIo?: StoreIo;
 }
 
 /** The configuration that identifies a run: resuming requires it to be identical. */
@@ -318,6 +324,50 @@ export async function estimateEval(
 }
 
 /**
+ * Marks run.json cancelled or failed after the run stopped. When even that write fails (a full disk), the run.json
+ * of the start stays ('running'), which resumes the same way; the original error is the one reported.
+ */
+function recordStop(
+  store: RunStore,
+  run: RunRecord,
+  err: unknown,
+  ctx: { now: () => Date; progress: Progress | null; secrets: readonly string[]; log: Logger },
+): void {
+  try {
+    store.writeRunJsonSync({
+      ...run,
+      status: err instanceof CancelledError ? 'cancelled' : 'failed',
+      updatedAt: ctx.now().toISOString(),
+      progress: ctx.progress,
+      error: redactSecrets(err instanceof HealthbenchError ? err.message : String(err), ctx.secrets),
+    });
+  } catch (writeErr) {
+    ctx.log.error({ err: String(writeErr) }, 'could not record the stop in run.json');
+  }
+}
+
+/** Responses the candidate's API reported as cut off at the token limit or stopped by a content filter. */
+const TRUNCATED = new Set(['length', 'max_tokens']);
+const FILTERED = new Set(['content_filter', 'refusal']);
+
+/** Counts the candidates' finish reasons into report.json, the summary and report.md (nothing for fixed responses). */
+function addFinishReasons(built: { json: Record<string, unknown>; markdown: string; summary: string[] }, samples: Iterable<SampleRecord>): void {
+  const counts: Record<string, number> = {};
+  for (const s of samples) if (typeof s.finishReason === 'string') counts[s.finishReason] = (counts[s.finishReason] ?? 0) + 1;
+  if (Object.keys(counts).length === 0) return;
+  built.json['finishReasons'] = counts;
+  const sum = (set: Set<string>): number => Object.entries(counts).reduce((n, [k, v]) => n + (set.has(k) ? v : 0), 0);
+  const notes: string[] = [];
+  const truncated = sum(TRUNCATED);
+  const filtered = sum(FILTERED);
+  if (truncated > 0) notes.push(`${truncated} response${truncated === 1 ? '' : 's'} cut off at the token limit (finish_reason length / max_tokens; graded as written, raise --max-tokens to avoid)`);
+  if (filtered > 0) notes.push(`${filtered} response${filtered === 1 ? '' : 's'} stopped by a content filter or refusal (graded as written)`);
+  if (notes.length === 0) return;
+  built.summary.push(...notes.map((n) => `warning: ${n}`));
+  built.markdown += `\n## Finish reasons\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nAll: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`;
+}
+
+/**
  * Runs (or resumes) an evaluation and writes run.json, samples.jsonl, report.json and report.md. Every
  * input problem (flags, keys, template, data) is found before anything is written.
  */
@@ -384,141 +434,154 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
-    const store = new RunStore(runDir, (t) => redactSecrets(t, secrets));
-    const previous = (await store.readRunJson()) as RunRecord | null;
-    if (opts.resume && !previous) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
-    if (previous) {
-      const diffs = configDifferences(previous.config, config);
-      if (diffs.length > 0) {
-        throw new UsageError(`${runDir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
-      }
-      log.info({ runDir, status: previous.status }, 'resuming');
-    }
-    const prior = await store.loadProgress();
-    if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped lines cut short by an earlier crash');
-    await store.open();
-    const run: RunRecord = {
-      formatVersion: 1,
-      runId: previous?.runId ?? runDir.split(/[\\/]/).pop() ?? 'run',
-      status: 'running',
-      tool: { name: 'healthbench', version: TOOL_VERSION },
-      createdAt: previous?.createdAt ?? started.toISOString(),
-      updatedAt: started.toISOString(),
-      finishedAt: null,
-      attempts: (previous?.attempts ?? 0) + 1,
-      testDouble: fake !== null,
-      config,
-      progress: null,
-      error: null,
-    };
-    await store.writeRunJson(run);
-    let lastProgress: Progress | null = null;
+    if (opts.resume && !existsSync(join(runDir, 'run.json'))) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
+    const store = new RunStore(runDir, { io: deps.storeIo });
+    // The lock comes first: a second process on this directory is refused before it reads or writes anything.
+    await store.lock();
+    // Set while the report files are written: a failure there (a full disk) is recorded in run.json too.
+    let reporting: { run: RunRecord; progress: Progress | null } | null = null;
     try {
-      const result = await executeRun({
-        items: plan.items(),
-        total: plan.total,
-        evaluator: plan.evaluator,
-        candidate: plan.needsCandidate ? candidate : null,
-        graders,
-        graderAttempts: opts.graderAttempts,
-        concurrency: opts.concurrency,
-        maxErrors,
-        store,
-        prior,
-        logger: log,
-        signal: deps.signal,
-        onProgress: (p) => {
-          lastProgress = p;
-          deps.onProgress?.(p);
-        },
-      });
-      lastProgress = result.progress;
-    } catch (err) {
-      store.close();
-      await store.writeRunJson({
-        ...run,
-        status: err instanceof CancelledError ? 'cancelled' : 'failed',
-        updatedAt: now().toISOString(),
-        progress: lastProgress,
-        error: err instanceof HealthbenchError ? err.message : String(err),
-      });
-      if (err instanceof CancelledError) {
-        throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+      const previous = (await store.readRunJson()) as RunRecord | null;
+      if (opts.resume && !previous) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
+      if (previous) {
+        const diffs = configDifferences(previous.config, config);
+        if (diffs.length > 0) {
+          throw new UsageError(`${runDir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
+        }
+        log.info({ runDir, status: previous.status }, 'resuming');
       }
-      throw err;
-    }
-    store.close();
-    const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
-    // them keeps the report stage small (the full records stay in samples.jsonl).
-    for await (const s of iterateSamples(store.samplesPath)) {
-      const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
-    }
-    const finished = now();
-    const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
-      runId: run.runId,
-      createdAt: finished.toISOString(),
-      toolVersion: TOOL_VERSION,
-      model: config.model ? { spec: config.model.spec, params: { ...config.model.params } } : null,
-      grader: config.graders[0]
-        ? {
-            spec: config.graders.map((g) => g.spec).join(', '),
-            params: { ...config.graders[0].params },
-            templateSha256: template.sha256,
-            officialTemplate: template.official,
-            mode: opts.graderMode,
-          }
-        : null,
-      seed: opts.seed,
-      repeats: opts.repeats,
-      testDouble: fake !== null,
-    });
-    if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
-    const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
-    if (usage && !fake) {
-      const roleCost = (role: string, spec: string | undefined): number | null =>
-        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
-      const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
-      const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
-      built.json['cost'] = {
-        currency: 'USD',
-        pricesAsOf: PRICES_AS_OF,
-        candidate: candidateCost,
-        grader: graderCost,
-        total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
-        note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+      const prior = await store.loadProgress();
+      if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped a last line cut short by an earlier crash; its work is redone');
+      await store.open();
+      const run: RunRecord = {
+        formatVersion: 1,
+        runId: previous?.runId ?? runDir.split(/[\\/]/).pop() ?? 'run',
+        status: 'running',
+        tool: { name: 'healthbench', version: TOOL_VERSION },
+        createdAt: previous?.createdAt ?? started.toISOString(),
+        updatedAt: started.toISOString(),
+        finishedAt: null,
+        attempts: (previous?.attempts ?? 0) + 1,
+        testDouble: fake !== null,
+        config,
+        progress: null,
+        error: null,
       };
-      const total = built.json['cost'] as { total: number | null };
-      built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
-    }
-    let gate: GateResult | null = null;
-    if (policy || baseline) {
-      const report = built.json as unknown as Report;
-      const diff = baseline
-        ? diffRuns(baseline, { runId: run.runId, report, samples: [...latest.values()] }, { seed: opts.seed, allowGraderChange: opts.allowGraderChange })
-        : undefined;
-      if (diff) {
-        built.json['diff'] = diff;
-        const diffMd = renderDiffMarkdown(diff);
-        built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
-        await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
-        await store.writeText('diff.md', diffMd);
+      await store.writeRunJson(run, 'setup');
+      deps.onPhase?.('run');
+      let lastProgress: Progress | null = null;
+      try {
+        const result = await executeRun({
+          items: plan.items(),
+          total: plan.total,
+          evaluator: plan.evaluator,
+          candidate: plan.needsCandidate ? candidate : null,
+          graders,
+          graderAttempts: opts.graderAttempts,
+          concurrency: opts.concurrency,
+          maxErrors,
+          store,
+          prior,
+          logger: log,
+          signal: deps.signal,
+          onProgress: (p) => {
+            lastProgress = p;
+            deps.onProgress?.(p);
+          },
+        });
+        lastProgress = result.progress;
+      } catch (err) {
+        store.closeFiles();
+        recordStop(store, run, err, { now, progress: lastProgress, secrets, log });
+        if (err instanceof CancelledError) {
+          throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+        }
+        throw err;
       }
-      if (policy) {
-        gate = evaluateGate(report, policy, diff);
-        built.json['gate'] = gate;
-        const text = renderGateText(gate);
-        built.markdown += `\n## Release gate: ${gate.passed ? 'PASSED' : 'FAILED'}\n\n\`\`\`\n${text}\n\`\`\`\n`;
-        built.summary.push(`gate: ${gate.passed ? 'PASSED' : 'FAILED'}`, ...text.trimEnd().split('\n').map((l) => `  ${l}`));
-        await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
+      store.closeFiles();
+      reporting = { run, progress: lastProgress };
+      deps.onPhase?.('report');
+      const latest = new Map<string, SampleRecord>();
+      // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
+      // them keeps the report stage small (the full records stay in samples.jsonl).
+      for await (const s of iterateSamples(store.samplesPath)) {
+        const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
+        latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
       }
+      const finished = now();
+      const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
+        runId: run.runId,
+        createdAt: finished.toISOString(),
+        toolVersion: TOOL_VERSION,
+        model: config.model ? { spec: config.model.spec, params: { ...config.model.params } } : null,
+        grader: config.graders[0]
+          ? {
+              spec: config.graders.map((g) => g.spec).join(', '),
+              params: { ...config.graders[0].params },
+              templateSha256: template.sha256,
+              officialTemplate: template.official,
+              mode: opts.graderMode,
+            }
+          : null,
+        seed: opts.seed,
+        repeats: opts.repeats,
+        testDouble: fake !== null,
+      });
+      if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+      addFinishReasons(built, latest.values());
+      const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
+      if (usage && !fake) {
+        const roleCost = (role: string, spec: string | undefined): number | null =>
+          spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+        const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
+        const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+        built.json['cost'] = {
+          currency: 'USD',
+          pricesAsOf: PRICES_AS_OF,
+          candidate: candidateCost,
+          grader: graderCost,
+          total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
+          note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+        };
+        const total = built.json['cost'] as { total: number | null };
+        built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
+      }
+      let gate: GateResult | null = null;
+      if (policy || baseline) {
+        const report = built.json as unknown as Report;
+        const diff = baseline
+          ? diffRuns(baseline, { runId: run.runId, report, samples: [...latest.values()] }, { seed: opts.seed, allowGraderChange: opts.allowGraderChange })
+          : undefined;
+        if (diff) {
+          built.json['diff'] = diff;
+          const diffMd = renderDiffMarkdown(diff);
+          built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
+          await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
+          await store.writeText('diff.md', diffMd);
+        }
+        if (policy) {
+          gate = evaluateGate(report, policy, diff);
+          built.json['gate'] = gate;
+          const text = renderGateText(gate);
+          built.markdown += `\n## Release gate: ${gate.passed ? 'PASSED' : 'FAILED'}\n\n\`\`\`\n${text}\n\`\`\`\n`;
+          built.summary.push(`gate: ${gate.passed ? 'PASSED' : 'FAILED'}`, ...text.trimEnd().split('\n').map((l) => `  ${l}`));
+          await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
+        }
+      }
+      await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
+      await store.writeText('report.md', built.markdown);
+      const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
+      await store.writeRunJson(done);
+      reporting = null;
+      // A Ctrl-C during the report phase let the files above be finished; now it is honoured.
+      if (deps.signal?.aborted) throw new CancelledError(`cancelled while writing the reports; they were finished first (${runDir})`);
+      return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
+    } catch (err) {
+      if (reporting) recordStop(store, reporting.run, err, { now, progress: reporting.progress, secrets, log });
+      throw err;
+    } finally {
+      store.close();
     }
-    await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
-    await store.writeText('report.md', built.markdown);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
-    await store.writeRunJson(done);
-    return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
   } finally {
     await fake?.close();
   }
