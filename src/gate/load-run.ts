@@ -28,6 +28,20 @@ export async function resolveRunPaths(path: string, cwd: string): Promise<RunPat
   return { dir: dirname(abs), reportPath: abs };
 }
 
+/**
+ * A warning when the run in `dir` did not finish (run.json says running, cancelled or failed): its figures cover only
+ * the samples done so far. Null for a completed run, or a directory without a readable run.json.
+ */
+export async function unfinishedRunWarning(dir: string): Promise<string | null> {
+  const run = await readFile(join(dir, 'run.json'), 'utf8')
+    .then((t) => JSON.parse(t) as { status?: unknown; progress?: { done?: number; total?: number } | null })
+    .catch(() => null);
+  if (!run || run.status === 'completed' || typeof run.status !== 'string') return null;
+  const p = run.progress;
+  const done = p && typeof p.done === 'number' && typeof p.total === 'number' ? `, ${p.done} of ${p.total} samples done` : '';
+  return `${dir} is an unfinished run (status ${run.status}${done}); its figures cover only the finished samples. Finish it with: healthbench eval --resume ${dir} (same flags)`;
+}
+
 function checkReport(value: unknown, file: string): Report {
   const problems: string[] = [];
   const r = value as Partial<Report> | null;

@@ -534,5 +534,8 @@ describe('#17.12 smaller ones', () => {
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/overall 0\.000/);
     expect(r.out).toMatch(/overall: no scored samples \(n=0, errors=2\)/);
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/No scored samples/);
+    expect(md).not.toMatch(/Overall score: 0\.000/);
   });
 });

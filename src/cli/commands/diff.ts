@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } from '../../gate/index.js';
+import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../gate/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
@@ -67,6 +67,10 @@ export const run: CommandRun = async (argv, io) => {
     await writeFileAtomic(join(out, 'diff.md'), markdown);
   }
   for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
+  for (const side of new Set([base.dir, head.dir])) {
+    const unfinished = await unfinishedRunWarning(side);
+    if (unfinished) io.stderr(`healthbench: warning: ${unfinished}\n`);
+  }
   io.stdout(values.json === true ? json : markdown);
   return values['fail-on-regression'] === true && hasSignificantRegression(diff) ? ExitCode.GateFailed : ExitCode.Ok;
 };

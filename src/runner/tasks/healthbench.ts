@@ -114,7 +114,9 @@ export async function prepareHealthbench(
         json: report as unknown as Record<string, unknown>,
         markdown: renderMarkdownReport(report),
         summary: [
-          `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+          o.n === 0
+            ? `overall: no scored samples (n=0, errors=${o.errors}); there is no score to report`
+            : `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
           ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
         ],
       };
