@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Completion, CompletionRequest, ModelClient, ModelSpec } from '../providers/model-client.js';
-import { writeFileAtomic } from './atomic.js';
+import { ensureDir, writeFileAtomic } from './atomic.js';
 
 /**
  * An opt-in on-disk response cache (`--cache`). The key covers the provider, endpoint, model, every
@@ -48,8 +48,8 @@ export class CachingClient implements ModelClient {
       return { ...cached, fromCache: true, latencyMs: 0 };
     }
     const fresh = await this.#inner.complete(req);
-    await mkdir(join(this.#dir, key.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(path, JSON.stringify(fresh));
+    await ensureDir(join(this.#dir, key.slice(0, 2)), 'run');
+    await writeFileAtomic(path, JSON.stringify(fresh), { phase: 'run' });
     return fresh;
   }
 }

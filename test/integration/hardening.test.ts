@@ -273,16 +273,35 @@ describe('#17.5 one process per run directory', () => {
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   });
 
-  test('a stale lock of a dead process is taken over', async () => {
+  test('a stale lock of a dead process is taken over, and its temporary files are cleaned up', async () => {
     const data = await writeDataset('stale-lock-data', 2);
     const f = await fake();
     const out = join(tmp, 'stale-lock');
     await mkdir(out, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     await writeFile(join(out, 'run.lock'), JSON.stringify({ pid: dead, host: hostname(), startedAt: new Date().toISOString() }));
+    // A crash between writing and renaming leaves `NAME.PID.tmp`; the next process in the directory removes it.
+    await writeFile(join(out, `report.json.${dead}.tmp`), '{"half":');
     const r = await cli(evalArgs(f, data, out));
     expect(r.code).toBe(0);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
+    expect(await noTmpFiles(out)).toEqual([]);
+  });
+});
+
+describe('#17.7 output paths of the other commands', () => {
+  test('agreement / diff / gate --out naming a file: exit 2 with the path, no stack trace', async () => {
+    const blocker = join(tmp, 'out-is-a-file');
+    await writeFile(blocker, 'x');
+    const policy = join(tmp, 'any.yaml');
+    await writeFile(policy, 'minOverall: 0\n');
+    const head = join(ROOT_RUNS, 'head');
+    for (const argv of [['agreement', head, head, '--out', blocker], ['diff', head, head, '--out', blocker], ['gate', head, '--policy', policy, '--out', blocker]]) {
+      const r = await cli(argv);
+      expect(r.code, argv[0]).toBe(2);
+      expect(r.err).toContain(blocker);
+      expect(r.err).not.toMatch(/internal error|    at /);
+    }
   });
 });
 

@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { resolveRunPaths, unfinishedRunWarning } from '../../gate/index.js';
 import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '../../report/agreement.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { readReport, readSamples } from '../../store/read-run.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
@@ -73,7 +72,7 @@ export const run: CommandRun = async (argv, io) => {
   const markdown = renderAgreementMarkdown(result);
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);
-    await mkdir(out, { recursive: true });
+    await ensureDir(out);
     await writeFileAtomic(join(out, 'agreement.json'), json);
     await writeFileAtomic(join(out, 'agreement.md'), markdown);
   }

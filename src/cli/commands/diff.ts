@@ -1,8 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../gate/index.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 
@@ -62,7 +61,7 @@ export const run: CommandRun = async (argv, io) => {
   const markdown = renderDiffMarkdown(diff);
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);
-    await mkdir(out, { recursive: true });
+    await ensureDir(out);
     await writeFileAtomic(join(out, 'diff.json'), json);
     await writeFileAtomic(join(out, 'diff.md'), markdown);
   }
