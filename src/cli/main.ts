@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
   agreement: { summary: "verdict agreement and Cohen's kappa between two runs", load: () => import('./commands/agreement.js') },
   repair: { summary: 'drop damaged lines of a run directory so it can be resumed', load: () => import('./commands/repair.js') },
+  merge: { summary: 'combine the shard runs of one evaluation (eval --shard i/n) into one run', load: () => import('./commands/merge.js') },
+  verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
 };
 

@@ -1,6 +1,8 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { createLogger } from '../../log.js';
 import { estimateEval, runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
+import { parseLabels } from '../../runner/audit.js';
+import { parseShard } from '../../runner/shard.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
@@ -45,6 +47,9 @@ Run
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
+  --shard I/N              evaluate shard I of N (examples split by a hash of their id);
+                           combine the shards with \`healthbench merge\`
+  --label KEY=VALUE        record who/what ran it in run.json (repeatable), e.g. --label trigger=nightly
   --fake-server            run against the bundled test double (no network, no key)
   --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
   --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens
@@ -84,6 +89,8 @@ export const FLAGS = {
   'max-errors': { type: 'string' },
   cache: { type: 'string' },
   seed: { type: 'string' },
+  shard: { type: 'string' },
+  label: { type: 'string', multiple: true },
   'fake-server': { type: 'boolean' },
   'prompt-style': { type: 'string' },
   'medcalc-compat': { type: 'string' },
@@ -147,6 +154,8 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     baselinePath: v.baseline ?? null,
     allowGraderChange: v['allow-grader-change'] ?? false,
     pricesPath: v.prices ?? null,
+    shard: v.shard === undefined ? null : parseShard(v.shard),
+    labels: parseLabels(v.label ?? []),
   };
 }
 
