@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -31,6 +30,7 @@ import type { Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
+import { addFinishReasons } from '../report/finish-reasons.js';
 import { CachingClient } from '../store/response-cache.js';
 import type { StoreIo } from '../store/atomic.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
@@ -338,6 +338,19 @@ export async function estimateEval(
   return { estimate, text: renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec)) };
 }
 
+/** The run already in the directory, if any; refused when it was run with another configuration. */
+async function previousRun(store: RunStore, config: RunConfig, resume: boolean): Promise<RunRecord | null> {
+  const previous = (await store.readRunJson()) as RunRecord | null;
+  if (resume && !previous) throw new UsageError(`--resume ${store.dir}: no run.json there, nothing to resume`);
+  if (previous) {
+    const diffs = configDifferences(previous.config, config);
+    if (diffs.length > 0) {
+      throw new UsageError(`${store.dir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
+    }
+  }
+  return previous;
+}
+
 /**
  * Marks run.json cancelled or failed after the run stopped. When even that write fails (a full disk), the run.json
  * of the start stays ('running'), which resumes the same way; the original error is the one reported.
@@ -359,27 +372,6 @@ function recordStop(
   } catch (writeErr) {
     ctx.log.error({ err: String(writeErr) }, 'could not record the stop in run.json');
   }
-}
-
-/** Responses the candidate's API reported as cut off at the token limit or stopped by a content filter. */
-const TRUNCATED = new Set(['length', 'max_tokens']);
-const FILTERED = new Set(['content_filter', 'refusal']);
-
-/** Counts the candidates' finish reasons into report.json, the summary and report.md (nothing for fixed responses). */
-function addFinishReasons(built: { json: Record<string, unknown>; markdown: string; summary: string[] }, samples: Iterable<SampleRecord>): void {
-  const counts: Record<string, number> = {};
-  for (const s of samples) if (typeof s.finishReason === 'string') counts[s.finishReason] = (counts[s.finishReason] ?? 0) + 1;
-  if (Object.keys(counts).length === 0) return;
-  built.json['finishReasons'] = counts;
-  const sum = (set: Set<string>): number => Object.entries(counts).reduce((n, [k, v]) => n + (set.has(k) ? v : 0), 0);
-  const notes: string[] = [];
-  const truncated = sum(TRUNCATED);
-  const filtered = sum(FILTERED);
-  if (truncated > 0) notes.push(`${truncated} response${truncated === 1 ? '' : 's'} cut off at the token limit (finish_reason length / max_tokens; graded as written, raise --max-tokens to avoid)`);
-  if (filtered > 0) notes.push(`${filtered} response${filtered === 1 ? '' : 's'} stopped by a content filter or refusal (graded as written)`);
-  if (notes.length === 0) return;
-  built.summary.push(...notes.map((n) => `warning: ${n}`));
-  built.markdown += `\n## Finish reasons\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nAll: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`;
 }
 
 /**
@@ -450,22 +442,17 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
-    if (opts.resume && !existsSync(join(runDir, 'run.json'))) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
     const store = new RunStore(runDir, { io: deps.storeIo });
-    // The lock comes first: a second process on this directory is refused before it reads or writes anything.
+    // Read-only checks first, so a refused run leaves the directory exactly as it was.
+    await previousRun(store, config, opts.resume);
+    // Then the lock: a second process on this directory is refused before it reads progress or writes anything.
     await store.lock();
     // Set while the report files are written: a failure there (a full disk) is recorded in run.json too.
     let reporting: { run: RunRecord; progress: Progress | null } | null = null;
     try {
-      const previous = (await store.readRunJson()) as RunRecord | null;
-      if (opts.resume && !previous) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
-      if (previous) {
-        const diffs = configDifferences(previous.config, config);
-        if (diffs.length > 0) {
-          throw new UsageError(`${runDir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
-        }
-        log.info({ runDir, status: previous.status }, 'resuming');
-      }
+      // Read again under the lock: another process may have started the directory in between.
+      const previous = await previousRun(store, config, opts.resume);
+      if (previous) log.info({ runDir, status: previous.status }, 'resuming');
       const prior = await store.loadProgress();
       if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped a last line cut short by an earlier crash; its work is redone');
       await store.open();

@@ -11,6 +11,7 @@ import type { Report } from '../report/types.js';
 import { readSamples } from '../store/read-run.js';
 import type { RunRecord } from './eval.js';
 import type { SelectionFile } from './shard.js';
+import { addFinishReasons } from '../report/finish-reasons.js';
 import type { PlanReport } from './tasks/plan.js';
 
 /** A run directory's records. */
@@ -70,6 +71,18 @@ export interface RebuildIdentity {
   notes: string[];
 }
 
+/** The recorded identity every rebuilt report carries. */
+interface RebuildContext {
+  runId: string;
+  createdAt: string;
+  toolVersion: string;
+  model: Report['model'];
+  grader: Report['grader'];
+  seed: number;
+  repeats: number;
+  testDouble: boolean;
+}
+
 /**
  * Rebuilds report.json / report.md from samples with the recorded run's identity (dataset, models, grader,
  * seed, repeats). The same samples in the same reference order give the same figures, bit for bit.
@@ -82,7 +95,7 @@ export async function rebuildReport(
 ): Promise<PlanReport> {
   const r = recorded.report;
   const ordered = samples.map((sample, i) => ({ position: positions[i] as number, sample })).sort((a, b) => a.position - b.position);
-  const rc = {
+  const rc: RebuildContext = {
     runId: identity.runId,
     createdAt: identity.createdAt,
     toolVersion: r.tool.version,
@@ -92,6 +105,18 @@ export async function rebuildReport(
     repeats: r.repeats,
     testDouble: r.testDouble,
   };
+  const built = await rebuildTaskReport(recorded, ordered, rc, identity);
+  addFinishReasons(built, samples);
+  return built;
+}
+
+async function rebuildTaskReport(
+  recorded: Pick<RecordedRun, 'run' | 'report' | 'selection'>,
+  ordered: Array<{ position: number; sample: SampleRecord }>,
+  rc: RebuildContext,
+  identity: RebuildIdentity,
+): Promise<PlanReport> {
+  const r = recorded.report;
   if (r.task === 'healthbench') {
     const { healthbenchReport } = await import('./tasks/healthbench.js');
     return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec) });
