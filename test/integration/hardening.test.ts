@@ -16,7 +16,7 @@ import { parseFlags } from '../../src/cli/args.js';
 import { HealthbenchError } from '../../src/core/errors.js';
 import { runEval, type EvalDeps } from '../../src/runner/eval.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeRequest } from '../../src/testing/index.js';
-import { captureIo } from '../support/cli-io.js';
+import { runCli } from '../support/cli-io.js';
 
 const KEY = 'test-key-hardening';
 const ROOT_RUNS = new URL('../fixtures/runs', import.meta.url).pathname;
@@ -67,33 +67,23 @@ async function writeDataset(
   return dir;
 }
 
-interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
+const cli = (argv: string[], env: Record<string, string | undefined> = { OPENAI_API_KEY: KEY }) => runCli(main, argv, { env, cwd: tmp });
 
-async function cli(argv: string[], env: Record<string, string | undefined> = { OPENAI_API_KEY: KEY }): Promise<CliResult> {
-  const c = captureIo({ env, cwd: tmp });
-  const code = await main(argv, c.io);
-  return { code, out: c.out(), err: c.err() };
-}
-
+/** `eval` against the fake for both roles, quiet, no SDK retries (a fault shows at once). */
 function evalArgs(f: FakeProvider, dataset: string, out: string, extra: string[] = []): string[] {
-  return [
-    'eval',
-    '--dataset', dataset,
-    '--model', 'openai:cand-model',
-    '--grader', 'openai:grader-model',
-    '--base-url', f.openaiBaseUrl,
-    '--grader-base-url', f.openaiBaseUrl,
-    '--concurrency', '4',
-    '--max-retries', '0',
-    '--timeout', '10',
-    '--log-level', 'silent',
-    '--out', out,
-    ...extra,
-  ];
+  const flags: Record<string, string> = {
+    dataset,
+    model: 'openai:cand-model',
+    grader: 'openai:grader-model',
+    'base-url': f.openaiBaseUrl,
+    'grader-base-url': f.openaiBaseUrl,
+    concurrency: '4',
+    'max-retries': '0',
+    timeout: '10',
+    'log-level': 'silent',
+    out,
+  };
+  return ['eval', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v]), ...extra];
 }
 
 /** runEval in process with the eval flags, for faults injected through EvalDeps. */
