@@ -46,14 +46,18 @@ export const checkSampleLine: RecordCheck = (v) => {
   return null;
 };
 
-/** A `journal.jsonl` line: a completion or a verdict entry. */
+/**
+ * A `journal.jsonl` line: an entry with a type `t`. Completions and verdicts must carry what resume reads; other
+ * types (written by other parts of the tool, e.g. batch jobs) are left to their readers.
+ */
 export const checkJournalLine: RecordCheck = (v) => {
   if (!isObject(v)) return 'not a JSON object';
+  if (typeof v['t'] !== 'string') return 'no entry type t';
+  if (v['t'] !== 'completion' && v['t'] !== 'verdict') return null;
   const key = keyProblem(v);
   if (key) return key;
   if (v['t'] === 'completion') return typeof v['response'] === 'string' ? null : 'completion without a response';
-  if (v['t'] === 'verdict') return Number.isInteger(v['i']) && typeof v['met'] === 'boolean' ? null : 'verdict without an index or met';
-  return `unknown entry type ${JSON.stringify(v['t'])}`;
+  return Number.isInteger(v['i']) && typeof v['met'] === 'boolean' ? null : 'verdict without an index or met';
 };
 
 /** Why a raw line is not a usable record, or null. */

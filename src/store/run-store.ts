@@ -157,6 +157,8 @@ export class RunStore {
     const completions: PriorProgress['completions'] = new Map();
     const verdicts: PriorProgress['verdicts'] = new Map();
     for await (const { value: e } of readRunFile<JournalEntry>(this.journalPath, checkJournalLine, onTorn)) {
+      // Other entry types belong to other readers.
+      if (e.t !== 'completion' && e.t !== 'verdict') continue;
       const key = sampleKey(e.exampleId, e.repeat);
       if (done.has(key)) continue;
       if (e.t === 'completion') {
