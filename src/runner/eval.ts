@@ -29,7 +29,7 @@ import {
   type SamplingParams,
 } from '../providers/model-client.js';
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
-import type { Report } from '../report/types.js';
+import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
@@ -44,6 +44,7 @@ import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthb
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { collectAudit, type RunAudit } from './audit.js';
 import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
 import { writeManifest } from '../store/manifest.js';
@@ -380,7 +381,13 @@ export async function estimateEval(
     assumedVerdictTokens: assumed.verdictTokens ?? 60,
     prices,
   });
-  return { estimate, text: renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec)) };
+  let text = renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec));
+  const reasoning = [...(candidateSpec && candidateParams ? [{ spec: candidateSpec, params: candidateParams }] : []), ...graderSpecs.map((g) => ({ spec: g, params: graderParamsFor(g, opts, professional) }))]
+    .filter((r) => r.params.api === 'responses' || r.params.reasoningEffort !== null)
+    .map((r) => `${formatModelSpec(r.spec)}${r.params.reasoningEffort ? ` (effort ${r.params.reasoningEffort})` : ''}`);
+  // Reasoning tokens depend on the model and the effort; they are billed as output, so the figure above is a floor.
+  if (reasoning.length > 0) text += `  not included: reasoning tokens of ${reasoning.join(', ')}, billed as output; the cost above is a lower bound\n`;
+  return { estimate, text };
 }
 
 /** The run already in the directory, if any; refused when it was run with another configuration. */
@@ -556,11 +563,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       reporting = { run, progress: lastProgress };
       deps.onPhase?.('report');
       const latest = new Map<string, SampleRecord>();
-      // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
-      // them keeps the report stage small (the full records stay in samples.jsonl).
+      // Reports and diffs never read the conversation, the graders' explanations or more of the response than
+      // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
       for await (const s of iterateSamples(store.samplesPath)) {
         const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-        latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
+        const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+        latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
       }
       const finished = now();
       const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
@@ -612,6 +620,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
           built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
           await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
           await store.writeText('diff.md', diffMd);
+          if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
         }
         if (policy) {
           gate = evaluateGate(report, policy, diff);
@@ -624,6 +633,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       }
       await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
       await store.writeText('report.md', built.markdown);
+      await writeRunReportHtml(runDir, built.json as unknown as Report);
       const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
       await store.writeRunJson(done);
       reporting = null;
