@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   merge: { summary: 'combine the shard runs of one evaluation (eval --shard i/n) into one run', load: () => import('./commands/merge.js') },
   history: { summary: 'every run under directories, grouped; trend table, --html page, --alarm on drift', load: () => import('./commands/history.js') },
   verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },
+  status: { summary: 'show a run and its batches still running at the provider', load: () => import('./commands/status.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
 };
 
