@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
+import { CancelledError, HealthbenchError, RunFailedError, UsageError } from '../core/errors.js';
 import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import {
@@ -93,6 +93,17 @@ export interface EvalOptions {
   batchedTemplatePath: string | null;
   /** A JSON file of `provider:model` → {input, cachedInput, output} USD per 1M tokens, added to the built-in table. */
   pricesPath: string | null;
+  /** The options as the user set them (config file, profile, flags), recorded in run.json for `--resume DIR`. */
+  effectiveConfig?: EffectiveConfig;
+}
+
+/** What run.json records of how a run was asked for: enough to resume it with `--resume DIR` alone. */
+export interface EffectiveConfig {
+  /** The config file read, if any, and the profile applied. */
+  file: string | null;
+  profile: string | null;
+  /** Option values by flag name (paths absolute). */
+  options: Record<string, unknown>;
 }
 
 export interface EvalDeps {
@@ -102,6 +113,10 @@ export interface EvalDeps {
   signal?: AbortSignal | undefined;
   onProgress?: (p: Progress) => void;
   now?: () => Date;
+  /** The command that resumes a run in a directory, for the messages of a cancelled or failed run. */
+  resumeCommand?: (runDir: string) => string;
+  /** A one-line note for the user (e.g. a --limit larger than the dataset); default: a log warning. */
+  notify?: (line: string) => void;
 }
 
 /** The configuration that identifies a run: resuming requires it to be identical. */
@@ -131,6 +146,8 @@ export interface RunRecord {
   config: RunConfig;
   progress: Progress | null;
   error: string | null;
+  /** The options the run was started with (absent in runs written before it was recorded). */
+  effectiveConfig?: EffectiveConfig;
 }
 
 export interface EvalResult {
@@ -195,12 +212,35 @@ export function configDifferences(a: unknown, b: unknown, path = ''): string[] {
   return [`${path.slice(1) || '(root)'}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
 }
 
+/** Estimated USD of some usage: per role, and the total (null where a model has no known price). */
+function costOfUsage(
+  config: RunConfig,
+  usage: Partial<Record<'candidate' | 'grader', TokenUsage>>,
+  prices: Record<string, ModelPrice>,
+): { candidate: number | null; grader: number | null; total: number | null } {
+  const roleCost = (role: 'candidate' | 'grader', spec: string | undefined): number | null =>
+    spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+  const candidate = config.model ? roleCost('candidate', config.model.spec) : 0;
+  const grader = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+  return { candidate, grader, total: candidate === null || grader === null ? null : candidate + grader };
+}
+
+/** Says so when `--limit` asks for more examples than the dataset has (the run takes them all). */
+function noteShortDataset(opts: EvalOptions, plan: TaskPlan, notify: (line: string) => void): void {
+  const examples = plan.total / opts.repeats;
+  if (opts.limit !== undefined && opts.limit > examples) {
+    notify(`--limit ${opts.limit} is more than the ${examples} examples of ${opts.dataset}; running all ${examples} (a --limit of ${examples} or less silences this note)`);
+  }
+}
+
 /** `5%`, `0.05` → that fraction of `total`; `10` → 10 samples. */
 export function resolveMaxErrors(text: string, total: number): number {
   const t = text.trim();
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   const value = pct ? Number(pct[1]) / 100 : Number(t);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--max-errors: expected a count or a fraction like 5%, got '${text}'`);
+  if (t === '' || !Number.isFinite(value) || value < 0 || (pct && value > 1)) {
+    throw new UsageError(`--max-errors: expected a count like 10 or a percentage from 0% to 100% like 5%, got '${text}'`);
+  }
   if (pct || (value < 1 && !Number.isInteger(value))) return Math.floor(value * total);
   return Math.floor(value);
 }
@@ -381,6 +421,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     };
     // A bad --max-errors is bad input: found before the run directory is created.
     const maxErrors = resolveMaxErrors(opts.maxErrors, plan.total);
+    noteShortDataset(opts, plan, deps.notify ?? ((line) => log.warn(line)));
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
@@ -410,6 +451,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       config,
       progress: null,
       error: null,
+      ...(opts.effectiveConfig ? { effectiveConfig: opts.effectiveConfig } : {}),
     };
     await store.writeRunJson(run);
     let lastProgress: Progress | null = null;
@@ -429,7 +471,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         signal: deps.signal,
         onProgress: (p) => {
           lastProgress = p;
-          deps.onProgress?.(p);
+          deps.onProgress?.(fake || !p.usage ? p : { ...p, costUsd: costOfUsage(config, p.usage, prices).total });
         },
       });
       lastProgress = result.progress;
@@ -442,8 +484,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
       });
-      if (err instanceof CancelledError) {
-        throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+      const resume = deps.resumeCommand?.(runDir) ?? `healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir}`;
+      const inCwd = relative(deps.cwd, runDir);
+      const shown = inCwd === '' || inCwd.startsWith('..') ? runDir : inCwd;
+      if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
       }
       throw err;
     }
@@ -477,16 +523,10 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
     const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
     if (usage && !fake) {
-      const roleCost = (role: string, spec: string | undefined): number | null =>
-        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
-      const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
-      const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
       built.json['cost'] = {
         currency: 'USD',
         pricesAsOf: PRICES_AS_OF,
-        candidate: candidateCost,
-        grader: graderCost,
-        total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
+        ...costOfUsage(config, usage, prices),
         note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
       };
       const total = built.json['cost'] as { total: number | null };

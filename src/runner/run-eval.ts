@@ -45,6 +45,12 @@ export interface Progress {
   total: number;
   errors: number;
   skipped: number;
+  /** Model calls answered in this process (candidate and grader; cached answers included). */
+  calls?: number;
+  /** Tokens reported by the providers in this process. */
+  usage?: { candidate: TokenUsage; grader: TokenUsage };
+  /** Estimated USD spent so far in this process (null when a model has no known price); set by the caller. */
+  costUsd?: number | null;
 }
 
 export interface ExecuteResult {
@@ -72,6 +78,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   setMaxListeners(0, hardStop.signal);
   const progress: Progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
   const usage = { candidate: emptyUsage(), grader: emptyUsage() };
+  let calls = 0;
   let stopping: 'cancelled' | 'failed' | null = null;
   const stopWaiters: Array<() => void> = [];
   // Calls still waiting in the queue. p-queue's clear() drops them without ever settling their promises, so a
@@ -120,7 +127,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
           },
           { priority },
         )
-        .then(resolve, reject);
+        .then((c) => {
+          calls += 1;
+          resolve(c);
+        }, reject);
     });
 
   const isAbort = (err: unknown): boolean =>
@@ -234,7 +244,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         stop('failed');
       }
     }
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.({ ...progress, calls, usage: { ...usage } });
   }
 
   async function runSample(item: WorkItem): Promise<void> {
@@ -345,9 +355,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   const status = stopping as 'cancelled' | 'failed' | null;
   if (status === 'failed') {
     throw new RunFailedError(
-      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed (--max-errors); the run directory is resumable`,
+      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed by --max-errors`,
     );
   }
   if (status === 'cancelled') throw new CancelledError('run cancelled');
-  return { status: 'completed', progress, usage };
+  return { status: 'completed', progress: { ...progress, calls, usage }, usage };
 }

@@ -463,7 +463,7 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   });
 
   test('missing API key', async () => {
-    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY in the environment/, {});
+    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY: set it in the environment or in .env/, {});
   });
 
   test.each([

@@ -4,7 +4,7 @@ import { ExitCode, UsageError } from '../../core/errors.js';
 import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } from '../../gate/index.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { commandOf, type CommandRun } from '../io.js';
 
 export const HELP = `Usage: healthbench diff BASE HEAD [options]
 
@@ -45,7 +45,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const [basePath, headPath, ...extra] = positionals;
   if (basePath === undefined || headPath === undefined || extra.length > 0) {
-    throw new UsageError(`diff takes two runs, BASE and HEAD; got ${positionals.length} argument(s). See \`healthbench diff --help\`.`);
+    throw new UsageError(`diff takes two runs, BASE and HEAD; got ${positionals.length} argument(s). See \`${commandOf(io)} diff --help\`.`);
   }
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });

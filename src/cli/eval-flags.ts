@@ -1,0 +1,138 @@
+import { UsageError } from '../core/errors.js';
+import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
+import { LOG_LEVELS, logLevelFlag, numberFlag, oneOf, parseFlags } from './args.js';
+
+/** Every flag of `healthbench eval` (and, with a few more, `meta-eval`). */
+export const FLAGS = {
+  dataset: { type: 'string' },
+  limit: { type: 'string' },
+  repeats: { type: 'string' },
+  responses: { type: 'string' },
+  model: { type: 'string' },
+  'base-url': { type: 'string' },
+  'system-prompt': { type: 'string' },
+  temperature: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  grader: { type: 'string', multiple: true },
+  'grader-vote': { type: 'string' },
+  'grader-base-url': { type: 'string' },
+  'grader-template': { type: 'string' },
+  'grader-attempts': { type: 'string' },
+  'grader-mode': { type: 'string' },
+  'batched-template': { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  concurrency: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-retries': { type: 'string' },
+  'max-errors': { type: 'string' },
+  cache: { type: 'string' },
+  seed: { type: 'string' },
+  'fake-server': { type: 'boolean' },
+  'prompt-style': { type: 'string' },
+  'medcalc-compat': { type: 'string' },
+  labels: { type: 'string' },
+  exemplars: { type: 'string' },
+  gate: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  prices: { type: 'string' },
+  baseline: { type: 'string' },
+  'allow-grader-change': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
+  'log-format': { type: 'string' },
+  progress: { type: 'string' },
+  config: { type: 'string' },
+  profile: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Range rules of the numeric flags: checked for flags and config files alike. */
+export const NUMERIC_FLAGS = {
+  limit: { integer: true, min: 1 },
+  repeats: { integer: true, min: 1 },
+  seed: { integer: true, min: 0 },
+  temperature: { min: 0, max: 2 },
+  'max-tokens': { integer: true, min: 1 },
+  'grader-attempts': { integer: true, min: 1, max: 20 },
+  concurrency: { integer: true, min: 1, max: 4096 },
+  rpm: { integer: true, min: 1 },
+  tpm: { integer: true, min: 1 },
+  timeout: { min: 0.001 },
+  'max-retries': { integer: true, min: 0, max: 20 },
+} as const satisfies Record<string, { integer?: boolean; min?: number; max?: number }>;
+
+/** The flags with a fixed set of values, default first. */
+export const CHOICE_FLAGS = {
+  responses: ['model', 'physician', 'reference'],
+  'grader-vote': ['first', 'majority'],
+  'grader-mode': ['per-criterion', 'batched'],
+  'prompt-style': ['zero_shot', 'one_shot', 'direct_answer'],
+  'medcalc-compat': ['current', 'v1.0'],
+  progress: ['bar', 'lines', 'none'],
+  'log-format': ['pretty', 'json'],
+  'log-level': LOG_LEVELS,
+} as const;
+
+type FlagValues = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
+
+const num = (v: FlagValues, name: keyof typeof NUMERIC_FLAGS): number | undefined => numberFlag(v[name], name, NUMERIC_FLAGS[name]);
+const choice = <K extends keyof typeof CHOICE_FLAGS>(v: FlagValues, name: K): (typeof CHOICE_FLAGS)[K][number] =>
+  oneOf(v[name], name, CHOICE_FLAGS[name], CHOICE_FLAGS[name][0]);
+
+/** `--max-errors`: checked now (a count, or a percentage up to 100%), resolved against the sample count later. */
+function maxErrorsFlag(value: string | undefined): string {
+  if (value === undefined) return '5%';
+  resolveMaxErrors(value, 1);
+  return value;
+}
+
+/** Flag values → EvalOptions (also used by `meta-eval`). */
+export function toEvalOptions(v: FlagValues): EvalOptions {
+  const dataset = v.dataset ?? 'healthbench';
+  choice(v, 'progress');
+  choice(v, 'log-format');
+  logLevelFlag(v['log-level']);
+  return {
+    task: taskForDataset(dataset),
+    dataset,
+    limit: num(v, 'limit'),
+    repeats: num(v, 'repeats') ?? 1,
+    seed: num(v, 'seed') ?? 42,
+    model: v.model ?? null,
+    responses: choice(v, 'responses'),
+    baseUrl: v['base-url'] ?? null,
+    systemPrompt: v['system-prompt'] === undefined ? undefined : v['system-prompt'] === 'none' ? null : v['system-prompt'],
+    temperature: num(v, 'temperature'),
+    maxTokens: num(v, 'max-tokens'),
+    graders: v.grader ?? [],
+    graderVote: choice(v, 'grader-vote'),
+    graderBaseUrl: v['grader-base-url'] ?? null,
+    graderTemplatePath: v['grader-template'] ?? null,
+    graderMode: choice(v, 'grader-mode'),
+    batchedTemplatePath: v['batched-template'] ?? null,
+    graderAttempts: num(v, 'grader-attempts') ?? 3,
+    concurrency: num(v, 'concurrency') ?? 32,
+    rpm: num(v, 'rpm') ?? null,
+    tpm: num(v, 'tpm') ?? null,
+    timeoutMs: (num(v, 'timeout') ?? 120) * 1000,
+    maxRetries: num(v, 'max-retries') ?? 6,
+    maxErrors: maxErrorsFlag(v['max-errors']),
+    outDir: v.resume ?? v.out ?? null,
+    resume: v.resume !== undefined,
+    cacheDir: v.cache ?? null,
+    fakeServer: v['fake-server'] ? {} : null,
+    promptStyle: choice(v, 'prompt-style'),
+    medcalcCompat: choice(v, 'medcalc-compat'),
+    labelsPath: v.labels ?? null,
+    exemplarsPath: v.exemplars ?? null,
+    gatePolicyPath: v.gate ?? null,
+    baselinePath: v.baseline ?? null,
+    allowGraderChange: v['allow-grader-change'] ?? false,
+    pricesPath: v.prices ?? null,
+  };
+}
+
