@@ -1,5 +1,7 @@
 import { UsageError } from '../core/errors.js';
+import { parseLabels } from '../runner/audit.js';
 import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
+import { parseShard } from '../runner/shard.js';
 import { LOG_LEVELS, logLevelFlag, numberFlag, oneOf, parseFlags } from './args.js';
 
 /** Every flag of `healthbench eval` (and, with a few more, `meta-eval`). */
@@ -30,6 +32,8 @@ export const FLAGS = {
   'max-errors': { type: 'string' },
   cache: { type: 'string' },
   seed: { type: 'string' },
+  shard: { type: 'string' },
+  label: { type: 'string', multiple: true },
   'fake-server': { type: 'boolean' },
   'prompt-style': { type: 'string' },
   'medcalc-compat': { type: 'string' },
@@ -133,6 +137,8 @@ export function toEvalOptions(v: FlagValues): EvalOptions {
     baselinePath: v.baseline ?? null,
     allowGraderChange: v['allow-grader-change'] ?? false,
     pricesPath: v.prices ?? null,
+    shard: v.shard === undefined ? null : parseShard(v.shard),
+    labels: parseLabels(v.label ?? []),
   };
 }
 

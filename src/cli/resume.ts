@@ -24,6 +24,7 @@ export const RESULT_FLAGS = [
   'grader-mode',
   'batched-template',
   'seed',
+  'shard',
   'prompt-style',
   'medcalc-compat',
   'labels',

@@ -38,6 +38,9 @@ import { prepareHealthbench } from './tasks/healthbench.js';
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { collectAudit, type RunAudit } from './audit.js';
+import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
+import { writeManifest } from '../store/manifest.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -93,6 +96,10 @@ export interface EvalOptions {
   batchedTemplatePath: string | null;
   /** A JSON file of `provider:model` → {input, cachedInput, output} USD per 1M tokens, added to the built-in table. */
   pricesPath: string | null;
+  /** `--shard i/n`: evaluate only this shard of the selected examples. */
+  shard?: ShardSpec | null;
+  /** `--label key=value`: who or what ran it, recorded in run.json. */
+  labels?: Record<string, string>;
   /** The options as the user set them (config file, profile, flags), recorded in run.json for `--resume DIR`. */
   effectiveConfig?: EffectiveConfig;
 }
@@ -130,6 +137,8 @@ export interface RunConfig {
   taskSettings: Record<string, unknown>;
   seed: number;
   repeats: number;
+  /** Set for a shard run only (`--shard i/n`). */
+  shard?: ShardSpec;
 }
 
 /** `run.json`: what was run, and how far it got. */
@@ -146,6 +155,12 @@ export interface RunRecord {
   config: RunConfig;
   progress: Progress | null;
   error: string | null;
+  /** Who or what ran the latest attempt, where, with which build of the tool. */
+  audit?: RunAudit;
+  /** A shard run: which part of the selection it evaluated. */
+  shard?: ShardRecord;
+  /** A run written by `healthbench merge`: the shard runs it combines. */
+  mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
   /** The options the run was started with (absent in runs written before it was recorded). */
   effectiveConfig?: EffectiveConfig;
 }
@@ -331,7 +346,7 @@ export async function estimateEval(
   const { candidateSpec, graderSpecs } = resolveSpecs(opts);
   const prices = await loadPrices(opts.pricesPath, deps.cwd);
   const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
-  const plan = await prepareTask(opts, { cwd: deps.cwd, env: deps.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
+  const { plan } = withShard(await prepareTask(opts, { cwd: deps.cwd, env: deps.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs }), opts.shard);
   const responseTokens = assumed.responseTokens ?? (opts.task === 'medcalc' ? 400 : 500);
   const placeholder = 'x'.repeat(responseTokens * 4);
   const candidateParams = candidateSpec ? samplingParams(candidateSpec, opts) : null;
@@ -403,7 +418,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     // Policy and baseline are read before any call, so a bad file fails fast (exit 2) and costs nothing.
     const policy = opts.gatePolicyPath ? await readPolicyFile(opts.gatePolicyPath, deps.cwd) : null;
     const baseline = opts.baselinePath ? await loadRunSide(opts.baselinePath, deps.cwd) : null;
-    const plan = await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
+    const { plan, shard } = withShard(await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs }), opts.shard);
     const config: RunConfig = {
       task: opts.task,
       dataset: { ...plan.dataset, limit: opts.limit ?? null },
@@ -418,6 +433,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       taskSettings: plan.identity,
       seed: opts.seed,
       repeats: opts.repeats,
+      ...(shard && { shard: { index: shard.index, count: shard.count } }),
     };
     // A bad --max-errors is bad input: found before the run directory is created.
     const maxErrors = resolveMaxErrors(opts.maxErrors, plan.total);
@@ -451,9 +467,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       config,
       progress: null,
       error: null,
+      audit: await collectAudit(deps.env, opts.labels ?? {}),
+      ...(shard && { shard }),
       ...(opts.effectiveConfig ? { effectiveConfig: opts.effectiveConfig } : {}),
     };
     await store.writeRunJson(run);
+    await store.writeText('selection.json', renderSelection(plan));
     let lastProgress: Progress | null = null;
     try {
       const result = await executeRun({
@@ -558,6 +577,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     await store.writeText('report.md', built.markdown);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
     await store.writeRunJson(done);
+    // Last: the manifest covers every file the run left, whatever wrote it.
+    await writeManifest(runDir, finished);
     return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
   } finally {
     await fake?.close();

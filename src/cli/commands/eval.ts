@@ -56,6 +56,9 @@ Run
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
+  --shard I/N              evaluate shard I of N (examples split by a hash of their id);
+                           combine the shards with \`healthbench merge\`
+  --label KEY=VALUE        record who/what ran it in run.json (repeatable), e.g. --label trigger=nightly
   --fake-server            run against the bundled test double (no network, no key)
   --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
   --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens

@@ -1,7 +1,7 @@
 import type { SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
-import { buildHealthbenchReport } from '../../report/build-report.js';
+import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
@@ -9,7 +9,7 @@ import { formatModelSpec } from '../../providers/model-client.js';
 import { batchedHealthbenchEvaluator } from '../batched-task.js';
 import { healthbenchEvaluator } from '../healthbench-task.js';
 import type { WorkItem } from '../task.js';
-import type { PrepareContext, TaskPlan } from './plan.js';
+import type { PlanReport, PrepareContext, TaskPlan } from './plan.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
 
@@ -95,6 +95,7 @@ export async function prepareHealthbench(
     identity: { responses: ctx.responses, graderVote: ctx.graderVote, graderMode: ctx.batchedTemplate === null ? 'per-criterion' : 'batched' },
     // Baselines skip examples without completions; the total is an upper bound used for progress only.
     total: n * repeatsPerExample,
+    selectedIds: selected.map((index) => dataset.ids[index] ?? ''),
     items: () => healthbenchItems(dataset, rank, ctx.repeats, ctx.responses),
     evaluator:
       ctx.batchedTemplate === null
@@ -105,19 +106,24 @@ export async function prepareHealthbench(
     position,
     notes,
     report(samples, rc) {
-      const report = buildHealthbenchReport(
+      return healthbenchReport(
         samples.map((sample) => ({ position: position(sample), sample })),
         { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec) },
       );
-      const o = report.overall;
-      return {
-        json: report as unknown as Record<string, unknown>,
-        markdown: renderMarkdownReport(report),
-        summary: [
-          `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-          ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
-        ],
-      };
     },
+  };
+}
+
+/** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
+export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport {
+  const report = buildHealthbenchReport(samples, ctx);
+  const o = report.overall;
+  return {
+    json: report as unknown as Record<string, unknown>,
+    markdown: renderMarkdownReport(report),
+    summary: [
+      `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+      ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
+    ],
   };
 }
