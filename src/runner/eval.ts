@@ -254,7 +254,7 @@ export function resolveMaxErrors(text: string, total: number): number {
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   const value = pct ? Number(pct[1]) / 100 : Number(t);
   if (t === '' || !Number.isFinite(value) || value < 0 || (pct && value > 1)) {
-    throw new UsageError(`--max-errors: expected a count like 10 or a percentage from 0% to 100% like 5%, got '${text}'`);
+    throw new UsageError(`--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got '${text}'`);
   }
   if (pct || (value < 1 && !Number.isInteger(value))) return Math.floor(value * total);
   return Math.floor(value);

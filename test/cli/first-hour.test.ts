@@ -47,7 +47,7 @@ describe('messages that say the fix (exact text)', () => {
   it('--max-errors 200% is refused', async () => {
     const r = await cli(['eval', '--dataset', 'demo', '--fake-server', '--model', 'openai:m', '--max-errors', '200%']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("healthbench: --max-errors: expected a count like 10 or a percentage from 0% to 100% like 5%, got '200%'\n");
+    expect(r.err).toBe("healthbench: --max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got '200%'\n");
   });
 
   it('--limit larger than the dataset says so', async () => {

@@ -211,7 +211,7 @@ describe('faults', () => {
     const r = await cli(evalArgs(f, data, out, ['--max-errors', '0']));
     expect(r.code).toBe(3);
     expect(r.err).toContain('--max-errors');
-    expect(r.err).toContain('resumable');
+    expect(r.err).toContain('The records so far are in budget; fix the cause, then resume with: npx healthbench eval --resume budget\n');
     const run = await readJson(join(out, 'run.json'));
     expect(run['status']).toBe('failed');
     expect(existsSync(join(out, 'report.json'))).toBe(false);
@@ -469,7 +469,7 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   test.each([
     [['--concurrency', '0'], /--concurrency/],
     [['--timeout', 'soon'], /--timeout/],
-    [['--max-errors', 'lots'], /--max-errors: expected a count or a fraction/],
+    [['--max-errors', 'lots'], /--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got 'lots'/],
     [['--rpm', '1.5'], /--rpm/],
     [['--colour'], /--colour/],
   ])('bad flag value %j', async (extra, pattern) => {
