@@ -2,6 +2,9 @@ import { UsageError } from '../core/errors.js';
 import { parseLabels } from '../runner/audit.js';
 import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
 import { parseShard } from '../runner/shard.js';
+import type { LengthAdjustmentChoice } from '../runner/tasks/healthbench.js';
+
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 import { LOG_LEVELS, logLevelFlag, numberFlag, oneOf, parseFlags } from './args.js';
 
 /** Every flag of `healthbench eval` (and, with a few more, `meta-eval`). */
@@ -15,6 +18,13 @@ export const FLAGS = {
   'system-prompt': { type: 'string' },
   temperature: { type: 'string' },
   'max-tokens': { type: 'string' },
+  api: { type: 'string' },
+  'grader-api': { type: 'string' },
+  'reasoning-effort': { type: 'string' },
+  'grader-reasoning-effort': { type: 'string' },
+  'length-adjustment': { type: 'string' },
+  'length-adjustment-center': { type: 'string' },
+  'length-adjustment-penalty': { type: 'string' },
   grader: { type: 'string', multiple: true },
   'grader-vote': { type: 'string' },
   'grader-base-url': { type: 'string' },
@@ -67,6 +77,8 @@ export const NUMERIC_FLAGS = {
   tpm: { integer: true, min: 1 },
   timeout: { min: 0.001 },
   'max-retries': { integer: true, min: 0, max: 20 },
+  'length-adjustment-center': { min: 0 },
+  'length-adjustment-penalty': { min: 0 },
 } as const satisfies Record<string, { integer?: boolean; min?: number; max?: number }>;
 
 /** The flags with a fixed set of values, default first. */
@@ -79,7 +91,29 @@ export const CHOICE_FLAGS = {
   progress: ['bar', 'lines', 'none'],
   'log-format': ['pretty', 'json'],
   'log-level': LOG_LEVELS,
+  api: ['auto', 'chat', 'responses'],
+  'grader-api': ['auto', 'chat', 'responses'],
+  'length-adjustment': ['published', 'none'],
+  // No default: absent means the model's own.
+  'reasoning-effort': EFFORTS,
+  'grader-reasoning-effort': EFFORTS,
 } as const;
+
+/** `--length-adjustment` with `--length-adjustment-center/-penalty`: a preset, or both numbers, never a mix. */
+function lengthAdjustmentOf(v: FlagValues): LengthAdjustmentChoice {
+  const center = num(v, 'length-adjustment-center');
+  const penalty = num(v, 'length-adjustment-penalty');
+  if ((center === undefined) !== (penalty === undefined)) {
+    throw new UsageError('--length-adjustment-center and --length-adjustment-penalty go together: give both (or --length-adjustment published)');
+  }
+  const preset = v['length-adjustment'];
+  if (center !== undefined && penalty !== undefined) {
+    if (preset !== undefined) throw new UsageError(`--length-adjustment ${preset} and --length-adjustment-center/-penalty contradict each other; give one`);
+    return { kind: 'custom', center, penalty };
+  }
+  if (preset === undefined) return { kind: 'default' };
+  return { kind: choice(v, 'length-adjustment') };
+}
 
 type FlagValues = ReturnType<typeof parseFlags<typeof FLAGS>>['values'];
 
@@ -97,6 +131,10 @@ function maxErrorsFlag(value: string | undefined): string {
 /** Flag values → EvalOptions (also used by `meta-eval`). */
 export function toEvalOptions(v: FlagValues): EvalOptions {
   const dataset = v.dataset ?? 'healthbench';
+  const lengthAdjustment = lengthAdjustmentOf(v);
+  if (lengthAdjustment.kind !== 'default' && taskForDataset(dataset) === 'medcalc') {
+    throw new UsageError('--length-adjustment*: the length-adjusted score is for HealthBench sets, not MedCalc-Bench; drop the flag');
+  }
   choice(v, 'progress');
   choice(v, 'log-format');
   logLevelFlag(v['log-level']);
@@ -112,6 +150,11 @@ export function toEvalOptions(v: FlagValues): EvalOptions {
     systemPrompt: v['system-prompt'] === undefined ? undefined : v['system-prompt'] === 'none' ? null : v['system-prompt'],
     temperature: num(v, 'temperature'),
     maxTokens: num(v, 'max-tokens'),
+    api: choice(v, 'api'),
+    graderApi: choice(v, 'grader-api'),
+    reasoningEffort: v['reasoning-effort'] === undefined ? null : choice(v, 'reasoning-effort'),
+    graderReasoningEffort: v['grader-reasoning-effort'] === undefined ? null : choice(v, 'grader-reasoning-effort'),
+    lengthAdjustment,
     graders: v.grader ?? [],
     graderVote: choice(v, 'grader-vote'),
     graderBaseUrl: v['grader-base-url'] ?? null,

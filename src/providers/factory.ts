@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { ModelClient, ModelSpec } from './model-client.js';
 import { OpenAIClient } from './openai.js';
+import { OpenAIResponsesClient } from './openai-responses.js';
 import { AnthropicClient } from './anthropic.js';
 import { RateGate, gatedFetch } from './rate-gate.js';
 
@@ -84,7 +85,8 @@ export class ClientPool {
     this.#env = env;
   }
 
-  create(spec: ModelSpec, opts: EndpointOptions, role: string): ModelClient {
+  /** `api` picks the OpenAI endpoint: Chat Completions (default) or the Responses API. */
+  create(spec: ModelSpec, opts: EndpointOptions, role: string, api: 'chat' | 'responses' = 'chat'): ModelClient {
     const apiKey = resolveApiKey(spec, this.#env, role);
     if (!this.secrets.includes(apiKey)) this.secrets.push(apiKey);
     const baseURL = opts.baseURL ?? this.#env[BASE_URL_VARS[spec.provider]] ?? null;
@@ -102,7 +104,8 @@ export class ClientPool {
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
       fetch: gatedFetch(gate, withTimeout(opts.timeoutMs)),
     };
-    return spec.provider === 'openai' ? new OpenAIClient(spec, clientOpts) : new AnthropicClient(spec, clientOpts);
+    if (spec.provider === 'anthropic') return new AnthropicClient(spec, clientOpts);
+    return api === 'responses' ? new OpenAIResponsesClient(spec, clientOpts) : new OpenAIClient(spec, clientOpts);
   }
 
   gateStats(): Record<string, ReturnType<RateGate['stats']>> {

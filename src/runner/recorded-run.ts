@@ -92,7 +92,9 @@ export async function rebuildReport(
   };
   if (r.task === 'healthbench') {
     const { healthbenchReport } = await import('./tasks/healthbench.js');
-    return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec) });
+    const la = r.lengthAdjustment;
+    const lengthAdjustment = la ? { center: la.center, penalty: la.penalty, source: la.source } : null;
+    return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec), lengthAdjustment });
   }
   if (r.task === 'medcalc') {
     const { medcalcReport } = await import('./tasks/medcalc.js');

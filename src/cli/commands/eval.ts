@@ -21,23 +21,34 @@ Configuration
   --profile NAME           apply the file's profiles.NAME over its top-level options
 
 Data
-  --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus, demo,
-                           a HealthBench .jsonl/.jsonl.gz file, or a directory with conversations/ + rubrics/
+  --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus,
+                           healthbench-professional, demo, a HealthBench or HealthBench Professional
+                           .jsonl/.jsonl.gz file, or a directory with conversations/ + rubrics/
   --limit N                N examples chosen exactly as the reference's --examples (Random(0).sample)
   --repeats R              sample and grade every example R times; all pooled (default 1)
   --responses MODE         model (default) | physician | reference: grade the dataset's own completions
+  --length-adjustment P    published: the published center/penalty of the set | none; default: on for
+                           Professional (center 2000, penalty 0.0147), off for the other sets
+  --length-adjustment-center CHARS, --length-adjustment-penalty P
+                           your own constants (both together; penalty per 500 characters)
 MedCalc-Bench (--dataset medcalc, medcalc-v1.2, medcalc-verified or a .csv)
   --prompt-style STYLE     zero_shot (default) | one_shot | direct_answer
   --medcalc-compat MODE    current (default, corrected) | v1.0 (the published scoring, defects included)
   --labels FILE            physician-corrected labels (medcalc_v1_corrected.csv format)
   --exemplars FILE         one-shot exemplar JSON (default: the version's upstream file)
 Candidate
-  --model P:M              openai:<model> (Chat Completions) or anthropic:<model> (Messages)
+  --model P:M              openai:<model> (Chat Completions; gpt-5*/o* through the Responses API)
+                           or anthropic:<model> (Messages)
+  --api MODE               auto (default) | chat | responses: the OpenAI endpoint of the candidate
+  --reasoning-effort E     none | minimal | low | medium | high | xhigh (reasoning models)
   --base-url URL           OpenAI-compatible server (vLLM, Ollama, llama.cpp) or Anthropic endpoint
   --system-prompt TEXT     system message ('none' for no system message; default: the reference's)
   --temperature T, --max-tokens N
 Grader
-  --grader P:M             default openai:gpt-4.1-2025-04-14; give it several times to grade with several
+  --grader P:M             default openai:gpt-4.1-2025-04-14 (Professional: openai:gpt-5.4-2026-03-05 at
+                           low effort); give it several times to grade with several
+  --grader-api MODE        auto (default) | chat | responses
+  --grader-reasoning-effort E  as --reasoning-effort, for the graders
   --grader-vote MODE       first (default) | majority, when several graders are given
   --grader-base-url URL    endpoint for the grader
   --grader-template FILE   your template (official or not; its sha256 is recorded)
