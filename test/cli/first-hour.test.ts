@@ -111,7 +111,7 @@ describe('messages that say the fix (exact text)', () => {
     const r = await cli(['eval', '--dataset', 'healthbench-hrd', '--model', 'openai:m', '--fake-server']);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
-      "healthbench: unknown dataset 'healthbench-hrd'; did you mean 'healthbench-hard'? Use one of healthbench, healthbench-hard, healthbench-consensus, demo, medcalc, or a path\n",
+      "healthbench: unknown dataset 'healthbench-hrd'; did you mean 'healthbench-hard'? Use one of healthbench, healthbench-hard, healthbench-consensus, healthbench-professional, demo, medcalc, or a path\n",
     );
   });
 
