@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
-import type { EffectiveConfig, EvalOptions } from '../runner/eval.js';
+import type { EffectiveConfig, EvalDeps, EvalOptions, EvalResult } from '../runner/eval.js';
 import { loadConfig, type FlagMap } from './config.js';
 import { withDotenv } from './dotenv.js';
 import { FLAGS, toEvalOptions } from './eval-flags.js';
@@ -51,6 +51,13 @@ export interface RunSetup {
   logger: Logger;
   progress: ProgressRenderer;
   resumeCommand: (runDir: string) => string;
+  /** What `runEval` needs from the CLI: working directory, environment, logger, cancellation, progress, messages. */
+  deps: EvalDeps;
+}
+
+/** The human summary of a finished run, ending with where its report is. */
+export function summaryText(result: EvalResult, cwd: string): string {
+  return `${[...result.summary, `report: ${shownPath(join(result.runDir, 'report.md'), cwd)}`].join('\n')}\n`;
 }
 
 export async function setUpRun(given: FlagMap, io: CliIo, opts: { configFile: boolean; command: string; defaults?: FlagMap }): Promise<RunSetup> {
@@ -68,5 +75,15 @@ export async function setUpRun(given: FlagMap, io: CliIo, opts: { configFile: bo
   const mode = (values.progress ?? (values.json ? 'none' : io.isTTY ? 'bar' : 'lines')) as ProgressMode;
   const progress = createProgress({ mode, write: io.stderr, columns: io.columns });
   const prefix = commandOf(io);
-  return { options, values, env, logger, progress, resumeCommand: (dir) => `${prefix} ${opts.command} --resume ${shownPath(dir, io.cwd)}` };
+  const resumeCommand = (dir: string): string => `${prefix} ${opts.command} --resume ${shownPath(dir, io.cwd)}`;
+  const deps: EvalDeps = {
+    cwd: io.cwd,
+    env,
+    logger,
+    signal: io.signal,
+    onProgress: progress.update,
+    resumeCommand,
+    notify: (line) => io.stderr(`healthbench: note: ${line}\n`),
+  };
+  return { options, values, env, logger, progress, resumeCommand, deps };
 }

@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
 import { estimateEval, runEval } from '../../runner/eval.js';
 import { parseFlags } from '../args.js';
 import { withDotenv } from '../dotenv.js';
 import { FLAGS, toEvalOptions } from '../eval-flags.js';
-import { shownPath, type CommandRun } from '../io.js';
-import { resolveRunValues, setUpRun } from '../run-setup.js';
+import type { CommandRun } from '../io.js';
+import { resolveRunValues, setUpRun, summaryText } from '../run-setup.js';
 
 export const HELP = `Usage: healthbench eval --model PROVIDER:MODEL [options]
 
@@ -100,18 +99,9 @@ export const run: CommandRun = async (argv, io) => {
   const setup = await setUpRun(given, io, { configFile: true, command: 'eval' });
   const { values, progress, logger } = setup;
   try {
-    const result = await runEval(setup.options, {
-      cwd: io.cwd,
-      env: setup.env,
-      logger,
-      signal: io.signal,
-      onProgress: progress.update,
-      resumeCommand: setup.resumeCommand,
-      notify: (line) => io.stderr(`healthbench: note: ${line}\n`),
-    });
+    const result = await runEval(setup.options, setup.deps);
     progress.done();
-    if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
-    else io.stdout(`${[...result.summary, `report: ${shownPath(join(result.runDir, 'report.md'), io.cwd)}`].join('\n')}\n`);
+    io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return result.gate && !result.gate.passed ? ExitCode.GateFailed : ExitCode.Ok;
   } catch (err) {
     progress.done();

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { numberFlag, parseFlags } from '../args.js';
 import { FLAGS } from '../eval-flags.js';
 import { shownPath, type CommandRun } from '../io.js';
-import { setUpRun } from '../run-setup.js';
+import { setUpRun, summaryText } from '../run-setup.js';
 
 const HELP = `Usage: healthbench meta-eval --grader PROVIDER:MODEL [options]
        healthbench meta-eval --physicians-only [--dataset FILE]
@@ -52,16 +52,9 @@ export const run: CommandRun = async (argv, io) => {
   const options = { ...setup.options, task: 'meta' as const };
   const { logger, progress } = setup;
   try {
-    const result = await runEval(options, {
-      cwd: io.cwd,
-      env: setup.env,
-      logger,
-      signal: io.signal,
-      onProgress: progress.update,
-      resumeCommand: setup.resumeCommand,
-    });
+    const result = await runEval(options, setup.deps);
     progress.done();
-    io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : `${[...result.summary, `report: ${shownPath(join(result.runDir, 'report.md'), io.cwd)}`].join('\n')}\n`);
+    io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return ExitCode.Ok;
   } catch (err) {
     progress.done();
