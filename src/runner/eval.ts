@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
+import { CancelledError, HealthbenchError, RunFailedError, UsageError } from '../core/errors.js';
 import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
+import { pacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   formatModelSpec,
@@ -65,6 +66,12 @@ export interface EvalOptions {
   concurrency: number;
   rpm: number | null;
   tpm: number | null;
+  /** Output tokens per minute (--otpm). */
+  otpm?: number | null;
+  /** Seconds of budget the quota buckets hold (--burst). @default 1 */
+  burstS?: number;
+  /** Stop (resumable) when every call has been answered 429 for this long (--rate-limit-timeout). @default 600000 */
+  rateLimitTimeoutMs?: number;
   timeoutMs: number;
   maxRetries: number;
   /** A count (`10`) or a fraction of the samples (`5%`, `0.05`). */
@@ -345,9 +352,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       baseURL: url,
       rpm: opts.rpm,
       tpm: opts.tpm,
+      otpm: opts.otpm ?? null,
+      burstS: opts.burstS ?? 1,
       maxInFlight: opts.concurrency,
       maxRetries: opts.maxRetries,
       timeoutMs: opts.timeoutMs,
+      rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,
     });
     const wrap = (client: ModelClient, url: string | null): ModelClient =>
       opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
@@ -427,6 +437,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         prior,
         logger: log,
         signal: deps.signal,
+        pace: () => pool.progressPace(),
         onProgress: (p) => {
           lastProgress = p;
           deps.onProgress?.(p);
@@ -444,6 +455,9 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       });
       if (err instanceof CancelledError) {
         throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+      }
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
       throw err;
     }
@@ -514,6 +528,9 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
       }
     }
+    const pacing = pool.pace().map(pacingEntry);
+    built.json['pacing'] = pacing;
+    built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
