@@ -103,7 +103,7 @@ export interface FakeProviderStats {
   total: number;
   /** By request kind, plus 'invalid' for bodies rejected with 400/413. */
   byKind: Record<string, number>;
-  /** By HTTP status ('200', '429', ...), plus 'reset', 'hang' and 'aborted' (client left before the answer). */
+  /** By HTTP status ('200', '429', ...), plus 'reset', 'truncate', 'hang' and 'aborted' (client left before the answer). */
   byStatus: Record<string, number>;
   peakInFlight: number;
   inFlight: number;
