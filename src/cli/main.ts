@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   gate: { summary: 'check a report against a release policy', load: () => import('./commands/gate.js') },
   'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
   agreement: { summary: "verdict agreement and Cohen's kappa between two runs", load: () => import('./commands/agreement.js') },
+  merge: { summary: 'combine the shard runs of one evaluation (eval --shard i/n) into one run', load: () => import('./commands/merge.js') },
+  verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
 };
 

@@ -25,6 +25,7 @@ export interface RubricCriterion {
 /** Physician-written and reference completions of an official record (docs §2, §10). */
 export interface IdealCompletions {
   idealCompletion: string;
+  /** `Group 1` .. `Group 3`; '' for HealthBench Professional's physician answer (no groups). */
   group: string;
   refCompletions: string[];
 }
@@ -49,17 +50,21 @@ export interface TokenUsage {
   outputTokens: number;
   /** Input tokens served from a provider's prompt cache, where reported. */
   cachedInputTokens: number;
+  /** Reasoning tokens (Responses API), already counted in `outputTokens` and billed as output; absent when none were reported. */
+  reasoningTokens?: number;
 }
 
 export const emptyUsage = (): TokenUsage => ({ calls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 });
 
 export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
+  const sum: TokenUsage = {
     calls: a.calls + b.calls,
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
   };
+  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) sum.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
+  return sum;
 }
 
 /** Where in a sample's life an error happened. */

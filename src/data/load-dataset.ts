@@ -16,6 +16,7 @@ import {
 import { parseJsonLine, readJsonValues, readRawLines } from '../store/jsonl.js';
 import { fetchToCache, sha256File } from './download.js';
 import { OFFICIAL_BASE_URL, OFFICIAL_FILES } from './official.js';
+import { LAYOUT_NAMES, layoutOf, neitherLayoutIssue, readProfessionalRecord, type RecordLayout } from './professional.js';
 
 /** The package root (holds conversations/, rubrics/, graders/), from src/ or dist/ alike. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -28,11 +29,13 @@ export interface Dataset {
   officialSha256: 'match' | 'mismatch' | 'unknown' | 'n/a';
   /** Example ids in dataset order. */
   ids: string[];
+  /** The record layout of a JSONL file (absent for our own format and the demo). */
+  layout?: RecordLayout;
   /** Yields the examples whose dataset index is in `indices` (all when null), in dataset order. */
   iterate(indices: ReadonlySet<number> | null): AsyncGenerator<{ index: number; example: Example }>;
 }
 
-export const DATASET_NAMES = ['healthbench', 'healthbench-hard', 'healthbench-consensus', 'demo'] as const;
+export const DATASET_NAMES = ['healthbench', 'healthbench-hard', 'healthbench-consensus', 'healthbench-professional', 'demo'] as const;
 
 function lastTurnIssue(messages: readonly Message[], file: string, line: number, base: string): DataIssue | null {
   const last = messages[messages.length - 1];
@@ -65,51 +68,85 @@ export function fromOfficialRecord(r: OfficialRecord): Example {
   };
 }
 
-/** First pass over an official-format JSONL: every problem collected, ids listed, nothing else kept. */
-async function scanOfficialJsonl(path: string, display: string): Promise<{ ids: string[]; issues: DataIssue[] }> {
+/** Checks one record of the original layout: the problems, or its id. */
+function checkOfficialRecord(value: unknown, display: string, line: number): { issues: DataIssue[]; id: string | null } {
+  const checked = validateRecord(validateOfficialRecord, value, display, line);
+  if (!checked.ok) return { issues: checked.issues, id: null };
+  const r = checked.value;
+  const issues = [lastTurnIssue(r.prompt, display, line, '/prompt'), themeIssue(r.example_tags, display, line, '/example_tags')];
+  return { issues: issues.filter((i): i is DataIssue => i !== null), id: r.prompt_id };
+}
+
+/** Checks one record against the file's layout (set by its first record in either layout). */
+function checkRecord(value: unknown, display: string, line: number, file: { layout: RecordLayout | null; firstLine: number }): { issues: DataIssue[]; id: string | null } {
+  const layout = layoutOf(value);
+  if (layout === null) return { issues: [neitherLayoutIssue(value, display, line)], id: null };
+  if (file.layout === null) {
+    file.layout = layout;
+    file.firstLine = line;
+  } else if (layout !== file.layout) {
+    const message = `this record is in the ${LAYOUT_NAMES[layout]} layout but the file is in the ${LAYOUT_NAMES[file.layout]} layout (line ${file.firstLine}); one file holds one layout`;
+    return { issues: [{ file: display, line, pointer: '', message }], id: null };
+  }
+  if (layout === 'healthbench') return checkOfficialRecord(value, display, line);
+  const read = readProfessionalRecord(value, display, line);
+  return read.ok ? { issues: [], id: read.example.id } : { issues: read.issues, id: null };
+}
+
+/**
+ * First pass over a HealthBench JSONL file in either layout (original or Professional, detected from its records):
+ * every problem collected, ids listed, nothing else kept.
+ */
+async function scanJsonl(path: string, display: string): Promise<{ ids: string[]; issues: DataIssue[]; layout: RecordLayout }> {
   const ids: string[] = [];
   const seen = new Map<string, number>();
   const issues: DataIssue[] = [];
+  const file = { layout: null as RecordLayout | null, firstLine: 0 };
   for await (const { line, value } of readJsonValues(path, display, issues)) {
-    const checked = validateRecord(validateOfficialRecord, value, display, line);
-    if (!checked.ok) {
-      issues.push(...checked.issues);
-      continue;
-    }
-    const r = checked.value;
-    const turn = lastTurnIssue(r.prompt, display, line, '/prompt');
-    if (turn) issues.push(turn);
-    const theme = themeIssue(r.example_tags, display, line, '/example_tags');
-    if (theme) issues.push(theme);
-    const first = seen.get(r.prompt_id);
+    const checked = checkRecord(value, display, line, file);
+    issues.push(...checked.issues);
+    if (checked.id === null) continue;
+    const first = seen.get(checked.id);
+    const idPointer = file.layout === 'professional' && 'id' in (value as object) ? '/id' : '/prompt_id';
     if (first !== undefined) {
-      issues.push({ file: display, line, pointer: '/prompt_id', message: `duplicate id '${r.prompt_id}' (first at line ${first})` });
-    } else seen.set(r.prompt_id, line);
-    ids.push(r.prompt_id);
+      issues.push({ file: display, line, pointer: idPointer, message: `duplicate id '${checked.id}' (first at line ${first})` });
+    } else seen.set(checked.id, line);
+    ids.push(checked.id);
   }
   if (ids.length === 0 && issues.length === 0) issues.push({ file: display, line: 0, pointer: '', message: 'no records' });
-  return { ids, issues };
+  return { ids, issues, layout: file.layout ?? 'healthbench' };
 }
 
-/** Opens an official-format `.jsonl` / `.jsonl.gz` file: validated in one streaming pass, examples streamed later. */
+/** A record of a validated file as an Example. */
+function toExample(text: string, layout: RecordLayout): Example {
+  const value: unknown = JSON.parse(text);
+  if (layout === 'healthbench') return fromOfficialRecord(value as OfficialRecord);
+  const read = readProfessionalRecord(value, '', 0);
+  if (!read.ok) throw new Error(`record changed after validation: ${read.issues[0]?.message ?? ''}`);
+  return read.example;
+}
+
+/**
+ * Opens a HealthBench `.jsonl` / `.jsonl.gz` file in the original or the Professional layout: validated in one
+ * streaming pass, examples streamed later.
+ */
 export async function openOfficialJsonl(
   path: string,
   opts: { name: string; officialSha256: string | null; cwd: string },
 ): Promise<Dataset> {
   const display = relative(opts.cwd, path) || path;
-  const [{ ids, issues }, sha256] = await Promise.all([scanOfficialJsonl(path, display), sha256File(path)]);
+  const [{ ids, issues, layout }, sha256] = await Promise.all([scanJsonl(path, display), sha256File(path)]);
   if (issues.length > 0) throw new DataValidationError(issues);
   return {
     name: opts.name,
     sha256,
     officialSha256: opts.officialSha256 === null ? 'unknown' : sha256 === opts.officialSha256 ? 'match' : 'mismatch',
     ids,
+    layout,
     async *iterate(indices) {
       let index = 0;
       for await (const { text } of readRawLines(path)) {
-        if (indices === null || indices.has(index)) {
-          yield { index, example: fromOfficialRecord(JSON.parse(text) as OfficialRecord) };
-        }
+        if (indices === null || indices.has(index)) yield { index, example: toExample(text, layout) };
         index += 1;
       }
     },
@@ -269,7 +306,7 @@ export async function openDataset(
   if (spec === 'demo') return openDemo(ctx.cwd);
   const official = OFFICIAL_FILES[spec];
   if (official && spec !== 'healthbench-meta') {
-    const base = ctx.env['HEALTHBENCH_DATA_BASE_URL'] ?? OFFICIAL_BASE_URL;
+    const base = ctx.env['HEALTHBENCH_DATA_BASE_URL'] ?? official.baseUrl ?? OFFICIAL_BASE_URL;
     const cached = await fetchToCache({
       url: `${base}${official.file}`,
       fileName: official.file,
@@ -293,5 +330,5 @@ export async function openDataset(
   if (path.endsWith('.jsonl') || path.endsWith('.jsonl.gz')) {
     return openOfficialJsonl(path, { name: basename(path).replace(/\.jsonl(\.gz)?$/, ''), officialSha256: null, cwd: ctx.cwd });
   }
-  throw new UsageError(`${spec}: expected a .jsonl / .jsonl.gz file in the HealthBench format or a directory in our own format`);
+  throw new UsageError(`${spec}: expected a .jsonl / .jsonl.gz file in the HealthBench (or HealthBench Professional) format or a directory in our own format`);
 }

@@ -5,7 +5,12 @@ export interface OfficialFile {
   rows: number;
   /** Known sha256 of the file bytes, or null when nobody has published it. */
   sha256: string | null;
+  /** Where the file is published, when not under OFFICIAL_BASE_URL (ends with '/'). */
+  baseUrl?: string;
 }
+
+/** HealthBench Professional's published location: the Hugging Face dataset `openai/healthbench-professional`. */
+export const PROFESSIONAL_BASE_URL = 'https://huggingface.co/datasets/openai/healthbench-professional/resolve/main/';
 
 export const OFFICIAL_BASE_URL = 'https://openaipublic.blob.core.windows.net/simple-evals/healthbench/';
 
@@ -22,6 +27,14 @@ export const OFFICIAL_FILES: Record<string, OfficialFile> = {
     file: 'consensus_2025-05-09-20-00-46.jsonl',
     rows: 3671,
     sha256: null,
+  },
+  // 525 physician-authored tasks (April 2026); no sha256 has been published, so the download is recorded as 'unknown'.
+  'healthbench-professional': {
+    name: 'healthbench-professional',
+    file: 'healthbench_professional_eval.jsonl',
+    rows: 525,
+    sha256: null,
+    baseUrl: PROFESSIONAL_BASE_URL,
   },
   'healthbench-meta': {
     name: 'healthbench-meta',

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { ModelClient, ModelSpec } from './model-client.js';
 import { OpenAIClient } from './openai.js';
+import { OpenAIResponsesClient } from './openai-responses.js';
 import { AnthropicClient } from './anthropic.js';
 import { resilientFetch } from './call-loop.js';
 import { ProgressClock, RateGate, type RateGateStats } from './rate-gate.js';
@@ -88,7 +89,8 @@ export class ClientPool {
     this.#env = env;
   }
 
-  create(spec: ModelSpec, opts: EndpointOptions, role: string): ModelClient {
+  /** `api` picks the OpenAI endpoint: Chat Completions (default) or the Responses API. */
+  create(spec: ModelSpec, opts: EndpointOptions, role: string, api: 'chat' | 'responses' = 'chat'): ModelClient {
     const apiKey = resolveApiKey(spec, this.#env, role);
     if (!this.secrets.includes(apiKey)) this.secrets.push(apiKey);
     const baseURL = opts.baseURL ?? this.#env[BASE_URL_VARS[spec.provider]] ?? null;
@@ -114,7 +116,8 @@ export class ClientPool {
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
       fetch: resilientFetch({ gate, maxRetries: opts.maxRetries, timeoutMs: opts.timeoutMs, rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000 }),
     };
-    return spec.provider === 'openai' ? new OpenAIClient(spec, clientOpts) : new AnthropicClient(spec, clientOpts);
+    if (spec.provider === 'anthropic') return new AnthropicClient(spec, clientOpts);
+    return api === 'responses' ? new OpenAIResponsesClient(spec, clientOpts) : new OpenAIClient(spec, clientOpts);
   }
 
   gateStats(): Record<string, RateGateStats> {

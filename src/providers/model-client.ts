@@ -12,8 +12,10 @@ export interface SamplingParams {
   maxTokens: number | null;
   /** Prepended as a system message (OpenAI) or sent as `system` (Anthropic); null for none. */
   systemPrompt: string | null;
-  /** o-series `reasoning_effort`, when set. */
+  /** Reasoning effort (`reasoning_effort` in Chat Completions, `reasoning.effort` in the Responses API), when set. */
   reasoningEffort: string | null;
+  /** Present (as 'responses') when the OpenAI Responses API is used; absent means Chat Completions / Messages. */
+  api?: 'responses';
 }
 
 export interface CompletionRequest {
@@ -95,7 +97,7 @@ export function withSystemPrompt(messages: Message[], systemPrompt: string | nul
 const REFERENCE_SYSTEM_PROMPT = 'You are a helpful assistant.';
 
 /** OpenAI reasoning models take no system message and no temperature in the reference sampler. */
-function isReasoningModel(model: string): boolean {
+export function isReasoningModel(model: string): boolean {
   return /^(o\d|gpt-5)/.test(model);
 }
 
@@ -126,3 +128,15 @@ export function referenceGraderParams(spec: ModelSpec): SamplingParams {
 }
 
 export const DEFAULT_GRADER = 'openai:gpt-4.1-2025-04-14';
+/** HealthBench Professional's grader: GPT-5.4 through the Responses API at low reasoning effort. */
+export const DEFAULT_PROFESSIONAL_GRADER = 'openai:gpt-5.4-2026-03-05';
+
+/**
+ * Which OpenAI endpoint a model goes through: `auto` sends reasoning models (`gpt-5*`, `o1`, `o3`, ...) to the
+ * Responses API and every other model to Chat Completions. Anthropic models always use Messages.
+ */
+export function resolveApi(spec: ModelSpec, choice: 'auto' | 'chat' | 'responses'): 'chat' | 'responses' {
+  if (spec.provider !== 'openai') return 'chat';
+  if (choice !== 'auto') return choice;
+  return isReasoningModel(spec.model) ? 'responses' : 'chat';
+}

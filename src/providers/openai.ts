@@ -5,6 +5,18 @@ import { ProviderCallError, withSystemPrompt } from './model-client.js';
 import { toProviderError } from './errors.js';
 import type { ClientOptions } from './factory.js';
 
+/** The official SDK client both OpenAI APIs (Chat Completions, Responses) go through. */
+export function openaiSdk(opts: ClientOptions): OpenAI {
+  return new OpenAI({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL ?? null,
+    maxRetries: opts.maxRetries,
+    timeout: opts.timeoutMs,
+    fetch: opts.fetch,
+    logLevel: 'off',
+  });
+}
+
 /** Chat Completions through the official SDK; any OpenAI-compatible server via `baseURL`. */
 export class OpenAIClient implements ModelClient {
   readonly spec: ModelSpec;
@@ -14,14 +26,7 @@ export class OpenAIClient implements ModelClient {
   constructor(spec: ModelSpec, opts: ClientOptions) {
     this.spec = spec;
     this.#secrets = [opts.apiKey];
-    this.#client = new OpenAI({
-      apiKey: opts.apiKey,
-      baseURL: opts.baseURL ?? null,
-      maxRetries: opts.maxRetries,
-      timeout: opts.timeoutMs,
-      fetch: opts.fetch,
-      logLevel: 'off',
-    });
+    this.#client = openaiSdk(opts);
   }
 
   async complete(req: CompletionRequest): Promise<Completion> {

@@ -1,6 +1,8 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
 import { aggregateClipped, exampleMetrics, summarizeGroup } from '../scoring/index.js';
+import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from './agreement.js';
+import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
 import type { DatasetInfo, GraderInfo, LowScoringExample, ModelInfo, Report, ReportError } from './types.js';
 
 /** What the report needs besides the samples: the run's identity, as recorded in run.json. */
@@ -19,6 +21,8 @@ export interface ReportContext {
   lowest?: number;
   /** With several graders (`--grader` repeated): their specs, in order, for per-grader scores and agreement. */
   graderSpecs?: string[];
+  /** The length adjustment of the run (`--length-adjustment*`), or null/absent for none. */
+  lengthAdjustment?: LengthAdjustmentSetting | null;
 }
 
 /**
@@ -64,7 +68,7 @@ export interface OrderedSample {
   sample: SampleRecord;
 }
 
-const FAMILIES = ['cluster', 'physician_agreed_category', 'level'] as const;
+const FAMILIES = ['cluster', 'physician_agreed_category', 'level', ...PROFESSIONAL_FAMILIES] as const;
 
 /** Appends a value to the list under `key`. */
 function pushTo(map: Map<string, number[]>, key: string, value: number): void {
@@ -84,6 +88,13 @@ function byPrefix(series: Map<string, number[]>, prefix: string, seed: number): 
     out[name.slice(prefix.length + 1)] = summarize(series.get(name) ?? [], name, seed);
   }
   return out;
+}
+
+/** `meanResponseChars` when the samples recorded lengths, and `lengthAdjustment` when an adjustment is configured. */
+function lengthFields(scored: readonly SampleRecord[], ctx: ReportContext): Pick<Report, 'meanResponseChars' | 'lengthAdjustment'> {
+  const chars = meanResponseChars(scored);
+  const adjustment = buildLengthAdjustment(scored, ctx.lengthAdjustment, ctx.seed);
+  return { ...(chars === null ? {} : { meanResponseChars: chars }), ...(adjustment ? { lengthAdjustment: adjustment } : {}) };
 }
 
 /**
@@ -169,6 +180,7 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
     usage,
     errors,
     lowest,
+    ...lengthFields(scored, ctx),
     ...(ctx.graderSpecs && ctx.graderSpecs.length > 1 ? perGrader(scored, ctx.graderSpecs, ctx.seed) : {}),
   };
 }

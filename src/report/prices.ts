@@ -26,6 +26,9 @@ export const PRICES: Readonly<Record<string, ModelPrice>> = {
   'openai:gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
   'openai:gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10.0 },
   'openai:gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  // Checked 2026-06 on the model page (developers.openai.com/api/docs/models/gpt-5.4); prompts over 272K input tokens
+  // cost more (2x input, 1.5x output), which this table does not model. Reasoning tokens are billed as output.
+  'openai:gpt-5.4': { input: 2.5, cachedInput: 0.25, output: 15.0 },
   'anthropic:claude-sonnet-4-5': { input: 3.0, cachedInput: 0.3, output: 15.0 },
   'anthropic:claude-haiku-4-5': { input: 1.0, cachedInput: 0.1, output: 5.0 },
   'anthropic:claude-opus-4-1': { input: 15.0, cachedInput: 1.5, output: 75.0 },

@@ -1,4 +1,5 @@
 import type { GroupSummary } from '../core/types.js';
+import { renderLengthHeadline, renderLengthSection } from './render-length.js';
 import type { Report } from './types.js';
 
 const f3 = (x: number): string => x.toFixed(3);
@@ -25,14 +26,17 @@ export function renderMarkdownReport(report: Report): string {
   }
   md += `**Overall score: ${f3(o.score)}** (95% CI ${ci(o)}, bootstrap std ${f3(o.bootstrapStd)}, n = ${o.n}`;
   md += o.errors > 0 ? `, **${o.errors} errors excluded**)\n\n` : ', no errors)\n\n';
+  md += renderLengthHeadline(report);
   md += '| | |\n|---|---|\n';
   md += `| run | ${cell(report.runId)} |\n| dataset | ${cell(report.dataset.name)} (${report.dataset.count} examples × ${report.repeats} repeats; sha256 ${report.dataset.sha256.slice(0, 12)}…, official: ${report.dataset.officialSha256}) |\n`;
   if (report.model) md += `| model | ${cell(report.model.spec)} ${cell(JSON.stringify(report.model.params))} |\n`;
   if (report.grader) {
     md += `| grader | ${cell(report.grader.spec)}, ${report.grader.mode}; template sha256 ${report.grader.templateSha256.slice(0, 12)}…, official template: ${report.grader.officialTemplate ? 'yes' : 'no'} |\n`;
   }
+  if (report.meanResponseChars !== undefined) md += `| mean response length | ${Math.round(report.meanResponseChars)} characters |\n`;
   md += `| seed | ${report.seed} |\n| tool | healthbench ${report.tool.version} |\n\n`;
   for (const note of report.notes) md += `> ${cell(note)}\n\n`;
+  md += renderLengthSection(report);
   md += groupTable('By theme', 'theme', report.byTheme);
   md += groupTable('By axis', 'axis', report.byAxis);
   md += groupTable('By language', 'language', report.byLanguage);
@@ -53,6 +57,8 @@ export function renderMarkdownReport(report: Report): string {
   for (const [role, usage] of Object.entries(u)) {
     md += `| ${role} | ${usage.calls} | ${usage.inputTokens} | ${usage.outputTokens} | ${usage.cachedInputTokens} |\n`;
   }
+  const reasoning = Object.entries(u).filter(([, usage]) => usage.reasoningTokens !== undefined);
+  if (reasoning.length > 0) md += `\nReasoning tokens (included in output tokens, billed as output): ${reasoning.map(([role, usage]) => `${role} ${usage.reasoningTokens ?? 0}`).join(', ')}.\n`;
   md += '\n## Errors\n\n';
   if (report.errors.length === 0) md += 'None.\n\n';
   else {

@@ -1,4 +1,5 @@
 import type { GroupSummary, TokenUsage } from '../core/types.js';
+import type { LengthAdjustmentReport } from './length-report.js';
 
 /** `report.json`, format version 1. Keys are written in this order. */
 export interface Report {
@@ -29,6 +30,10 @@ export interface Report {
   errors: ReportError[];
   /** Lowest-scoring examples with the criteria they missed. */
   lowest: LowScoringExample[];
+  /** Mean length of the graded responses in characters (Unicode code points), when recorded. */
+  meanResponseChars?: number;
+  /** With a length adjustment: its constants and the adjusted scores beside the raw ones (docs/healthbench.md §13). */
+  lengthAdjustment?: LengthAdjustmentReport;
   /** With several graders: the overall score under each grader alone. */
   graderScores?: Record<string, GroupSummary>;
   /** With several graders: verdict agreement of each pair over the criteria both judged. */

@@ -17,10 +17,13 @@ import { ClientPool } from '../providers/factory.js';
 import { pacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
+  DEFAULT_PROFESSIONAL_GRADER,
   formatModelSpec,
+  isReasoningModel,
   parseModelSpec,
   referenceCandidateParams,
   referenceGraderParams,
+  resolveApi,
   withSystemPrompt,
   type ModelClient,
   type ModelSpec,
@@ -35,10 +38,14 @@ import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { prepareHealthbench } from './tasks/healthbench.js';
+import { peekLayout } from '../data/professional.js';
+import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthbench.js';
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { collectAudit, type RunAudit } from './audit.js';
+import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
+import { writeManifest } from '../store/manifest.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -100,7 +107,23 @@ export interface EvalOptions {
   batchedTemplatePath: string | null;
   /** A JSON file of `provider:model` → {input, cachedInput, output} USD per 1M tokens, added to the built-in table. */
   pricesPath: string | null;
+  /** `--api`: the candidate's OpenAI endpoint; `auto` (default) sends reasoning models to the Responses API. */
+  api?: ApiChoice | undefined;
+  /** `--grader-api`: the same for the graders. */
+  graderApi?: ApiChoice | undefined;
+  /** `--reasoning-effort`: the candidate's reasoning effort (default: the API's). */
+  reasoningEffort?: string | null | undefined;
+  /** `--grader-reasoning-effort`: the graders' (default: low for a reasoning grader on Professional, else the API's). */
+  graderReasoningEffort?: string | null | undefined;
+  /** `--length-adjustment*` (default: on for Professional only). */
+  lengthAdjustment?: LengthAdjustmentChoice | undefined;
+  /** `--shard i/n`: evaluate only this shard of the selected examples. */
+  shard?: ShardSpec | null;
+  /** `--label key=value`: who or what ran it, recorded in run.json. */
+  labels?: Record<string, string>;
 }
+
+export type ApiChoice = 'auto' | 'chat' | 'responses';
 
 export interface EvalDeps {
   cwd: string;
@@ -122,6 +145,8 @@ export interface RunConfig {
   taskSettings: Record<string, unknown>;
   seed: number;
   repeats: number;
+  /** Set for a shard run only (`--shard i/n`). */
+  shard?: ShardSpec;
 }
 
 /** `run.json`: what was run, and how far it got. */
@@ -138,6 +163,12 @@ export interface RunRecord {
   config: RunConfig;
   progress: Progress | null;
   error: string | null;
+  /** Who or what ran the latest attempt, where, with which build of the tool. */
+  audit?: RunAudit;
+  /** A shard run: which part of the selection it evaluated. */
+  shard?: ShardRecord;
+  /** A run written by `healthbench merge`: the shard runs it combines. */
+  mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
 }
 
 export interface EvalResult {
@@ -160,7 +191,7 @@ async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<Task
     return prepareMedcalc(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
   }
   const batchedTemplate = opts.graderMode === 'batched' ? await loadBatchedTemplate(opts.batchedTemplatePath, ctx.cwd) : null;
-  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote, batchedTemplate });
+  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote, batchedTemplate, lengthAdjustment: opts.lengthAdjustment });
 }
 
 async function loadBatchedTemplate(path: string | null, cwd: string): Promise<string> {
@@ -244,19 +275,47 @@ function samplingParams(spec: ModelSpec, opts: EvalOptions): SamplingParams {
     temperature: opts.temperature ?? ref.temperature,
     maxTokens: opts.maxTokens ?? ref.maxTokens,
     systemPrompt: opts.systemPrompt === undefined ? ref.systemPrompt : opts.systemPrompt,
-    reasoningEffort: ref.reasoningEffort,
+    reasoningEffort: opts.reasoningEffort ?? ref.reasoningEffort,
+    ...apiField(spec, opts.api, '--api'),
   };
 }
 
+/** `{api: 'responses'}` when the model goes through the Responses API, else nothing (Chat Completions / Messages). */
+function apiField(spec: ModelSpec, choice: ApiChoice | undefined, flag: string): Pick<SamplingParams, 'api'> {
+  if (spec.provider !== 'openai' && choice === 'responses') {
+    throw new UsageError(`${flag} responses: the Responses API is OpenAI's; ${formatModelSpec(spec)} goes through Anthropic Messages (drop ${flag})`);
+  }
+  return resolveApi(spec, choice ?? 'auto') === 'responses' ? { api: 'responses' } : {};
+}
+
+/**
+ * Grader parameters: the reference's, the grader's API, and its reasoning effort (the flag, else low for a reasoning
+ * grader on HealthBench Professional, as its authors grade, else the API's default).
+ */
+function graderParamsFor(spec: ModelSpec, opts: EvalOptions, professional: boolean): SamplingParams {
+  const effort = opts.graderReasoningEffort ?? (professional && spec.provider === 'openai' && isReasoningModel(spec.model) ? 'low' : null);
+  return { ...referenceGraderParams(spec), reasoningEffort: effort, ...apiField(spec, opts.graderApi, '--grader-api') };
+}
+
+/** True when the run grades HealthBench Professional (by name, or a file in its layout): it changes defaults. */
+async function isProfessional(opts: EvalOptions, cwd: string): Promise<boolean> {
+  if (opts.task !== 'healthbench') return false;
+  if (opts.dataset === 'healthbench-professional') return true;
+  if (!/\.jsonl(\.gz)?$/.test(opts.dataset)) return false;
+  return (await peekLayout(resolve(cwd, opts.dataset))) === 'professional';
+}
+
 /** The models a run needs, checked before anything else happens. */
-function resolveSpecs(opts: EvalOptions): { candidateSpec: ModelSpec | null; graderSpecs: ModelSpec[] } {
+function resolveSpecs(opts: EvalOptions, professional = false): { candidateSpec: ModelSpec | null; graderSpecs: ModelSpec[] } {
   const needsCandidate = opts.task === 'medcalc' || (opts.task === 'healthbench' && opts.responses === 'model');
   const needsGrader = opts.task !== 'medcalc';
   if (needsCandidate && opts.model === null) throw new UsageError('--model is required (or --responses physician|reference)');
   if (opts.repeats < 1 || !Number.isInteger(opts.repeats)) throw new UsageError(`--repeats: expected an integer from 1, got ${opts.repeats}`);
   return {
     candidateSpec: needsCandidate && opts.model !== null ? requireSpec(opts.model, '--model') : null,
-    graderSpecs: needsGrader ? (opts.graders.length > 0 ? opts.graders : [DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader')) : [],
+    graderSpecs: needsGrader
+      ? (opts.graders.length > 0 ? opts.graders : [professional ? DEFAULT_PROFESSIONAL_GRADER : DEFAULT_GRADER]).map((g) => requireSpec(g, '--grader'))
+      : [],
   };
 }
 
@@ -295,14 +354,15 @@ export async function estimateEval(
   deps: Pick<EvalDeps, 'cwd' | 'env'>,
   assumed: { responseTokens?: number; verdictTokens?: number } = {},
 ): Promise<{ estimate: RunEstimate; text: string }> {
-  const { candidateSpec, graderSpecs } = resolveSpecs(opts);
+  const professional = await isProfessional(opts, deps.cwd);
+  const { candidateSpec, graderSpecs } = resolveSpecs(opts, professional);
   const prices = await loadPrices(opts.pricesPath, deps.cwd);
   const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
-  const plan = await prepareTask(opts, { cwd: deps.cwd, env: deps.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
+  const { plan } = withShard(await prepareTask(opts, { cwd: deps.cwd, env: deps.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs }), opts.shard);
   const responseTokens = assumed.responseTokens ?? (opts.task === 'medcalc' ? 400 : 500);
   const placeholder = 'x'.repeat(responseTokens * 4);
   const candidateParams = candidateSpec ? samplingParams(candidateSpec, opts) : null;
-  const graderSystem = graderSpecs.map((g) => referenceGraderParams(g).systemPrompt?.length ?? 0);
+  const graderSystem = graderSpecs.map((g) => graderParamsFor(g, opts, professional).systemPrompt?.length ?? 0);
   const candidateInputChars: number[] = [];
   const graderInputChars: number[] = [];
   for await (const item of plan.items()) {
@@ -331,7 +391,8 @@ export async function estimateEval(
 export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalResult> {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
-  const { candidateSpec, graderSpecs } = resolveSpecs(opts);
+  const professional = await isProfessional(opts, deps.cwd);
+  const { candidateSpec, graderSpecs } = resolveSpecs(opts, professional);
   const prices = await loadPrices(opts.pricesPath, deps.cwd);
   let fake: FakeProvider | null = null;
   try {
@@ -361,19 +422,21 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     });
     const wrap = (client: ModelClient, url: string | null): ModelClient =>
       opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
-    const candidate: RoleClient | null = candidateSpec
-      ? { client: wrap(pool.create(candidateSpec, endpoint(baseUrl), '--model'), baseUrl), params: samplingParams(candidateSpec, opts) }
-      : null;
-    const graderParams = graderSpecs.map((s) => referenceGraderParams(s));
+    const candidateParams = candidateSpec ? samplingParams(candidateSpec, opts) : null;
+    const candidate: RoleClient | null =
+      candidateSpec && candidateParams
+        ? { client: wrap(pool.create(candidateSpec, endpoint(baseUrl), '--model', candidateParams.api ?? 'chat'), baseUrl), params: candidateParams }
+        : null;
+    const graderParams = graderSpecs.map((s) => graderParamsFor(s, opts, professional));
     const graders: RoleClient[] = graderSpecs.map((s, i) => ({
-      client: wrap(pool.create(s, endpoint(graderBaseUrl), '--grader'), graderBaseUrl),
+      client: wrap(pool.create(s, endpoint(graderBaseUrl), '--grader', graderParams[i]?.api ?? 'chat'), graderBaseUrl),
       params: graderParams[i] as SamplingParams,
     }));
     const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
     // Policy and baseline are read before any call, so a bad file fails fast (exit 2) and costs nothing.
     const policy = opts.gatePolicyPath ? await readPolicyFile(opts.gatePolicyPath, deps.cwd) : null;
     const baseline = opts.baselinePath ? await loadRunSide(opts.baselinePath, deps.cwd) : null;
-    const plan = await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs });
+    const { plan, shard } = withShard(await prepareTask(opts, { cwd: deps.cwd, env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs }), opts.shard);
     const config: RunConfig = {
       task: opts.task,
       dataset: { ...plan.dataset, limit: opts.limit ?? null },
@@ -388,6 +451,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       taskSettings: plan.identity,
       seed: opts.seed,
       repeats: opts.repeats,
+      ...(shard && { shard: { index: shard.index, count: shard.count } }),
     };
     // A bad --max-errors is bad input: found before the run directory is created.
     const maxErrors = resolveMaxErrors(opts.maxErrors, plan.total);
@@ -420,8 +484,11 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       config,
       progress: null,
       error: null,
+      audit: await collectAudit(deps.env, opts.labels ?? {}),
+      ...(shard && { shard }),
     };
     await store.writeRunJson(run);
+    await store.writeText('selection.json', renderSelection(plan));
     let lastProgress: Progress | null = null;
     try {
       const result = await executeRun({
@@ -535,6 +602,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     await store.writeText('report.md', built.markdown);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
     await store.writeRunJson(done);
+    // Last: the manifest covers every file the run left, whatever wrote it.
+    await writeManifest(runDir, finished);
     return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
   } finally {
     await fake?.close();

@@ -1,6 +1,6 @@
 import type { CriterionResult, Example, Message } from '../core/types.js';
 import { renderGraderPrompt, renderRubricItem, sharedPrefixLength } from '../grading/index.js';
-import { exampleMetrics } from '../scoring/index.js';
+import { codePointLength, exampleMetrics, LENGTH_ADJUSTED_KEY, lengthAdjustedScore, type LengthAdjustment } from '../scoring/index.js';
 import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
 
 /**
@@ -66,12 +66,33 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
         criteria,
         score: metrics ? (metrics['overall_score'] ?? null) : null,
         metrics,
-        // Baselines are broken down by the physicians' group (docs §10).
-        detail: item.fixedResponse !== null && example.ideal ? { idealCompletionsGroup: example.ideal.group } : null,
+        // Baselines are broken down by the physicians' group (docs §10); Professional has none ('').
+        detail: item.fixedResponse !== null && example.ideal && example.ideal.group !== '' ? { idealCompletionsGroup: example.ideal.group } : null,
         error: metrics
           ? null
           : { stage: 'scoring', message: 'the rubric has no criterion with positive points', cause: null },
       };
+    },
+  };
+}
+
+/**
+ * Adds what the length-adjusted score needs to every finished HealthBench sample: the response length in code points
+ * (`detail.responseChars`, for the report's mean response length) and, when an adjustment is configured, the
+ * per-example adjusted score in the metric map (docs/healthbench.md §13), so it is aggregated like every metric.
+ */
+export function withResponseLength(base: TaskEvaluator, adjustment: LengthAdjustment | null): TaskEvaluator {
+  return {
+    ...base,
+    finish(item, response, outcomes) {
+      const out = base.finish(item, response, outcomes);
+      const responseChars = codePointLength(response);
+      const detail = { ...(out.detail ?? {}), responseChars };
+      if (out.metrics === null || adjustment === null) return { ...out, detail };
+      const overall = out.metrics['overall_score'];
+      if (overall === undefined) return { ...out, detail };
+      const metrics = { ...out.metrics, [LENGTH_ADJUSTED_KEY]: lengthAdjustedScore(overall, responseChars, adjustment) };
+      return { ...out, metrics, detail };
     },
   };
 }

@@ -9,7 +9,7 @@ export interface MessageRecord {
   content: string;
 }
 
-const messageSchema: JSONSchemaType<MessageRecord> = {
+export const messageSchema: JSONSchemaType<MessageRecord> = {
   type: 'object',
   properties: {
     role: { type: 'string', enum: [...ROLES], description: 'Who wrote the message.' },

@@ -15,3 +15,12 @@ export {
   summarizeGroup,
 } from './aggregate.js';
 export type { BootstrapOptions, SummarizeOptions } from './aggregate.js';
+export {
+  LENGTH_ADJUSTED_KEY,
+  LENGTH_ADJUSTMENT_UNIT_CHARS,
+  PUBLISHED_LENGTH_ADJUSTMENT,
+  checkLengthAdjustment,
+  codePointLength,
+  lengthAdjustedScore,
+} from './length-adjust.js';
+export type { LengthAdjustment, PublishedSet } from './length-adjust.js';

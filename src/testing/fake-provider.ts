@@ -11,6 +11,7 @@ import { BoundedTimeline, QuotaLimiter } from './fake-provider-state.js';
 import type { FakeQuotaKind, TimelinePoint } from './fake-provider-state.js';
 import { composeReply, detectKind } from './fake-replies.js';
 import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
+import { normalizeResponsesBody, responsesReplyBody } from './fake-responses.js';
 import { createRandom } from './seeded.js';
 
 export type { FakeMessage, FakeRequestKind } from './fake-replies.js';
@@ -96,6 +97,8 @@ export interface FakeRequest {
   index: number;
   /** The credential as sent: the `authorization` header (OpenAI) or `x-api-key` (Anthropic); null when absent. */
   authorization: string | null;
+  /** The path the request was sent to, e.g. `/v1/chat/completions`, `/v1/responses`, `/v1/messages`. */
+  path: string;
 }
 
 /** Counters since start or the last `resetStats()`; only model requests (POST) are counted. */
@@ -199,6 +202,14 @@ function resolveOptions(opts: FakeProviderOptions): Resolved {
 }
 
 type Api = FakeRequest['api'];
+
+/** Another request/reply format served by the same handler (faults, limits and reply text shared). */
+interface ModelWire {
+  normalize(body: unknown): { model: string; messages: FakeMessage[] } | { error: string };
+  reply(index: number, model: string, text: string, messages: readonly FakeMessage[], body: unknown): unknown;
+}
+
+const RESPONSES_WIRE: ModelWire = { normalize: normalizeResponsesBody, reply: responsesReplyBody };
 
 function errorType(api: Api, status: number): { type: string; code: string | null } {
   if (api === 'anthropic') {
@@ -402,7 +413,8 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     counts[key] = (counts[key] ?? 0) + 1;
   };
 
-  async function handleModel(api: Api, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** `wire` swaps the request checks and reply body for another format on the same API (the Responses API). */
+  async function handleModel(api: Api, req: IncomingMessage, res: ServerResponse, wire: ModelWire | null = null): Promise<void> {
     const index = nextIndex++;
     // Draw every fault and the jitter on arrival, always the same number of draws, so the k-th request's fate
     // depends only on the seed and k, not on its content or on how long its body took to arrive.
@@ -455,7 +467,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       fail(400, 'request body is not valid JSON');
       return;
     }
-    const normalized = normalizeBody(api, body);
+    const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
     if ('error' in normalized) {
       bump(byKind, 'invalid');
       fail(400, normalized.error);
@@ -473,6 +485,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       bodySha256: createHash('sha256').update(raw).digest('hex'),
       index,
       authorization: header(req, 'authorization') ?? header(req, 'x-api-key'),
+      path: new URL(req.url ?? '/', 'http://fake').pathname,
     };
     if (o.recordRequests) requests.push(request);
 
@@ -548,7 +561,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       case 'text':
         answer(200);
         o.limiter?.chargeOutput(Date.now(), Math.ceil(reply.text.length / 4));
-        sendJson(res, 200, completionBody(api, index, model, reply.text, messages), requestIdHeaders);
+        sendJson(res, 200, wire ? wire.reply(index, model, reply.text, messages, body) : completionBody(api, index, model, reply.text, messages), requestIdHeaders);
         return;
     }
   }
@@ -559,6 +572,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     const handle = async (): Promise<void> => {
       if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel('openai', req, res);
       if (req.method === 'POST' && path === '/v1/messages') return handleModel('anthropic', req, res);
+      if (req.method === 'POST' && path === '/v1/responses') return handleModel('openai', req, res, RESPONSES_WIRE);
       if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
       if (req.method === 'GET' && path === '/v1/models') {
         const models = ['fake-model', 'fake-grader'];

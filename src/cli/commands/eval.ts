@@ -1,6 +1,9 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { createLogger } from '../../log.js';
 import { estimateEval, runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
+import type { LengthAdjustmentChoice } from '../../runner/tasks/healthbench.js';
+import { parseLabels } from '../../runner/audit.js';
+import { parseShard } from '../../runner/shard.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
@@ -11,23 +14,34 @@ Replays benchmark conversations to a candidate model, grades every response agai
 grader model, and writes run.json, samples.jsonl, report.json and report.md to the run directory.
 
 Data
-  --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus, demo,
-                           a HealthBench .jsonl/.jsonl.gz file, or a directory with conversations/ + rubrics/
+  --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus,
+                           healthbench-professional, demo, a HealthBench or HealthBench Professional
+                           .jsonl/.jsonl.gz file, or a directory with conversations/ + rubrics/
   --limit N                N examples chosen exactly as the reference's --examples (Random(0).sample)
   --repeats R              sample and grade every example R times; all pooled (default 1)
   --responses MODE         model (default) | physician | reference: grade the dataset's own completions
+  --length-adjustment P    published: the published center/penalty of the set | none; default: on for
+                           Professional (center 2000, penalty 0.0147), off for the other sets
+  --length-adjustment-center CHARS, --length-adjustment-penalty P
+                           your own constants (both together; penalty per 500 characters)
 MedCalc-Bench (--dataset medcalc, medcalc-v1.2, medcalc-verified or a .csv)
   --prompt-style STYLE     zero_shot (default) | one_shot | direct_answer
   --medcalc-compat MODE    current (default, corrected) | v1.0 (the published scoring, defects included)
   --labels FILE            physician-corrected labels (medcalc_v1_corrected.csv format)
   --exemplars FILE         one-shot exemplar JSON (default: the version's upstream file)
 Candidate
-  --model P:M              openai:<model> (Chat Completions) or anthropic:<model> (Messages)
+  --model P:M              openai:<model> (Chat Completions; gpt-5*/o* through the Responses API)
+                           or anthropic:<model> (Messages)
+  --api MODE               auto (default) | chat | responses: the OpenAI endpoint of the candidate
+  --reasoning-effort E     none | minimal | low | medium | high | xhigh (reasoning models)
   --base-url URL           OpenAI-compatible server (vLLM, Ollama, llama.cpp) or Anthropic endpoint
   --system-prompt TEXT     system message ('none' for no system message; default: the reference's)
   --temperature T, --max-tokens N
 Grader
-  --grader P:M             default openai:gpt-4.1-2025-04-14; give it several times to grade with several
+  --grader P:M             default openai:gpt-4.1-2025-04-14 (Professional: openai:gpt-5.4-2026-03-05 at
+                           low effort); give it several times to grade with several
+  --grader-api MODE        auto (default) | chat | responses
+  --grader-reasoning-effort E  as --reasoning-effort, for the graders
   --grader-vote MODE       first (default) | majority, when several graders are given
   --grader-base-url URL    endpoint for the grader
   --grader-template FILE   your template (official or not; its sha256 is recorded)
@@ -50,6 +64,9 @@ Run
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
+  --shard I/N              evaluate shard I of N (examples split by a hash of their id);
+                           combine the shards with \`healthbench merge\`
+  --label KEY=VALUE        record who/what ran it in run.json (repeatable), e.g. --label trigger=nightly
   --fake-server            run against the bundled test double (no network, no key)
   --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
   --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens
@@ -72,6 +89,13 @@ export const FLAGS = {
   'system-prompt': { type: 'string' },
   temperature: { type: 'string' },
   'max-tokens': { type: 'string' },
+  api: { type: 'string' },
+  'grader-api': { type: 'string' },
+  'reasoning-effort': { type: 'string' },
+  'grader-reasoning-effort': { type: 'string' },
+  'length-adjustment': { type: 'string' },
+  'length-adjustment-center': { type: 'string' },
+  'length-adjustment-penalty': { type: 'string' },
   grader: { type: 'string', multiple: true },
   'grader-vote': { type: 'string' },
   'grader-base-url': { type: 'string' },
@@ -92,6 +116,8 @@ export const FLAGS = {
   'max-errors': { type: 'string' },
   cache: { type: 'string' },
   seed: { type: 'string' },
+  shard: { type: 'string' },
+  label: { type: 'string', multiple: true },
   'fake-server': { type: 'boolean' },
   'prompt-style': { type: 'string' },
   'medcalc-compat': { type: 'string' },
@@ -114,10 +140,33 @@ function oneOf<T extends string>(value: string | undefined, name: string, allowe
   throw new UsageError(`Expected \`--${name}\` to be one of ${allowed.join(', ')}, got \`${value}\``);
 }
 
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+const APIS = ['auto', 'chat', 'responses'] as const;
+
+/** `--length-adjustment` with `--length-adjustment-center/-penalty`: a preset, or both numbers, never a mix. */
+function lengthAdjustmentOf(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): LengthAdjustmentChoice {
+  const center = numberFlag(v['length-adjustment-center'], 'length-adjustment-center', { min: 0 });
+  const penalty = numberFlag(v['length-adjustment-penalty'], 'length-adjustment-penalty', { min: 0 });
+  if ((center === undefined) !== (penalty === undefined)) {
+    throw new UsageError('--length-adjustment-center and --length-adjustment-penalty go together: give both (or --length-adjustment published)');
+  }
+  const preset = v['length-adjustment'];
+  if (center !== undefined && penalty !== undefined) {
+    if (preset !== undefined) throw new UsageError(`--length-adjustment ${preset} and --length-adjustment-center/-penalty contradict each other; give one`);
+    return { kind: 'custom', center, penalty };
+  }
+  if (preset === undefined) return { kind: 'default' };
+  return { kind: oneOf(preset, 'length-adjustment', ['published', 'none'] as const, 'published') };
+}
+
 /** Flag values → EvalOptions (also used by `meta-eval`). */
 export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): EvalOptions {
   const responses = oneOf(v.responses, 'responses', ['model', 'physician', 'reference'] as const, 'model');
   const dataset = v.dataset ?? 'healthbench';
+  const lengthAdjustment = lengthAdjustmentOf(v);
+  if (lengthAdjustment.kind !== 'default' && taskForDataset(dataset) === 'medcalc') {
+    throw new UsageError('--length-adjustment*: the length-adjusted score is for HealthBench sets, not MedCalc-Bench; drop the flag');
+  }
   return {
     task: taskForDataset(dataset),
     dataset,
@@ -158,6 +207,13 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     baselinePath: v.baseline ?? null,
     allowGraderChange: v['allow-grader-change'] ?? false,
     pricesPath: v.prices ?? null,
+    api: oneOf(v.api, 'api', APIS, 'auto'),
+    graderApi: oneOf(v['grader-api'], 'grader-api', APIS, 'auto'),
+    reasoningEffort: v['reasoning-effort'] === undefined ? null : oneOf(v['reasoning-effort'], 'reasoning-effort', EFFORTS, 'low'),
+    graderReasoningEffort: v['grader-reasoning-effort'] === undefined ? null : oneOf(v['grader-reasoning-effort'], 'grader-reasoning-effort', EFFORTS, 'low'),
+    lengthAdjustment,
+    shard: v.shard === undefined ? null : parseShard(v.shard),
+    labels: parseLabels(v.label ?? []),
   };
 }
 

@@ -1,17 +1,70 @@
 import type { SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
-import { buildHealthbenchReport } from '../../report/build-report.js';
+import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
 import { formatModelSpec } from '../../providers/model-client.js';
 import { batchedHealthbenchEvaluator } from '../batched-task.js';
-import { healthbenchEvaluator } from '../healthbench-task.js';
+import { healthbenchEvaluator, withResponseLength } from '../healthbench-task.js';
+import { UsageError } from '../../core/errors.js';
+import { OFFICIAL_FILES } from '../../data/official.js';
+import type { LengthAdjustmentSetting } from '../../report/length-report.js';
+import { checkLengthAdjustment, PUBLISHED_LENGTH_ADJUSTMENT, type PublishedSet } from '../../scoring/index.js';
 import type { WorkItem } from '../task.js';
-import type { PrepareContext, TaskPlan } from './plan.js';
+import type { PlanReport, PrepareContext, TaskPlan } from './plan.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
+
+/**
+ * `--length-adjustment*`: `default` (on for Professional with its published constants, off for the other sets),
+ * `none`, `published` (the constants published for the dataset's set) or explicit center and penalty.
+ */
+export type LengthAdjustmentChoice =
+  | { kind: 'default' }
+  | { kind: 'none' }
+  | { kind: 'published' }
+  | { kind: 'custom'; center: number; penalty: number };
+
+const SET_OF_NAME: Record<string, PublishedSet> = {
+  healthbench: 'all',
+  'healthbench-hard': 'hard',
+  'healthbench-consensus': 'consensus',
+  'healthbench-professional': 'professional',
+};
+
+/** Which published set a dataset is: by its name, by an official file name, or (for any file) by the Professional layout. */
+function publishedSetOf(spec: string, dataset: Dataset): PublishedSet | null {
+  if (dataset.layout === 'professional') return 'professional';
+  const byName = SET_OF_NAME[spec];
+  if (byName) return byName;
+  const file = spec.split(/[\\/]/).pop()?.replace(/\.gz$/, '');
+  const official = Object.values(OFFICIAL_FILES).find((f) => f.file === file);
+  return official ? (SET_OF_NAME[official.name] ?? null) : null;
+}
+
+/** The adjustment a run applies, or null for none. */
+export function resolveLengthAdjustment(choice: LengthAdjustmentChoice, set: PublishedSet | null, datasetName: string): LengthAdjustmentSetting | null {
+  switch (choice.kind) {
+    case 'none':
+      return null;
+    case 'default':
+      return set === 'professional' ? { ...PUBLISHED_LENGTH_ADJUSTMENT.professional, source: 'HealthBench Professional default (published constants)' } : null;
+    case 'published':
+      if (set === null) {
+        throw new UsageError(
+          `--length-adjustment published: no published constants for dataset '${datasetName}' (known: healthbench, healthbench-hard, healthbench-consensus, healthbench-professional); give --length-adjustment-center and --length-adjustment-penalty instead`,
+        );
+      }
+      return { ...PUBLISHED_LENGTH_ADJUSTMENT[set], source: `published constants for ${set === 'all' ? 'HealthBench (all)' : `HealthBench ${set}`}` };
+    case 'custom': {
+      const adj = { center: choice.center, penalty: choice.penalty };
+      checkLengthAdjustment(adj);
+      return { ...adj, source: '--length-adjustment-center/--length-adjustment-penalty' };
+    }
+  }
+}
 
 /**
  * Languages the data does not state, detected in one batch (one pass over the data, one short-lived
@@ -66,9 +119,15 @@ export async function prepareHealthbench(
     graderVote: 'first' | 'majority';
     /** Set for `--grader-mode batched`: the batched template text. */
     batchedTemplate: string | null;
+    /** @default { kind: 'default' } */
+    lengthAdjustment?: LengthAdjustmentChoice | undefined;
   },
 ): Promise<TaskPlan> {
   const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
+  if (dataset.layout === 'professional' && ctx.responses === 'reference') {
+    throw new UsageError('--responses reference: HealthBench Professional has no reference completions; use --responses physician or model');
+  }
+  const adjustment = resolveLengthAdjustment(ctx.lengthAdjustment ?? { kind: 'default' }, publishedSetOf(datasetSpec, dataset), dataset.name);
   const selected = selectExampleIndices(dataset.ids.length, ctx.limit);
   const rank = new Map(selected.map((index, r) => [index, r]));
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
@@ -92,32 +151,49 @@ export async function prepareHealthbench(
   return {
     task: 'healthbench',
     dataset: datasetInfo,
-    identity: { responses: ctx.responses, graderVote: ctx.graderVote, graderMode: ctx.batchedTemplate === null ? 'per-criterion' : 'batched' },
+    identity: {
+      responses: ctx.responses,
+      graderVote: ctx.graderVote,
+      graderMode: ctx.batchedTemplate === null ? 'per-criterion' : 'batched',
+      // Only when set, so runs without an adjustment keep the identity they always had.
+      ...(adjustment ? { lengthAdjustment: { center: adjustment.center, penalty: adjustment.penalty } } : {}),
+    },
     // Baselines skip examples without completions; the total is an upper bound used for progress only.
     total: n * repeatsPerExample,
+    selectedIds: selected.map((index) => dataset.ids[index] ?? ''),
     items: () => healthbenchItems(dataset, rank, ctx.repeats, ctx.responses),
-    evaluator:
+    evaluator: withResponseLength(
       ctx.batchedTemplate === null
         ? healthbenchEvaluator(templates, ctx.graderVote)
         : batchedHealthbenchEvaluator(templates, ctx.graderVote, { batchedTemplate: ctx.batchedTemplate }),
+      adjustment,
+    ),
     needsCandidate: ctx.responses === 'model',
     needsGrader: true,
     position,
     notes,
     report(samples, rc) {
-      const report = buildHealthbenchReport(
+      return healthbenchReport(
         samples.map((sample) => ({ position: position(sample), sample })),
-        { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec) },
+        { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec), lengthAdjustment: adjustment },
       );
-      const o = report.overall;
-      return {
-        json: report as unknown as Record<string, unknown>,
-        markdown: renderMarkdownReport(report),
-        summary: [
-          `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-          ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
-        ],
-      };
     },
+  };
+}
+
+/** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
+export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport {
+  const report = buildHealthbenchReport(samples, ctx);
+  const o = report.overall;
+  const la = report.lengthAdjustment?.overall.adjusted;
+  return {
+    json: report as unknown as Record<string, unknown>,
+    markdown: renderMarkdownReport(report),
+    summary: [
+      `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
+      ...(la ? [`length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`] : []),
+      ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
+      ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
+    ],
   };
 }

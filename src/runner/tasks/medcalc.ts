@@ -143,6 +143,7 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
     dataset,
     identity: { promptStyle: ctx.promptStyle, compat: ctx.compat, labels: labelsInfo ? labelsInfo['sha256'] : null, version },
     total: n * ctx.repeats,
+    selectedIds: selected.map((index) => idOf(rows[index] as MedcalcRow)),
     async *items() {
       for (const [rank, index] of selected.entries()) {
         const row = rows[index] as MedcalcRow;
@@ -165,7 +166,8 @@ function toGroup(a: MedcalcAccuracy): GroupSummary {
   return { score: a.accuracy, bootstrapStd: a.stderr, ci95: a.ci95, n: a.n };
 }
 
-function medcalcReport(
+/** report.json, report.md and the summary of a MedCalc-Bench run (also used by `merge` and `verify`). */
+export function medcalcReport(
   samples: readonly SampleRecord[],
   rc: PlanReportContext,
   extra: { dataset: Report['dataset']; notes: string[]; labelsInfo: Record<string, unknown> | null; promptStyle: string; compat: string },

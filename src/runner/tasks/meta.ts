@@ -117,6 +117,7 @@ export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Pro
     dataset,
     identity: {},
     total: n,
+    selectedIds: selected.map(idOf),
     async *items(): AsyncGenerator<WorkItem> {
       for (const [rank, index] of selected.entries()) {
         const row = rows[index] as MetaRow;

@@ -11,6 +11,8 @@ export interface TaskPlan {
   identity: Record<string, unknown>;
   /** Work items in the run. */
   total: number;
+  /** Ids of the selected examples (after `--limit`) in reference order: a sample's position is repeat × length + index. */
+  selectedIds: readonly string[];
   /** The work, streamed. */
   items(): AsyncIterable<WorkItem>;
   evaluator: TaskEvaluator;

@@ -1,0 +1,115 @@
+/**
+ * A finished run read back from its directory, and its report rebuilt from samples.jsonl alone: what
+ * `healthbench merge` and `healthbench verify` stand on. The rebuild needs no dataset and no model: the
+ * selection (selection.json) gives the reference order, report.json and run.json the run's identity.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataValidationError, UsageError } from '../core/errors.js';
+import type { SampleRecord } from '../core/types.js';
+import type { Report } from '../report/types.js';
+import { readSamples } from '../store/read-run.js';
+import type { RunRecord } from './eval.js';
+import type { SelectionFile } from './shard.js';
+import type { PlanReport } from './tasks/plan.js';
+
+/** A run directory's records. */
+export interface RecordedRun {
+  dir: string;
+  run: RunRecord;
+  report: Report;
+  selection: SelectionFile;
+  /** The latest record of each (example, repeat). */
+  samples: SampleRecord[];
+}
+
+async function readJson<T>(dir: string, name: string, why: string): Promise<T> {
+  const path = join(dir, name);
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new UsageError(`${path}: not found; ${why}`);
+    throw new UsageError(`${path}: cannot read (${err.code ?? err.message})`);
+  });
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `invalid JSON: ${(err as Error).message}` }]);
+  }
+}
+
+/** Reads run.json, report.json, selection.json and samples.jsonl of a finished run. */
+export async function readRecordedRun(dir: string): Promise<RecordedRun> {
+  const run = await readJson<RunRecord>(dir, 'run.json', 'is this a run directory written by `healthbench eval`?');
+  const report = await readJson<Report>(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`);
+  const selection = await readJson<SelectionFile>(
+    dir,
+    'selection.json',
+    'runs written before selection.json existed cannot be merged or verified; re-run them',
+  );
+  const samples = await readSamples(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`${join(dir, 'samples.jsonl')}: cannot read (${err.code ?? err.message})`);
+  });
+  return { dir, run, report, selection, samples };
+}
+
+/** Positions in the whole run's reference order: repeat × selected + rank (docs §9). */
+export function referencePositions(selection: SelectionFile, samples: readonly SampleRecord[], where: string): number[] {
+  const rank = new Map(selection.exampleIds.map((id, i) => [id, i]));
+  return samples.map((s) => {
+    const r = rank.get(s.exampleId);
+    if (r === undefined) throw new UsageError(`${where}: sample ${s.exampleId} is not in the run's selection.json; the run directory was altered`);
+    return s.repeat * selection.count + r;
+  });
+}
+
+/** What differs from the recorded report in a rebuilt one, besides the samples. */
+export interface RebuildIdentity {
+  runId: string;
+  createdAt: string;
+  notes: string[];
+}
+
+/**
+ * Rebuilds report.json / report.md from samples with the recorded run's identity (dataset, models, grader,
+ * seed, repeats). The same samples in the same reference order give the same figures, bit for bit.
+ */
+export async function rebuildReport(
+  recorded: Pick<RecordedRun, 'run' | 'report' | 'selection'>,
+  samples: readonly SampleRecord[],
+  positions: readonly number[],
+  identity: RebuildIdentity,
+): Promise<PlanReport> {
+  const r = recorded.report;
+  const ordered = samples.map((sample, i) => ({ position: positions[i] as number, sample })).sort((a, b) => a.position - b.position);
+  const rc = {
+    runId: identity.runId,
+    createdAt: identity.createdAt,
+    toolVersion: r.tool.version,
+    model: r.model,
+    grader: r.grader,
+    seed: r.seed,
+    repeats: r.repeats,
+    testDouble: r.testDouble,
+  };
+  if (r.task === 'healthbench') {
+    const { healthbenchReport } = await import('./tasks/healthbench.js');
+    const la = r.lengthAdjustment;
+    const lengthAdjustment = la ? { center: la.center, penalty: la.penalty, source: la.source } : null;
+    return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec), lengthAdjustment });
+  }
+  if (r.task === 'medcalc') {
+    const { medcalcReport } = await import('./tasks/medcalc.js');
+    const m = r.medcalc ?? {};
+    return medcalcReport(
+      ordered.map((o) => o.sample),
+      rc,
+      {
+        dataset: r.dataset,
+        notes: identity.notes,
+        labelsInfo: (m['labels'] as Record<string, unknown> | null | undefined) ?? null,
+        promptStyle: String(m['promptStyle']),
+        compat: String(m['compat']),
+      },
+    );
+  }
+  throw new UsageError(`run ${r.runId} is a ${r.task} run; merge and verify rebuild HealthBench and MedCalc-Bench reports only`);
+}

@@ -1,0 +1,97 @@
+/**
+ * `manifest.json`: the sha256 and size of every file of a run directory, written as the run's last act, so
+ * anyone can later prove the files are the ones the run wrote (`healthbench verify`).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** `manifest.json`, format version 1. */
+export interface RunManifest {
+  formatVersion: 1;
+  algorithm: 'sha256';
+  /** When the manifest was written (the end of the run). */
+  writtenAt: string;
+  /** Relative path (with `/`) → digest and size, sorted by path. The manifest does not list itself. */
+  files: Record<string, { sha256: string; bytes: number }>;
+}
+
+/** One way the directory no longer matches its manifest. */
+export interface ManifestProblem {
+  file: string;
+  kind: 'changed' | 'missing' | 'unlisted';
+  detail: string;
+}
+
+/** Streams a file through sha256 (samples.jsonl can be large). */
+export async function sha256OfFile(path: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Files under `dir` (recursively) as `/`-separated relative paths, minus the manifest and atomic-write leftovers. */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const rel = relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
+    if (rel === MANIFEST_FILE || rel.endsWith('.tmp')) continue;
+    out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Hashes every file of a run directory and writes manifest.json (atomically). */
+export async function writeManifest(dir: string, now: Date): Promise<RunManifest> {
+  const files: RunManifest['files'] = {};
+  for (const rel of await listFiles(dir)) files[rel] = await sha256OfFile(join(dir, rel));
+  const manifest: RunManifest = { formatVersion: 1, algorithm: 'sha256', writtenAt: now.toISOString(), files };
+  await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Reads manifest.json; null when the run has none (written before manifests existed, or unfinished). */
+export async function readManifest(dir: string): Promise<RunManifest | null> {
+  const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  return text === null ? null : (JSON.parse(text) as RunManifest);
+}
+
+/** Compares the directory with its manifest: changed and missing files, and files the manifest does not list. */
+export async function checkManifest(dir: string, manifest: RunManifest): Promise<ManifestProblem[]> {
+  const problems: ManifestProblem[] = [];
+  const present = new Set(await listFiles(dir));
+  for (const [file, want] of Object.entries(manifest.files)) {
+    if (!present.has(file)) {
+      problems.push({ file, kind: 'missing', detail: 'listed in the manifest but not in the directory' });
+      continue;
+    }
+    const got = await sha256OfFile(join(dir, file));
+    if (got.sha256 !== want.sha256) {
+      problems.push({ file, kind: 'changed', detail: `sha256 ${got.sha256} (${got.bytes} bytes), manifest says ${want.sha256} (${want.bytes} bytes)` });
+    }
+  }
+  for (const file of present) {
+    if (!(file in manifest.files)) problems.push({ file, kind: 'unlisted', detail: 'in the directory but not in the manifest (added after the run)' });
+  }
+  return problems;
+}
+
+/** Size of a file, or null when it does not exist. */
+export async function fileSize(path: string): Promise<number | null> {
+  return stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
+}
