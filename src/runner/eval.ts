@@ -14,7 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
-import { pacingEntry } from '../providers/pace-report.js';
+import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   DEFAULT_PROFESSIONAL_GRADER,
@@ -169,6 +169,8 @@ export interface RunRecord {
   shard?: ShardRecord;
   /** A run written by `healthbench merge`: the shard runs it combines. */
   mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
+  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
+  pacing?: PacingEntry[];
 }
 
 export interface EvalResult {
@@ -519,6 +521,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         updatedAt: now().toISOString(),
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
+        pacing: pool.pace().map(pacingEntry),
       });
       if (err instanceof CancelledError) {
         throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
@@ -595,12 +598,13 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
       }
     }
+    // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
+    // must reproduce exactly).
     const pacing = pool.pace().map(pacingEntry);
-    built.json['pacing'] = pacing;
     built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
+    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
     await store.writeRunJson(done);
     // Last: the manifest covers every file the run left, whatever wrote it.
     await writeManifest(runDir, finished);
