@@ -3,6 +3,7 @@ import { parseLabels } from '../runner/audit.js';
 import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
 import { parseShard } from '../runner/shard.js';
 import type { LengthAdjustmentChoice } from '../runner/tasks/healthbench.js';
+import type { BatchSettings } from '../runner/batch/batch-mode.js';
 
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 import { LOG_LEVELS, logLevelFlag, numberFlag, oneOf, parseFlags } from './args.js';
@@ -37,6 +38,9 @@ export const FLAGS = {
   concurrency: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
+  otpm: { type: 'string' },
+  burst: { type: 'string' },
+  'rate-limit-timeout': { type: 'string' },
   timeout: { type: 'string' },
   'max-retries': { type: 'string' },
   'max-errors': { type: 'string' },
@@ -52,6 +56,13 @@ export const FLAGS = {
   gate: { type: 'string' },
   'dry-run': { type: 'boolean' },
   prices: { type: 'string' },
+  batch: { type: 'boolean' },
+  'batch-fallback': { type: 'string' },
+  'batch-attempts': { type: 'string' },
+  'batch-poll': { type: 'string' },
+  'batch-max-requests': { type: 'string' },
+  'batch-max-bytes': { type: 'string' },
+  'cancel-batches': { type: 'boolean' },
   baseline: { type: 'string' },
   'allow-grader-change': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -75,6 +86,13 @@ export const NUMERIC_FLAGS = {
   concurrency: { integer: true, min: 1, max: 4096 },
   rpm: { integer: true, min: 1 },
   tpm: { integer: true, min: 1 },
+  otpm: { integer: true, min: 1 },
+  burst: { min: 0.001, max: 60 },
+  'rate-limit-timeout': { min: 1 },
+  'batch-attempts': { integer: true, min: 1, max: 20 },
+  'batch-poll': { min: 0.001 },
+  'batch-max-requests': { integer: true, min: 1 },
+  'batch-max-bytes': { integer: true, min: 1024 },
   timeout: { min: 0.001 },
   'max-retries': { integer: true, min: 0, max: 20 },
   'length-adjustment-center': { min: 0 },
@@ -91,6 +109,7 @@ export const CHOICE_FLAGS = {
   progress: ['bar', 'lines', 'none'],
   'log-format': ['pretty', 'json'],
   'log-level': LOG_LEVELS,
+  'batch-fallback': ['none', 'live'],
   api: ['auto', 'chat', 'responses'],
   'grader-api': ['auto', 'chat', 'responses'],
   'length-adjustment': ['published', 'none'],
@@ -126,6 +145,27 @@ function maxErrorsFlag(value: string | undefined): string {
   if (value === undefined) return '5%';
   resolveMaxErrors(value, 1);
   return value;
+}
+
+/** `--batch` and its flags; `--cancel-batches` implies batch mode. */
+function toBatchSettings(v: FlagValues): BatchSettings | null {
+  const batchOnly = ['batch-fallback', 'batch-attempts', 'batch-poll', 'batch-max-requests', 'batch-max-bytes'] as const;
+  if (!v.batch && !v['cancel-batches']) {
+    const stray = batchOnly.find((f) => v[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} applies to batch runs only: add --batch`);
+    return null;
+  }
+  if (v['cancel-batches'] && v.resume === undefined && v.out === undefined) {
+    throw new UsageError('--cancel-batches needs the run to act on: --resume DIR');
+  }
+  return {
+    fallbackLive: choice(v, 'batch-fallback') === 'live',
+    attempts: num(v, 'batch-attempts') ?? 3,
+    pollMs: (num(v, 'batch-poll') ?? 30) * 1000,
+    cancelBatches: v['cancel-batches'] ?? false,
+    maxRequests: num(v, 'batch-max-requests') ?? null,
+    maxBytes: num(v, 'batch-max-bytes') ?? null,
+  };
 }
 
 /** Flag values → EvalOptions (also used by `meta-eval`). */
@@ -165,6 +205,10 @@ export function toEvalOptions(v: FlagValues): EvalOptions {
     concurrency: num(v, 'concurrency') ?? 32,
     rpm: num(v, 'rpm') ?? null,
     tpm: num(v, 'tpm') ?? null,
+    otpm: num(v, 'otpm') ?? null,
+    burstS: num(v, 'burst') ?? 1,
+    rateLimitTimeoutMs: (num(v, 'rate-limit-timeout') ?? 600) * 1000,
+    batch: toBatchSettings(v),
     timeoutMs: (num(v, 'timeout') ?? 120) * 1000,
     maxRetries: num(v, 'max-retries') ?? 6,
     maxErrors: maxErrorsFlag(v['max-errors']),

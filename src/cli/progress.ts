@@ -47,8 +47,7 @@ function tokensOf(p: Progress): number {
 
 /** Milliseconds spent waiting for a provider quota, from the pace fields the rate gate adds, when present. */
 function quotaWaitOf(p: Progress): number | null {
-  const v = (p as unknown as Record<string, unknown>)['quotaWaitMs'];
-  return typeof v === 'number' ? v : null;
+  return p.pace ? p.pace.quotaWaitS * 1000 : null;
 }
 
 /**

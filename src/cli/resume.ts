@@ -39,7 +39,7 @@ export const RESULT_FLAGS = [
 ] as const;
 
 /** Never recorded: how this one invocation talks to the user, or the resume itself. */
-const NOT_RECORDED = new Set(['help', 'resume', 'config', 'profile', 'dry-run', 'json', 'progress', 'log-format', 'log-level', 'log-file', 'out']);
+const NOT_RECORDED = new Set(['help', 'resume', 'config', 'profile', 'dry-run', 'json', 'progress', 'log-format', 'log-level', 'log-file', 'out', 'cancel-batches']);
 
 /** Option values as recorded in run.json: set options only, paths absolute (so a resume from elsewhere finds them). */
 export function recordableOptions(values: FlagMap, cwd: string): Record<string, string | boolean | string[]> {

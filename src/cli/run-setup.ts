@@ -84,6 +84,7 @@ export async function setUpRun(given: FlagMap, io: CliIo, opts: { configFile: bo
     onProgress: progress.update,
     resumeCommand,
     notify: (line) => io.stderr(`healthbench: note: ${line}\n`),
+    onBatchStatus: (lines) => io.stderr(`${lines.map((l) => `batch ${l}`).join('\n')}\n`),
   };
   return { options, values, env, logger, progress, resumeCommand, deps };
 }

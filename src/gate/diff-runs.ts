@@ -2,10 +2,12 @@
  * Paired comparison of two runs per group (overall, theme, axis, physician category, MedCalc category, language),
  * with a seeded paired bootstrap over prompts. Pure: the caller loads both runs and passes them in.
  */
+import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { UsageError } from '../core/errors.js';
 import type { CriterionResult, SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import { MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
+import { LENGTH_ADJUSTED_KEY, MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
+import { bootstrapPValue, holmAdjust, type Correction } from './multiple-comparisons.js';
 
 /** One side of a comparison: a finished run's report and its samples. */
 export interface RunSide {
@@ -32,6 +34,11 @@ export interface DiffOptions {
    * percentile bootstrap is then far too narrow, so its "significant" would be noise.
    */
   minPromptsForSignificance?: number;
+  /**
+   * Multiple-comparison correction across the diff's groups. `none`: a group is significant when its CI excludes 0.
+   * `holm`: when its Holm-adjusted bootstrap p-value is below `alpha`, over the groups with enough prompts. @default 'none'
+   */
+  correction?: Correction;
 }
 
 /** What identifies a run for comparability. */
@@ -65,6 +72,10 @@ export interface GroupDelta {
   n: number;
   /** Distinct prompts in the group: the bootstrap's resampling unit. */
   prompts: number;
+  /** Two-sided bootstrap p-value of "no change" (see multiple-comparisons.ts). */
+  p: number;
+  /** Holm-adjusted p-value with `correction: 'holm'` (null for groups with too few prompts, or without a correction). */
+  pAdjusted: number | null;
 }
 
 /** An example whose samples exist in one run only. */
@@ -104,6 +115,8 @@ export interface RunDiff {
   bootstrapSamples: number;
   alpha: number;
   minPromptsForSignificance: number;
+  /** How significance was decided across groups. */
+  correction: Correction;
   /** Differences accepted with `allowGraderChange`, and other caveats. */
   warnings: string[];
   pairs: {
@@ -125,7 +138,9 @@ export interface RunDiff {
 /** CI bounds within this distance of 0 count as 0. */
 const ZERO_TOLERANCE = 1e-12;
 
-const GROUP_PREFIXES = ['theme:', 'axis:', 'physician_agreed_category:', 'category:'] as const;
+const GROUP_PREFIXES = ['theme:', 'axis:', 'physician_agreed_category:', 'category:', ...PROFESSIONAL_FAMILIES.map((f) => `${f}:`)];
+/** Whole-run metrics other than the headline that are compared too. */
+const EXTRA_GROUP_KEYS: readonly string[] = [LENGTH_ADJUSTED_KEY];
 
 /** The per-sample headline metric of a task. */
 export function headlineMetricKey(task: Report['task']): string {
@@ -169,7 +184,7 @@ export function comparabilityDifferences(base: DiffRunInfo, head: DiffRunInfo): 
 }
 
 /** A sample usable in a pair: finished with a metric map. */
-function isScored(s: SampleRecord): s is SampleRecord & { metrics: Record<string, number> } {
+export function isScored(s: SampleRecord): s is SampleRecord & { metrics: Record<string, number> } {
   return s.error === null && s.metrics !== null;
 }
 
@@ -209,8 +224,8 @@ function groupStat(values: ArrayLike<number>, clipped: boolean): number {
   return clipped ? meanClipped(values) : meanUnclipped(values);
 }
 
-/** numpy's default (`linear`) percentile of sorted values. */
-function percentileSorted(sorted: Float64Array, q: number): number {
+/** numpy's default (`linear`) percentile of sorted values (q in [0, 1]). */
+export function percentileSorted(sorted: Float64Array, q: number): number {
   const pos = q * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
@@ -230,7 +245,8 @@ function pairedBootstrapCi(
   seed: number,
   resamples: number,
   alpha: number,
-): { ci: [number, number]; prompts: number } {
+  observed: number,
+): { ci: [number, number]; prompts: number; p: number } {
   const promptStarts: number[] = [];
   const promptLens: number[] = [];
   // Group rows are appended prompt by prompt (see collectGroups), so equal ids are contiguous.
@@ -265,7 +281,7 @@ function pairedBootstrapCi(
     deltas[r] = clip(pairwiseSumRange(hBuf, 0, len) / len) - clip(pairwiseSumRange(bBuf, 0, len) / len);
   }
   deltas.sort();
-  return { ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)], prompts: k };
+  return { ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)], prompts: k, p: bootstrapPValue(observed, deltas, ZERO_TOLERANCE) };
 }
 
 /** The verdicts that differ between two criterion lists, matching by text (the n-th duplicate with the n-th). */
@@ -368,7 +384,7 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
       add(`language:${b.language}`, b.exampleId, bh, hh);
     }
     for (const [key, bv] of Object.entries(b.metrics)) {
-      if (!GROUP_PREFIXES.some((p) => key.startsWith(p))) continue;
+      if (!GROUP_PREFIXES.some((p) => key.startsWith(p)) && !EXTRA_GROUP_KEYS.includes(key)) continue;
       // A group counts a pair only when both sides scored it, so both means cover the same samples.
       const hv = h.metrics[key];
       if (hv !== undefined) add(key, b.exampleId, bv, hv);
@@ -379,10 +395,10 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
   for (const [group, g] of groups) {
     const bScore = groupStat(g.base, clipped);
     const hScore = groupStat(g.head, clipped);
-    const { ci, prompts } = pairedBootstrapCi(g, clipped, opts.seed, bootstrapSamples, alpha);
+    const delta = hScore - bScore;
+    const { ci, prompts, p } = pairedBootstrapCi(g, clipped, opts.seed, bootstrapSamples, alpha, delta);
     // A bound of ±5e-17 is a zero delta seen through float64 rounding, not evidence of a change.
     const significant = prompts >= minPrompts && (ci[0] > ZERO_TOLERANCE || ci[1] < -ZERO_TOLERANCE);
-    const delta = hScore - bScore;
     groupDeltas.push({
       group,
       base: bScore,
@@ -393,8 +409,12 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
       direction: !significant ? 'unchanged' : delta < 0 ? 'regressed' : 'improved',
       n: g.base.length,
       prompts,
+      p,
+      pAdjusted: null,
     });
   }
+  const correction = opts.correction ?? 'none';
+  if (correction === 'holm') applyHolm(groupDeltas, minPrompts, alpha);
   groupDeltas.sort((x, y) => (x.group === 'overall' ? -1 : y.group === 'overall' ? 1 : compareStrings(x.group, y.group)));
 
   const changed: ChangedExample[] = [];
@@ -416,6 +436,7 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
     bootstrapSamples,
     alpha,
     minPromptsForSignificance: minPrompts,
+    correction,
     warnings,
     pairs: { paired: pairs.length, prompts: new Set(pairs.map((p) => p.b.exampleId)).size, excludedErrors: excluded },
     groups: groupDeltas,
@@ -423,6 +444,17 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
     onlyInHead: oneSided(onlyHead),
     topChanged: changed.slice(0, topExamples),
   };
+}
+
+/** Re-decides significance by Holm-adjusted p-values over the groups with enough prompts (the others are not tested). */
+function applyHolm(groups: GroupDelta[], minPrompts: number, alpha: number): void {
+  const tested = groups.filter((g) => g.prompts >= minPrompts);
+  const adjusted = holmAdjust(tested.map((g) => g.p));
+  tested.forEach((g, i) => {
+    g.pAdjusted = adjusted[i] as number;
+    g.significant = g.pAdjusted < alpha;
+    g.direction = !g.significant ? 'unchanged' : g.delta < 0 ? 'regressed' : 'improved';
+  });
 }
 
 /** True when any group dropped significantly: what `--fail-on-regression` checks. */

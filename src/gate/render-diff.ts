@@ -13,7 +13,9 @@ function marker(g: GroupDelta, minPrompts: number): string {
   if (g.direction === 'regressed') return '▼ drop';
   if (g.direction === 'improved') return '▲ gain';
   // Say why a CI that excludes 0 is not flagged, so a reader does not take it for a bug.
-  return g.prompts < minPrompts && (g.ci[0] > 0 || g.ci[1] < 0) ? 'too few prompts' : '';
+  if (!(g.ci[0] > 0 || g.ci[1] < 0)) return '';
+  if (g.prompts < minPrompts) return 'too few prompts';
+  return g.pAdjusted !== null && g.pAdjusted !== undefined ? `not after Holm (p ${g.pAdjusted.toFixed(3)})` : '';
 }
 
 function oneSidedList(title: string, list: OneSidedExample[]): string[] {
@@ -41,7 +43,9 @@ export function renderDiffMarkdown(diff: RunDiff): string {
     '',
     `${diff.pairs.paired} paired samples over ${diff.pairs.prompts} prompts; ${diff.base.task}, headline \`${diff.headlineMetric}\`` +
       `${diff.clipped ? ' (clipped mean)' : ''}. CIs: paired bootstrap over prompts, ${diff.bootstrapSamples} resamples, seed ${diff.seed}; ` +
-      `significant = CI excludes 0 with at least ${diff.minPromptsForSignificance} prompts.`,
+      (diff.correction === 'holm'
+        ? `significant = Holm-adjusted bootstrap p below ${diff.alpha} across the ${diff.groups.filter((g) => g.pAdjusted !== null).length} groups with at least ${diff.minPromptsForSignificance} prompts.`
+        : `significant = CI excludes 0 with at least ${diff.minPromptsForSignificance} prompts.`),
     '',
   ];
   for (const w of diff.warnings) out.push(`> **Warning:** ${cell(w)}`, '');

@@ -14,6 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
+import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   DEFAULT_PROFESSIONAL_GRADER,
@@ -29,10 +30,10 @@ import {
   type SamplingParams,
 } from '../providers/model-client.js';
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
-import type { Report } from '../report/types.js';
+import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
-import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
+import { BATCH_PRICE_FACTOR, costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
@@ -42,9 +43,11 @@ import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthb
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { collectAudit, type RunAudit } from './audit.js';
 import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
 import { writeManifest } from '../store/manifest.js';
+import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -72,6 +75,12 @@ export interface EvalOptions {
   concurrency: number;
   rpm: number | null;
   tpm: number | null;
+  /** Output tokens per minute (--otpm). */
+  otpm?: number | null;
+  /** Seconds of budget the quota buckets hold (--burst). @default 1 */
+  burstS?: number;
+  /** Stop (resumable) when every call has been answered 429 for this long (--rate-limit-timeout). @default 600000 */
+  rateLimitTimeoutMs?: number;
   timeoutMs: number;
   maxRetries: number;
   /** A count (`10`) or a fraction of the samples (`5%`, `0.05`). */
@@ -114,6 +123,8 @@ export interface EvalOptions {
   shard?: ShardSpec | null;
   /** `--label key=value`: who or what ran it, recorded in run.json. */
   labels?: Record<string, string>;
+  /** `--batch`: candidate and grader requests through the providers' batch services (null: live calls). */
+  batch?: BatchSettings | null;
   /** The options as the user set them (config file, profile, flags), recorded in run.json for `--resume DIR`. */
   effectiveConfig?: EffectiveConfig;
 }
@@ -135,6 +146,8 @@ export interface EvalDeps {
   logger: Logger;
   signal?: AbortSignal | undefined;
   onProgress?: (p: Progress) => void;
+  /** Status lines of the batches a `--batch` run is waiting for, when they change. */
+  onBatchStatus?: (lines: string[]) => void;
   now?: () => Date;
   /** The command that resumes a run in a directory, for the messages of a cancelled or failed run. */
   resumeCommand?: (runDir: string) => string;
@@ -177,6 +190,8 @@ export interface RunRecord {
   shard?: ShardRecord;
   /** A run written by `healthbench merge`: the shard runs it combines. */
   mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
+  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
+  pacing?: PacingEntry[];
   /** The options the run was started with (absent in runs written before it was recorded). */
   effectiveConfig?: EffectiveConfig;
 }
@@ -192,6 +207,8 @@ export interface EvalResult {
   /** The gate verdict when `--gate` was given. */
   gate: GateResult | null;
 }
+
+const DEFAULT_BATCH_SETTINGS: BatchSettings = { fallbackLive: false, attempts: 3, pollMs: 30_000, cancelBatches: false, maxRequests: null, maxBytes: null };
 
 /** Picks the task plan for the options; every input problem surfaces here, before anything is written. */
 async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
@@ -413,8 +430,15 @@ export async function estimateEval(
     assumedResponseTokens: responseTokens,
     assumedVerdictTokens: assumed.verdictTokens ?? 60,
     prices,
+    batch: Boolean(opts.batch),
   });
-  return { estimate, text: renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec)) };
+  let text = renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec));
+  const reasoning = [...(candidateSpec && candidateParams ? [{ spec: candidateSpec, params: candidateParams }] : []), ...graderSpecs.map((g) => ({ spec: g, params: graderParamsFor(g, opts, professional) }))]
+    .filter((r) => r.params.api === 'responses' || r.params.reasoningEffort !== null)
+    .map((r) => `${formatModelSpec(r.spec)}${r.params.reasoningEffort ? ` (effort ${r.params.reasoningEffort})` : ''}`);
+  // Reasoning tokens depend on the model and the effort; they are billed as output, so the figure above is a floor.
+  if (reasoning.length > 0) text += `  not included: reasoning tokens of ${reasoning.join(', ')}, billed as output; the cost above is a lower bound\n`;
+  return { estimate, text };
 }
 
 /**
@@ -446,9 +470,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       baseURL: url,
       rpm: opts.rpm,
       tpm: opts.tpm,
+      otpm: opts.otpm ?? null,
+      burstS: opts.burstS ?? 1,
       maxInFlight: opts.concurrency,
       maxRetries: opts.maxRetries,
       timeoutMs: opts.timeoutMs,
+      rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,
     });
     const wrap = (client: ModelClient, url: string | null): ModelClient =>
       opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
@@ -522,20 +549,46 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     await store.writeRunJson(run);
     await store.writeText('selection.json', renderSelection(plan));
     let lastProgress: Progress | null = null;
+    // A run with batches in flight continues in batch mode even when resumed without --batch.
+    const batchSettings = opts.batch ?? ((await hasBatchesInFlight(runDir)) ? DEFAULT_BATCH_SETTINGS : null);
+    let batchLive: (() => number) | null = null;
     try {
+      let liveCandidate = plan.needsCandidate ? candidate : null;
+      let liveGraders = graders;
+      if (batchSettings) {
+        const mode = await runBatchMode({
+          runDir,
+          items: () => plan.items(),
+          evaluator: plan.evaluator,
+          candidate: liveCandidate && candidateSpec ? { role: liveCandidate, spec: candidateSpec, baseURL: baseUrl } : null,
+          graders: graders.map((role, i) => ({ role, spec: graderSpecs[i] as ModelSpec, baseURL: graderBaseUrl })),
+          env,
+          maxRetries: opts.maxRetries,
+          store,
+          settings: batchSettings,
+          logger: log,
+          signal: deps.signal,
+          onStatus: deps.onBatchStatus,
+        });
+        liveCandidate = mode.candidate;
+        liveGraders = mode.graders;
+        batchLive = mode.liveCalls;
+      }
       const result = await executeRun({
         items: plan.items(),
         total: plan.total,
         evaluator: plan.evaluator,
-        candidate: plan.needsCandidate ? candidate : null,
-        graders,
+        candidate: liveCandidate,
+        graders: liveGraders,
         graderAttempts: opts.graderAttempts,
         concurrency: opts.concurrency,
         maxErrors,
         store,
-        prior,
+        // The batch phases journaled their results: the live pass reads them as a resumed run would.
+        prior: batchSettings ? await store.loadProgress() : prior,
         logger: log,
         signal: deps.signal,
+        pace: () => pool.progressPace(),
         onProgress: (p) => {
           lastProgress = p;
           deps.onProgress?.(fake || !p.usage ? p : { ...p, costUsd: costOfUsage(config, p.usage, prices).total });
@@ -550,23 +603,30 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         updatedAt: now().toISOString(),
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
+        pacing: pool.pace().map(pacingEntry),
       });
       const resume = deps.resumeCommand?.(runDir) ?? `healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir}`;
       const inCwd = relative(deps.cwd, runDir);
       const shown = inCwd === '' || inCwd.startsWith('..') ? runDir : inCwd;
+      // A batch run's own message says which batches keep running and how to resume or cancel them.
+      if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
       if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
       if (err instanceof RunFailedError) {
         throw new RunFailedError(`${err.message}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
+      }
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
       throw err;
     }
     store.close();
     const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
-    // them keeps the report stage small (the full records stay in samples.jsonl).
+    // Reports and diffs never read the conversation, the graders' explanations or more of the response than
+    // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
     for await (const s of iterateSamples(store.samplesPath)) {
       const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
+      const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
     }
     const finished = now();
     const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
@@ -588,13 +648,41 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       testDouble: fake !== null,
     });
     if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+    if (batchSettings) {
+      const b = await batchUsage(runDir);
+      const live = batchLive?.() ?? 0;
+      built.json['batch'] = {
+        batches: b.batches,
+        requestsThroughBatches: b.requests,
+        liveCallsThisProcess: live,
+        pricing: `batch (${BATCH_PRICE_FACTOR * 100}% of list) for requests answered through the batch services`,
+      };
+      built.markdown += `\n## Batch mode\n\nRequests went through the providers' batch services: ${b.requests} answered in ${b.batches} batches, ${live} sent live (re-grades and fallbacks). Batch pricing (${BATCH_PRICE_FACTOR * 100}% of list) applies to the batched requests.\n`;
+      built.summary.push(`batch mode: ${b.requests} requests in ${b.batches} batches, ${live} live; batch pricing applied`);
+    }
     const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
     if (usage && !fake) {
+      const roleCost = (role: string, spec: string | undefined): number | null =>
+        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+      // Requests answered through a batch service are billed at the batch discount.
+      const discount = batchSettings ? await batchUsage(runDir) : null;
+      const roleCostBatch = (role: 'candidate' | 'grader', spec: string | undefined): number | null => {
+        const full = roleCost(role, spec);
+        const batched = discount && spec ? costOf(spec, discount[role], prices) : 0;
+        return full === null || batched === null ? null : full - batched * (1 - BATCH_PRICE_FACTOR);
+      };
+      const candidateCost = config.model ? roleCostBatch('candidate', config.model.spec) : 0;
+      const graderCost = config.graders.length === 1 ? roleCostBatch('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
       built.json['cost'] = {
         currency: 'USD',
         pricesAsOf: PRICES_AS_OF,
-        ...costOfUsage(config, usage, prices),
-        note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+        candidate: candidateCost,
+        grader: graderCost,
+        total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
+        note: batchSettings
+          ? `Estimated from recorded token usage; batch pricing applied (${BATCH_PRICE_FACTOR * 100}% of list price) to requests answered through the batch services, list prices to the rest; null where a model has no known price.`
+          : 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+        pricing: batchSettings ? 'batch' : 'list',
       };
       const total = built.json['cost'] as { total: number | null };
       built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
@@ -611,6 +699,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
         await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
         await store.writeText('diff.md', diffMd);
+        if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
       }
       if (policy) {
         gate = evaluateGate(report, policy, diff);
@@ -621,9 +710,14 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
       }
     }
+    // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
+    // must reproduce exactly).
+    const pacing = pool.pace().map(pacingEntry);
+    built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
+    await writeRunReportHtml(runDir, built.json as unknown as Report);
+    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
     await store.writeRunJson(done);
     // Last: the manifest covers every file the run left, whatever wrote it.
     await writeManifest(runDir, finished);

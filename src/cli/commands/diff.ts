@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } from '../../gate/index.js';
+import { writeDiffHtml } from '../../runner/report-html.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { commandOf, type CommandRun } from '../io.js';
@@ -13,9 +14,11 @@ with a paired, seeded bootstrap over prompts. BASE and HEAD are run directories 
 (the run's samples.jsonl must sit next to the report).
 
 Options:
-  --out DIR               write diff.json and diff.md into DIR
+  --out DIR               write diff.json, diff.md and diff.html (forest plot, flipped criteria) into DIR
   --json                  print diff.json instead of the Markdown
   --fail-on-regression    exit 1 when any group has a significant drop
+  --correction MODE       none (default: a group is significant when its CI excludes 0) | holm (Holm-adjusted
+                          bootstrap p-values across the groups, controlling the chance of any false alarm)
   --allow-grader-change   compare even if dataset digest, grader or grader template differ (warns)
   --seed N                bootstrap seed (default: the head run's seed)
   --bootstrap-samples N   bootstrap resamples per group (default 1000)
@@ -29,6 +32,7 @@ const FLAGS = {
   out: { type: 'string' },
   json: { type: 'boolean' },
   'fail-on-regression': { type: 'boolean' },
+  correction: { type: 'string' },
   'allow-grader-change': { type: 'boolean' },
   seed: { type: 'string' },
   'bootstrap-samples': { type: 'string' },
@@ -50,10 +54,13 @@ export const run: CommandRun = async (argv, io) => {
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });
   const topExamples = numberFlag(values.top, 'top', { integer: true, min: 0 });
+  const correction = values.correction ?? 'none';
+  if (correction !== 'none' && correction !== 'holm') throw new UsageError(`Expected \`--correction\` to be one of none, holm, got \`${correction}\``);
   const [base, head] = await Promise.all([loadRunSide(basePath, io.cwd), loadRunSide(headPath, io.cwd)]);
   const diff = diffRuns(base, head, {
     seed: seed ?? head.report.seed,
     allowGraderChange: values['allow-grader-change'] === true,
+    correction,
     ...(bootstrapSamples !== undefined && { bootstrapSamples }),
     ...(topExamples !== undefined && { topExamples }),
   });
@@ -65,6 +72,7 @@ export const run: CommandRun = async (argv, io) => {
     await mkdir(out, { recursive: true });
     await writeFileAtomic(join(out, 'diff.json'), json);
     await writeFileAtomic(join(out, 'diff.md'), markdown);
+    await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
   }
   for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
   io.stdout(values.json === true ? json : markdown);

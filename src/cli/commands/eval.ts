@@ -60,9 +60,14 @@ Run
   --resume DIR             continue the run in DIR with the configuration recorded in DIR/run.json; flags that
                            change results are refused, others (concurrency, rates, timeouts...) apply
   --concurrency N          calls in flight (default 32)
-  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint
-  --timeout SECONDS        per request (default 120)
-  --max-retries N          SDK retries on 429 / 5xx / timeouts / resets (default 6)
+  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint (default: learned
+                           from the provider's rate-limit headers)
+  --otpm N                 output tokens per minute, per provider endpoint
+  --burst SECONDS          largest burst, in seconds of the per-minute budget (default 1)
+  --rate-limit-timeout S   stop (resumable) when nothing but 429s came back for S seconds (default 600)
+  --timeout SECONDS        per request attempt, body included (default 120)
+  --max-retries N          retries on 5xx / 529 / timeouts / dropped connections (default 6; 429s are
+                           waited out, never counted)
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
@@ -72,6 +77,15 @@ Run
   --fake-server            run against the bundled test double (no network, no key)
   --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
   --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens
+Batch mode (half price; results within the providers' 24 h window)
+  --batch                  send every candidate, then every grader request through the OpenAI Batch API /
+                           Anthropic Message Batches; batch ids are journaled, so a killed run resumes by polling
+  --batch-fallback MODE    none (default) | live: requests whose batch attempts are used up are sent live
+  --batch-attempts N       batches a request may go into before it is given up (default 3)
+  --batch-poll SECONDS     how often to poll the batches (default 30)
+  --batch-max-requests N   split batches below the provider's limit (OpenAI 50,000, Anthropic 100,000)
+  --batch-max-bytes N      split batches below the provider's byte limit (200 MB / 256 MB)
+  --cancel-batches         with --resume: cancel the run's batches still running (their finished results are kept)
 Release gate
   --gate POLICY            check a policy (JSON/YAML) when the run ends; exit 1 if it fails
   --baseline RUN           diff against a baseline run (paired bootstrap CIs) for the policy's drop rules

@@ -7,7 +7,9 @@ import type { CommandRun } from '../io.js';
 
 const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)
 
-Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages) on 127.0.0.1 with
+Serves OpenAI Chat Completions (/v1/chat/completions), the OpenAI Responses API (/v1/responses, with reasoning
+tokens per reasoning.effort) and Anthropic Messages (/v1/messages), and both batch services (/v1/files +
+/v1/batches, /v1/messages/batches), on 127.0.0.1 with
 deterministic canned replies, grader verdicts and MedCalc answers, plus optional latency, rate limits and faults.
 Use it for offline demos, tests and benchmarks; its scores mean nothing about any real model.
 
@@ -18,15 +20,22 @@ Options:
   --seed <n>           seed for replies, verdicts, jitter and fault draws (default 1)
   --latency-ms <n>     base latency per request (default 0)
   --jitter-ms <n>      uniform ± jitter around the latency (default 0)
-  --rpm <n>            admit at most n requests per window, answer 429 beyond (default unlimited)
-  --window-ms <n>      length of the --rpm window in ms (default 60000; shorter windows make caps measurable
-                       in seconds, e.g. for the bench)
+  --rpm <n>            requests per minute, enforced like the providers: a token bucket refilled
+                       continuously holding --burst-ms of the budget; beyond it 429 with retry-after and the
+                       x-ratelimit-* / anthropic-ratelimit-* headers (default unlimited)
+  --tpm <n>            input tokens per minute, enforced the same way (default unlimited)
+  --otpm <n>           output tokens per minute, charged as replies are sent (default unlimited)
+  --burst-ms <n>       budget each bucket holds, in ms of refill (default 1000)
+  --window-ms <n>      what "per minute" means, in ms (default 60000; shorter makes caps measurable in
+                       seconds, e.g. for tests)
   --error-rate <p>     fraction of requests answered 500 (default 0)
   --reset-rate <p>     fraction of connections dropped without a response (default 0)
   --hang-rate <p>      fraction of requests never answered (default 0)
   --malformed-rate <p> fraction of grader replies that are not a valid verdict (default 0)
   --met-rate <p>       fraction of rubric items judged met (default 0.6)
   --stats-json         on exit, print the request statistics as one JSON line on stderr instead of a summary
+  --batch-delay-ms <n> time a batch (OpenAI /v1/batches, Anthropic /v1/messages/batches) takes to end (default 0)
+  --batch-expired-fraction <p>  fraction of batch items that expire instead of running (default 0)
   -h, --help           show this help
 
 Prints {"url","openaiBaseUrl","anthropicBaseUrl"} as one JSON line on stdout once listening, serves until
@@ -39,12 +48,17 @@ const FLAGS = {
   'latency-ms': { type: 'string' },
   'jitter-ms': { type: 'string' },
   rpm: { type: 'string' },
+  tpm: { type: 'string' },
+  otpm: { type: 'string' },
+  'burst-ms': { type: 'string' },
   'window-ms': { type: 'string' },
   'error-rate': { type: 'string' },
   'reset-rate': { type: 'string' },
   'hang-rate': { type: 'string' },
   'malformed-rate': { type: 'string' },
   'met-rate': { type: 'string' },
+  'batch-delay-ms': { type: 'string' },
+  'batch-expired-fraction': { type: 'string' },
   'stats-json': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -83,6 +97,11 @@ export const run: CommandRun = async (argv, io) => {
     ['rpm', numberFlag(values.rpm, 'rpm', { integer: true, min: 1 })],
     ['windowMs', numberFlag(values['window-ms'], 'window-ms', { integer: true, min: 1 })],
     ['metRate', rate(values, 'met-rate')],
+    ['tpm', numberFlag(values.tpm, 'tpm', { integer: true, min: 1 })],
+    ['otpm', numberFlag(values.otpm, 'otpm', { integer: true, min: 1 })],
+    ['burstMs', numberFlag(values['burst-ms'], 'burst-ms', { min: 0 })],
+    ['batchDelayMs', numberFlag(values['batch-delay-ms'], 'batch-delay-ms', { min: 0 })],
+    ['batchExpiredFraction', rate(values, 'batch-expired-fraction')],
   ];
   const faults = {
     status500Rate: rate(values, 'error-rate'),
@@ -114,6 +133,6 @@ export const run: CommandRun = async (argv, io) => {
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   await fp.close();
-  io.stderr(values['stats-json'] ? `${JSON.stringify(fp.stats())}\n` : statsSummary(fp.stats(), Date.now() - startedAt));
+  io.stderr(values['stats-json'] ? `${JSON.stringify({ ...fp.stats(), batch: fp.batchStats() })}\n` : statsSummary(fp.stats(), Date.now() - startedAt));
   return ExitCode.Ok;
 };

@@ -23,7 +23,7 @@ const REPORT = report({
 
 function delta(group: string, base: number, head: number, ci: [number, number], significant: boolean): GroupDelta {
   const d = head - base;
-  return { group, base, head, delta: d, ci, significant, direction: significant ? (d < 0 ? 'regressed' : 'improved') : 'unchanged', n: 40, prompts: 40 };
+  return { group, base, head, delta: d, ci, significant, direction: significant ? (d < 0 ? 'regressed' : 'improved') : 'unchanged', n: 40, prompts: 40, p: significant ? 0.001 : 0.5, pAdjusted: null };
 }
 
 function diffWith(groups: GroupDelta[], warnings: string[] = []): RunDiff {
@@ -38,6 +38,7 @@ function diffWith(groups: GroupDelta[], warnings: string[] = []): RunDiff {
     bootstrapSamples: 1000,
     alpha: 0.05,
     minPromptsForSignificance: 6,
+    correction: 'none',
     warnings,
     pairs: { paired: 40, prompts: 40, excludedErrors: { base: 0, head: 0, total: 0 } },
     groups,
