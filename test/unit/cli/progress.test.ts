@@ -31,7 +31,7 @@ describe('progress figures', () => {
   });
 
   it('shows quota waits when the runner reports them', () => {
-    const f = progressFigures({ ...progress(1), quotaWaitMs: 65_000 } as Progress, [{ at: 0, fresh: 0, calls: 0 }], 0, 1000);
+    const f = progressFigures({ ...progress(1), pace: { requestsPerS: 3, tokensPerMin: 9000, quotaWaitS: 65 } }, [{ at: 0, fresh: 0, calls: 0 }], 0, 1000);
     expect(progressParts(f)).toContain('quota wait 1:05');
   });
 
