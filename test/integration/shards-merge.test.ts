@@ -74,13 +74,15 @@ describe('eval --shard and merge', () => {
     expect((await cli(['verify', 'demo-merged'])).code).toBe(0);
   });
 
-  test('fixture (HealthBench file, 3 examples × 4 repeats, one shard may be empty): merged equals whole', async () => {
+  test('fixture (HealthBench file, 3 examples × 4 repeats, length-adjusted, one shard may be empty): merged equals whole', async () => {
     const data = join(ROOT, 'test/fixtures/official-format/good.jsonl');
     const args = ['--dataset', data, '--model', 'openai:m', '--grader', 'openai:g', '--fake-server', '--repeats', '4', '--seed', '7'];
+    args.push('--length-adjustment-center', '300', '--length-adjustment-penalty', '0.05');
     expect((await cli(['eval', ...args, '--out', 'hb-whole'])).code).toBe(0);
     for (const i of [1, 2, 3]) expect((await cli(['eval', ...args, '--shard', `${i}/3`, '--out', `hb-s${i}`])).code).toBe(0);
     expect((await cli(['merge', 'hb-s1', 'hb-s2', 'hb-s3', '--out', 'hb-merged'])).code).toBe(0);
     await expectSameReport('hb-whole', 'hb-merged');
+    expect((await json('hb-merged', 'report.json'))['lengthAdjustment']).toBeTruthy();
   });
 
   test('fixture (MedCalc-Bench CSV, --limit 40, 2 repeats): merged equals whole', async () => {
