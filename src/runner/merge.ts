@@ -110,7 +110,7 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   const samples: SampleRecord[] = runs.flatMap((r) => r.samples);
   const positions = referencePositions(first.selection, samples, runDir);
   const order = samples.map((s, i) => ({ s, p: positions[i] as number })).sort((a, b) => a.p - b.p);
-  const notes = first.report.notes.filter((n) => !isShardNote(n));
+  const notes = (first.report.notes ?? []).filter((n) => !isShardNote(n));
   if (missing.length > 0) {
     notes.push(
       `PARTIAL MERGE: shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} missing, so ${missingExamples} of the ${first.selection.count} selected examples are not in these figures.`,
