@@ -2,10 +2,11 @@
  * Paired comparison of two runs per group (overall, theme, axis, physician category, MedCalc category, language),
  * with a seeded paired bootstrap over prompts. Pure: the caller loads both runs and passes them in.
  */
+import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { UsageError } from '../core/errors.js';
 import type { CriterionResult, SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import { MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
+import { LENGTH_ADJUSTED_KEY, MT19937, meanClipped, meanUnclipped, pairwiseSumRange } from '../scoring/index.js';
 import { bootstrapPValue, holmAdjust, type Correction } from './multiple-comparisons.js';
 
 /** One side of a comparison: a finished run's report and its samples. */
@@ -137,7 +138,9 @@ export interface RunDiff {
 /** CI bounds within this distance of 0 count as 0. */
 const ZERO_TOLERANCE = 1e-12;
 
-const GROUP_PREFIXES = ['theme:', 'axis:', 'physician_agreed_category:', 'category:'] as const;
+const GROUP_PREFIXES = ['theme:', 'axis:', 'physician_agreed_category:', 'category:', ...PROFESSIONAL_FAMILIES.map((f) => `${f}:`)];
+/** Whole-run metrics other than the headline that are compared too. */
+const EXTRA_GROUP_KEYS: readonly string[] = [LENGTH_ADJUSTED_KEY];
 
 /** The per-sample headline metric of a task. */
 export function headlineMetricKey(task: Report['task']): string {
@@ -381,7 +384,7 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
       add(`language:${b.language}`, b.exampleId, bh, hh);
     }
     for (const [key, bv] of Object.entries(b.metrics)) {
-      if (!GROUP_PREFIXES.some((p) => key.startsWith(p))) continue;
+      if (!GROUP_PREFIXES.some((p) => key.startsWith(p)) && !EXTRA_GROUP_KEYS.includes(key)) continue;
       // A group counts a pair only when both sides scored it, so both means cover the same samples.
       const hv = h.metrics[key];
       if (hv !== undefined) add(key, b.exampleId, bv, hv);

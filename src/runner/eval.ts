@@ -374,7 +374,13 @@ export async function estimateEval(
     assumedVerdictTokens: assumed.verdictTokens ?? 60,
     prices,
   });
-  return { estimate, text: renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec)) };
+  let text = renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec));
+  const reasoning = [...(candidateSpec && candidateParams ? [{ spec: candidateSpec, params: candidateParams }] : []), ...graderSpecs.map((g) => ({ spec: g, params: graderParamsFor(g, opts, professional) }))]
+    .filter((r) => r.params.api === 'responses' || r.params.reasoningEffort !== null)
+    .map((r) => `${formatModelSpec(r.spec)}${r.params.reasoningEffort ? ` (effort ${r.params.reasoningEffort})` : ''}`);
+  // Reasoning tokens depend on the model and the effort; they are billed as output, so the figure above is a floor.
+  if (reasoning.length > 0) text += `  not included: reasoning tokens of ${reasoning.join(', ')}, billed as output; the cost above is a lower bound\n`;
+  return { estimate, text };
 }
 
 /**

@@ -25,12 +25,17 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { grader: { spec: string; params: Record<string, unknown> } };
     expect(report.grader.spec).toBe('openai:gpt-5.4-2026-03-05');
     expect(report.grader.params).toMatchObject({ reasoningEffort: 'low', api: 'responses' });
+    // The length-adjusted section is rebuilt from samples.jsonl like the rest of the report.
+    const v = await run(['verify', dir]);
+    expect(v.code).toBe(0);
+    expect(v.out).toContain('VERIFIED');
   });
 
   it('--dry-run on Professional prices the default GPT-5.4 grader', async () => {
     const r = await run(['eval', '--dataset', PRO, '--model', 'openai:gpt-4.1-mini', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/grader openai:gpt-5\.4-2026-03-05: 17 calls/);
+    expect(r.out).toContain('not included: reasoning tokens of openai:gpt-5.4-2026-03-05 (effort low), billed as output; the cost above is a lower bound');
   });
 
   it.each([
