@@ -60,28 +60,42 @@ export class OpenAIResponsesClient implements ModelClient {
     } catch (err) {
       throw toProviderError(err, this.#secrets, req.signal);
     }
-    const finishReason = finishReasonOf(res);
-    if (res.status === 'failed') {
-      throw new ProviderCallError(`response failed: ${res.error?.message ?? 'no reason given'}`, null, 'response failed');
-    }
-    const text = res.output_text;
-    if (typeof text !== 'string' || text.length === 0) {
-      throw new ProviderCallError(`empty response (status=${res.status ?? 'none'}, finish_reason=${finishReason})`, null, 'empty response');
-    }
-    const u = res.usage;
-    return {
-      text,
-      usage: {
-        calls: 1,
-        inputTokens: u?.input_tokens ?? 0,
-        outputTokens: u?.output_tokens ?? 0,
-        cachedInputTokens: u?.input_tokens_details?.cached_tokens ?? 0,
-        reasoningTokens: u?.output_tokens_details?.reasoning_tokens ?? 0,
-      },
-      finishReason,
-      latencyMs: Date.now() - started,
-      model: res.model,
-      fromCache: false,
-    };
+    return readResponsesReply(res, Date.now() - started);
   }
 }
+
+/** A Response read into a Completion (a live reply, or a batch result line's body). */
+export function readResponsesReply(res: Response, latencyMs: number): Completion {
+  const finishReason = finishReasonOf(res);
+  if (res.status === 'failed') {
+    throw new ProviderCallError(`response failed: ${res.error?.message ?? 'no reason given'}`, null, 'response failed');
+  }
+  // The SDK adds `output_text` to the replies it parses; a batch result line holds the raw body.
+  const text = res.output_text ?? outputText(res);
+  if (typeof text !== 'string' || text.length === 0) {
+    throw new ProviderCallError(`empty response (status=${res.status ?? 'none'}, finish_reason=${finishReason})`, null, 'empty response');
+  }
+  const u = res.usage;
+  return {
+    text,
+    usage: {
+      calls: 1,
+      inputTokens: u?.input_tokens ?? 0,
+      outputTokens: u?.output_tokens ?? 0,
+      cachedInputTokens: u?.input_tokens_details?.cached_tokens ?? 0,
+      reasoningTokens: u?.output_tokens_details?.reasoning_tokens ?? 0,
+    },
+    finishReason,
+    latencyMs,
+    model: res.model,
+    fromCache: false,
+  };
+}
+
+function outputText(res: Response): string {
+  return (res.output ?? [])
+    .flatMap((o) => (o.type === 'message' ? o.content : []))
+    .map((c) => (c.type === 'output_text' ? c.text : ''))
+    .join('');
+}
+

@@ -3,7 +3,8 @@ import { aggregateClipped, exampleMetrics, summarizeGroup } from '../scoring/ind
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from './agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
-import type { DatasetInfo, GraderInfo, LowScoringExample, ModelInfo, Report, ReportError } from './types.js';
+import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';
+
 
 /** What the report needs besides the samples: the run's identity, as recorded in run.json. */
 export interface ReportContext {
@@ -140,7 +141,8 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
       theme: s.exampleTags.find((t) => t.startsWith('theme:'))?.slice(6) ?? null,
       missed: s.criteria
         .filter((c) => (c.points > 0 && c.met === false) || (c.points < 0 && c.met === true))
-        .map((c) => ({ text: c.text, points: c.points })),
+        .map((c) => ({ text: c.text, points: c.points, met: c.met === true })),
+      response: s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS),
     }));
   const byGroup: Record<string, Record<string, GroupSummary>> = {};
   for (const f of FAMILIES) {

@@ -1,4 +1,4 @@
-import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from './prices.js';
+import { BATCH_PRICE_FACTOR, costOf, PRICES, PRICES_AS_OF, type ModelPrice } from './prices.js';
 
 /** Token and cost estimate of a run before it starts (`--dry-run`). */
 export interface RunEstimate {
@@ -6,6 +6,10 @@ export interface RunEstimate {
   tokens: { candidate: { input: number; output: number }; grader: { input: number; output: number } };
   /** USD; null for a model without a known price. */
   cost: { candidate: number | null; grader: number | null; total: number | null };
+  /** The same calls through the batch services (`--batch`): batch prices. */
+  batchCost: { candidate: number | null; grader: number | null; total: number | null };
+  /** True when the run would use the batch services. */
+  batch: boolean;
   pricesAsOf: string;
   assumptions: string[];
 }
@@ -23,6 +27,8 @@ export interface EstimateInput {
   assumedResponseTokens: number;
   assumedVerdictTokens: number;
   prices?: Readonly<Record<string, ModelPrice>>;
+  /** The run would go through the batch services. */
+  batch?: boolean;
 }
 
 /** Pure arithmetic over the prompts a run would send. */
@@ -40,7 +46,11 @@ export function estimateRun(input: EstimateInput): RunEstimate {
     costOf(g, { inputTokens: grader.input * perGrader, outputTokens: grader.output * perGrader, cachedInputTokens: 0 }, table),
   );
   const graderCost = graderCosts.some((c) => c === null) ? null : graderCosts.reduce<number>((s, c) => s + (c ?? 0), 0);
+  const half = (x: number | null): number | null => (x === null ? null : x * BATCH_PRICE_FACTOR);
+  const total = candidateCost === null || graderCost === null ? null : candidateCost + graderCost;
   return {
+    batch: input.batch ?? false,
+    batchCost: { candidate: half(candidateCost), grader: half(graderCost), total: half(total) },
     calls: { candidate: input.candidateInputChars.length, grader: input.graderInputChars.length },
     tokens: { candidate, grader },
     cost: {
@@ -65,7 +75,8 @@ export function renderEstimate(e: RunEstimate, candidateSpec: string | null, gra
     `dry run: nothing was sent. Estimate (prices as of ${e.pricesAsOf}):`,
     `  candidate ${candidateSpec ?? '(none)'}: ${n(e.calls.candidate)} calls, ~${n(e.tokens.candidate.input)} input + ~${n(e.tokens.candidate.output)} output tokens, ${usd(e.cost.candidate)}`,
     `  grader ${graderSpecs.join(', ') || '(none)'}: ${n(e.calls.grader)} calls, ~${n(e.tokens.grader.input)} input + ~${n(e.tokens.grader.output)} output tokens, ${usd(e.cost.grader)}`,
-    `  total: ${n(e.calls.candidate + e.calls.grader)} calls, ${usd(e.cost.total)}`,
+    `  total: ${n(e.calls.candidate + e.calls.grader)} calls, ${usd(e.cost.total)} at list prices (live calls)`,
+    `  through the batch services (--batch, ${BATCH_PRICE_FACTOR * 100}% of list): ${usd(e.batchCost.total)}${e.batch ? '  <- this run' : ''}`,
     `  assumptions: ${e.assumptions.join('; ')}`,
     '',
   ].join('\n');

@@ -34,6 +34,19 @@ export const PRICES: Readonly<Record<string, ModelPrice>> = {
   'anthropic:claude-opus-4-1': { input: 15.0, cachedInput: 1.5, output: 75.0 },
 };
 
+/**
+ * Both batch services (OpenAI Batch API, Anthropic Message Batches) bill a request at half the list price of the
+ * same live request, prompt-cache reads included (provider pricing pages, checked 2026-06).
+ */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+/** The table at batch prices: every entry times `BATCH_PRICE_FACTOR`. */
+export function batchPrices(table: Readonly<Record<string, ModelPrice>> = PRICES): Record<string, ModelPrice> {
+  return Object.fromEntries(
+    Object.entries(table).map(([k, p]) => [k, { input: p.input * BATCH_PRICE_FACTOR, cachedInput: p.cachedInput * BATCH_PRICE_FACTOR, output: p.output * BATCH_PRICE_FACTOR }]),
+  );
+}
+
 /** The price of a model, trying the exact spec, then the spec without a trailing date. */
 export function priceOf(spec: string, table: Readonly<Record<string, ModelPrice>> = PRICES): ModelPrice | null {
   return table[spec] ?? table[spec.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')] ?? null;

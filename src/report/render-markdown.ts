@@ -7,14 +7,54 @@ const ci = (g: GroupSummary): string => `[${f3(g.ci95[0])}, ${f3(g.ci95[1])}]`;
 /** Table cells must not break the Markdown table. */
 const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
+/** Groups with fewer samples than this are marked: their CI says little (n = 1 gives a zero-width interval). */
+export const SMALL_N = 10;
+const SMALL_MARK = '⚠ n < 10';
+
 function groupTable(title: string, label: string, groups: Record<string, GroupSummary>): string {
   const names = Object.keys(groups);
   if (names.length === 0) return '';
   const rows = names.map((name) => {
     const g = groups[name] as GroupSummary;
-    return `| ${cell(name)} | ${f3(g.score)} | ${ci(g)} | ${g.n} |`;
+    return `| ${cell(name)} | ${f3(g.score)} | ${ci(g)} | ${g.n} | ${g.n < SMALL_N ? SMALL_MARK : ''} |`;
   });
-  return `## ${title}\n\n| ${label} | score | 95% CI | n |\n|---|---:|---|---:|\n${rows.join('\n')}\n\n`;
+  const small = names.some((n) => (groups[n] as GroupSummary).n < SMALL_N);
+  const note = small ? `${SMALL_MARK}: fewer than ${SMALL_N} samples, so the CI is unreliable.\n\n` : '';
+  return `## ${title}\n\n| ${label} | score | 95% CI | n | |\n|---|---:|---|---:|---|\n${rows.join('\n')}\n\n${note}`;
+}
+
+/** A label Mermaid accepts inside double quotes. */
+const mermaidLabel = (text: string): string => text.replace(/["\\`<>&]/g, '').replace(/\s+/g, ' ').trim().slice(0, 40);
+
+/** A Mermaid `xychart-beta` bar chart of group scores (GitHub renders it); empty for fewer than two groups. */
+export function mermaidBars(title: string, groups: Record<string, GroupSummary>): string {
+  const names = Object.keys(groups);
+  if (names.length < 2) return '';
+  const labels = names.map((n) => `"${mermaidLabel(n.replace(/_/g, ' '))}"`).join(', ');
+  const values = names.map((n) => f3((groups[n] as GroupSummary).score)).join(', ');
+  return `\`\`\`mermaid\nxychart-beta\n  title "${mermaidLabel(title)}"\n  x-axis [${labels}]\n  y-axis "score" 0 --> 1\n  bar [${values}]\n\`\`\`\n\n`;
+}
+
+/** Text of a Markdown paragraph: one line, no markup, HTML or table pipes. */
+const prose = (text: string): string => cell(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([`*_[\]#])/g, '\\$1');
+
+function lowestSection(report: Report): string {
+  if (report.lowest.length === 0) return '';
+  let md = '## Lowest-scoring examples\n\n';
+  for (const l of report.lowest) {
+    md += `### ${cell(l.exampleId)} (repeat ${l.repeat}, ${l.theme ?? 'no theme'}): ${f3(l.score)}\n\n`;
+    if (typeof l.response === 'string') {
+      const excerpt = l.response.length > 300 ? `${l.response.slice(0, 300)}…` : l.response;
+      md += `> **Response:** ${prose(excerpt) || '(empty)'}\n\n`;
+    }
+    if (l.missed.length === 0) md += 'No missed criteria.\n\n';
+    else {
+      const line = (m: Report['lowest'][number]['missed'][number]): string =>
+        m.points >= 0 ? `- [${m.points}] **not met** (missed): ${cell(m.text)}` : `- [${m.points}] **met** (harmful, penalised): ${cell(m.text)}`;
+      md += `${l.missed.map(line).join('\n')}\n\n`;
+    }
+  }
+  return md;
 }
 
 /** `report.md`: headline with CI, tables by theme, axis and language, errors, lowest-scoring examples. */
@@ -38,7 +78,9 @@ export function renderMarkdownReport(report: Report): string {
   for (const note of report.notes) md += `> ${cell(note)}\n\n`;
   md += renderLengthSection(report);
   md += groupTable('By theme', 'theme', report.byTheme);
+  md += mermaidBars('Score by theme', report.byTheme);
   md += groupTable('By axis', 'axis', report.byAxis);
+  md += mermaidBars('Score by axis', report.byAxis);
   md += groupTable('By language', 'language', report.byLanguage);
   for (const [family, groups] of Object.entries(report.byGroup)) {
     if (family === 'level') continue;
@@ -69,13 +111,6 @@ export function renderMarkdownReport(report: Report): string {
     if (report.errors.length > 50) md += `\n…and ${report.errors.length - 50} more in report.json.\n`;
     md += '\n';
   }
-  if (report.lowest.length > 0) {
-    md += '## Lowest-scoring examples\n\n';
-    for (const l of report.lowest) {
-      md += `### ${cell(l.exampleId)} (repeat ${l.repeat}, ${l.theme ?? 'no theme'}): ${f3(l.score)}\n\n`;
-      if (l.missed.length === 0) md += 'No missed criteria.\n\n';
-      else md += `${l.missed.map((m) => `- [${m.points}] ${cell(m.text)}`).join('\n')}\n\n`;
-    }
-  }
+  md += lowestSection(report);
   return md;
 }

@@ -81,5 +81,14 @@ export interface LowScoringExample {
   repeat: number;
   score: number;
   theme: string | null;
-  missed: Array<{ text: string; points: number }>;
+  /**
+   * The criteria that cost points: positive ones not met and negative (harmful) ones met. `met` says which,
+   * so a triggered harmful item is not mistaken for a missed one.
+   */
+  missed: Array<{ text: string; points: number; met: boolean }>;
+  /** The start of the candidate's response (at most {@link RESPONSE_EXCERPT_CHARS} characters); null when unknown. */
+  response: string | null;
 }
+
+/** Characters of a response kept in report.json's lowest-scoring examples. */
+export const RESPONSE_EXCERPT_CHARS = 600;

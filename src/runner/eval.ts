@@ -29,10 +29,10 @@ import {
   type SamplingParams,
 } from '../providers/model-client.js';
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
-import type { Report } from '../report/types.js';
+import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
-import { costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
+import { BATCH_PRICE_FACTOR, costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
@@ -42,9 +42,11 @@ import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthb
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { collectAudit, type RunAudit } from './audit.js';
 import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
 import { writeManifest } from '../store/manifest.js';
+import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -114,6 +116,8 @@ export interface EvalOptions {
   shard?: ShardSpec | null;
   /** `--label key=value`: who or what ran it, recorded in run.json. */
   labels?: Record<string, string>;
+  /** `--batch`: candidate and grader requests through the providers' batch services (null: live calls). */
+  batch?: BatchSettings | null;
 }
 
 export type ApiChoice = 'auto' | 'chat' | 'responses';
@@ -124,6 +128,8 @@ export interface EvalDeps {
   logger: Logger;
   signal?: AbortSignal | undefined;
   onProgress?: (p: Progress) => void;
+  /** Status lines of the batches a `--batch` run is waiting for, when they change. */
+  onBatchStatus?: (lines: string[]) => void;
   now?: () => Date;
 }
 
@@ -175,6 +181,8 @@ export interface EvalResult {
   /** The gate verdict when `--gate` was given. */
   gate: GateResult | null;
 }
+
+const DEFAULT_BATCH_SETTINGS: BatchSettings = { fallbackLive: false, attempts: 3, pollMs: 30_000, cancelBatches: false, maxRequests: null, maxBytes: null };
 
 /** Picks the task plan for the options; every input problem surfaces here, before anything is written. */
 async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
@@ -373,6 +381,7 @@ export async function estimateEval(
     assumedResponseTokens: responseTokens,
     assumedVerdictTokens: assumed.verdictTokens ?? 60,
     prices,
+    batch: Boolean(opts.batch),
   });
   let text = renderEstimate(estimate, candidateSpec ? formatModelSpec(candidateSpec) : null, graderSpecs.map(formatModelSpec));
   const reasoning = [...(candidateSpec && candidateParams ? [{ spec: candidateSpec, params: candidateParams }] : []), ...graderSpecs.map((g) => ({ spec: g, params: graderParamsFor(g, opts, professional) }))]
@@ -486,18 +495,43 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     await store.writeRunJson(run);
     await store.writeText('selection.json', renderSelection(plan));
     let lastProgress: Progress | null = null;
+    // A run with batches in flight continues in batch mode even when resumed without --batch.
+    const batchSettings = opts.batch ?? ((await hasBatchesInFlight(runDir)) ? DEFAULT_BATCH_SETTINGS : null);
+    let batchLive: (() => number) | null = null;
     try {
+      let liveCandidate = plan.needsCandidate ? candidate : null;
+      let liveGraders = graders;
+      if (batchSettings) {
+        const mode = await runBatchMode({
+          runDir,
+          items: () => plan.items(),
+          evaluator: plan.evaluator,
+          candidate: liveCandidate && candidateSpec ? { role: liveCandidate, spec: candidateSpec, baseURL: baseUrl } : null,
+          graders: graders.map((role, i) => ({ role, spec: graderSpecs[i] as ModelSpec, baseURL: graderBaseUrl })),
+          env,
+          maxRetries: opts.maxRetries,
+          store,
+          settings: batchSettings,
+          logger: log,
+          signal: deps.signal,
+          onStatus: deps.onBatchStatus,
+        });
+        liveCandidate = mode.candidate;
+        liveGraders = mode.graders;
+        batchLive = mode.liveCalls;
+      }
       const result = await executeRun({
         items: plan.items(),
         total: plan.total,
         evaluator: plan.evaluator,
-        candidate: plan.needsCandidate ? candidate : null,
-        graders,
+        candidate: liveCandidate,
+        graders: liveGraders,
         graderAttempts: opts.graderAttempts,
         concurrency: opts.concurrency,
         maxErrors,
         store,
-        prior,
+        // The batch phases journaled their results: the live pass reads them as a resumed run would.
+        prior: batchSettings ? await store.loadProgress() : prior,
         logger: log,
         signal: deps.signal,
         onProgress: (p) => {
@@ -515,6 +549,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
       });
+      // A batch run's own message says which batches keep running and how to resume or cancel them.
+      if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
       if (err instanceof CancelledError) {
         throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
@@ -522,11 +558,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     store.close();
     const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation, the response or the graders' explanations: dropping
-    // them keeps the report stage small (the full records stay in samples.jsonl).
+    // Reports and diffs never read the conversation, the graders' explanations or more of the response than
+    // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
     for await (const s of iterateSamples(store.samplesPath)) {
       const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response: null, criteria });
+      const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
     }
     const finished = now();
     const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
@@ -548,19 +585,41 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       testDouble: fake !== null,
     });
     if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+    if (batchSettings) {
+      const b = await batchUsage(runDir);
+      const live = batchLive?.() ?? 0;
+      built.json['batch'] = {
+        batches: b.batches,
+        requestsThroughBatches: b.requests,
+        liveCallsThisProcess: live,
+        pricing: `batch (${BATCH_PRICE_FACTOR * 100}% of list) for requests answered through the batch services`,
+      };
+      built.markdown += `\n## Batch mode\n\nRequests went through the providers' batch services: ${b.requests} answered in ${b.batches} batches, ${live} sent live (re-grades and fallbacks). Batch pricing (${BATCH_PRICE_FACTOR * 100}% of list) applies to the batched requests.\n`;
+      built.summary.push(`batch mode: ${b.requests} requests in ${b.batches} batches, ${live} live; batch pricing applied`);
+    }
     const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
     if (usage && !fake) {
       const roleCost = (role: string, spec: string | undefined): number | null =>
         spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
-      const candidateCost = config.model ? roleCost('candidate', config.model.spec) : 0;
-      const graderCost = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+      // Requests answered through a batch service are billed at the batch discount.
+      const discount = batchSettings ? await batchUsage(runDir) : null;
+      const roleCostBatch = (role: 'candidate' | 'grader', spec: string | undefined): number | null => {
+        const full = roleCost(role, spec);
+        const batched = discount && spec ? costOf(spec, discount[role], prices) : 0;
+        return full === null || batched === null ? null : full - batched * (1 - BATCH_PRICE_FACTOR);
+      };
+      const candidateCost = config.model ? roleCostBatch('candidate', config.model.spec) : 0;
+      const graderCost = config.graders.length === 1 ? roleCostBatch('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
       built.json['cost'] = {
         currency: 'USD',
         pricesAsOf: PRICES_AS_OF,
         candidate: candidateCost,
         grader: graderCost,
         total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
-        note: 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+        note: batchSettings
+          ? `Estimated from recorded token usage; batch pricing applied (${BATCH_PRICE_FACTOR * 100}% of list price) to requests answered through the batch services, list prices to the rest; null where a model has no known price.`
+          : 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+        pricing: batchSettings ? 'batch' : 'list',
       };
       const total = built.json['cost'] as { total: number | null };
       built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
@@ -577,6 +636,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
         await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
         await store.writeText('diff.md', diffMd);
+        if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
       }
       if (policy) {
         gate = evaluateGate(report, policy, diff);
@@ -589,6 +649,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     }
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
+    await writeRunReportHtml(runDir, built.json as unknown as Report);
     const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
     await store.writeRunJson(done);
     // Last: the manifest covers every file the run left, whatever wrote it.

@@ -36,20 +36,28 @@ export class CachingClient implements ModelClient {
     return createHash('sha256').update(material).digest('hex');
   }
 
-  async complete(req: CompletionRequest): Promise<Completion> {
+  /** The cached reply to a request, or null (a missing or unreadable entry is a miss, not a failed call). */
+  async lookup(req: CompletionRequest): Promise<Completion | null> {
     const key = this.keyOf(req);
-    const path = join(this.#dir, key.slice(0, 2), `${key}.json`);
-    // A missing or unreadable entry (e.g. a file cut short outside our atomic writes) is a miss, not a failed call.
-    const cached = await readFile(path, 'utf8')
+    const cached = await readFile(join(this.#dir, key.slice(0, 2), `${key}.json`), 'utf8')
       .then((t) => JSON.parse(t) as Completion)
       .catch(() => null);
-    if (cached) {
-      this.hits += 1;
-      return { ...cached, fromCache: true, latencyMs: 0 };
-    }
-    const fresh = await this.#inner.complete(req);
+    if (!cached) return null;
+    this.hits += 1;
+    return { ...cached, fromCache: true, latencyMs: 0 };
+  }
+
+  /** Stores a successful reply obtained elsewhere (a batch result) under its request's `keyOf`, as `complete` stores its own. */
+  async remember(key: string, reply: Completion): Promise<void> {
     await mkdir(join(this.#dir, key.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(path, JSON.stringify(fresh));
+    await writeFileAtomic(join(this.#dir, key.slice(0, 2), `${key}.json`), JSON.stringify(reply));
+  }
+
+  async complete(req: CompletionRequest): Promise<Completion> {
+    const cached = await this.lookup(req);
+    if (cached) return cached;
+    const fresh = await this.#inner.complete(req);
+    await this.remember(this.keyOf(req), fresh);
     return fresh;
   }
 }

@@ -13,9 +13,11 @@ import { composeReply, detectKind } from './fake-replies.js';
 import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 import { normalizeResponsesBody, responsesReplyBody } from './fake-responses.js';
 import { createRandom } from './seeded.js';
+import { createFakeBatchService, type FakeBatchOptions, type FakeBatchStats } from './fake-batch.js';
 
 export type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 export type { TimelinePoint } from './fake-provider-state.js';
+export type { FakeBatchOptions, FakeBatchStats } from './fake-batch.js';
 
 /** Fault probabilities, each in [0, 1], drawn per request from the seeded stream. */
 export interface FakeFaults {
@@ -31,8 +33,8 @@ export interface FakeFaults {
   readonly rate429?: number;
 }
 
-/** Options of `startFakeProvider`. */
-export interface FakeProviderOptions {
+/** Options of `startFakeProvider` (the batch services' options included). */
+export interface FakeProviderOptions extends FakeBatchOptions {
   /** Loopback address to bind ('127.0.0.1', '::1' or 'localhost'); anything else is refused. @default '127.0.0.1' */
   readonly host?: string;
   /** TCP port; 0 picks a free one. @default 0 */
@@ -113,6 +115,8 @@ export interface FakeProvider {
   /** Every model request received, in arrival order (empty when `recordRequests` is false). */
   requests: FakeRequest[];
   stats(): FakeProviderStats;
+  /** Counters of the batch services (batches, items, custom ids received twice). */
+  batchStats(): FakeBatchStats;
   /** Clears counters, the timeline and `requests`; the seeded stream and the rate-limit window carry on. */
   resetStats(): void;
   /** Stops listening and destroys every connection, hung ones included. Idempotent. */
@@ -508,6 +512,35 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     }
   }
 
+  /** A batch item: the reply a live request with this body would get, without transport faults. */
+  const answerBatchItem = (api: Api, body: unknown, url: string): { status: number; body: unknown } => {
+    const index = nextIndex++;
+    const wire = api === 'openai' && url === '/v1/responses' ? RESPONSES_WIRE : null;
+    const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
+    if ('error' in normalized) return { status: 400, body: errorBody(api, 400, normalized.error) };
+    const { model, messages } = normalized;
+    const kind = detectKind(messages);
+    const text = JSON.stringify(body);
+    const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: url };
+    const scripted = o.script?.(request);
+    if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
+    const isGrader = kind === 'grader' || kind === 'grader-batched';
+    const reply =
+      scripted?.kind === 'text'
+        ? scripted.text
+        : composeReply(kind, messages, {
+            seed: o.seed,
+            model,
+            metRate: o.metRate,
+            neverValidMarker: o.neverValidMarker,
+            malformed: isGrader && random() < o.malformedVerdictRate,
+            rotation: isGrader ? graderReplies++ : 0,
+          });
+    return { status: 200, body: wire ? wire.reply(index, model, reply, messages, body) : completionBody(api, index, model, reply, messages) };
+  };
+  let url = '';
+  const batch = createFakeBatchService(opts, { seed: o.seed, url: () => url, answer: answerBatchItem, errorBody, send: (res, status, body) => sendJson(res, status, body) });
+
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
     const api: Api = header(req, 'anthropic-version') === null ? 'openai' : 'anthropic';
@@ -515,6 +548,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel('openai', req, res);
       if (req.method === 'POST' && path === '/v1/messages') return handleModel('anthropic', req, res);
       if (req.method === 'POST' && path === '/v1/responses') return handleModel('openai', req, res, RESPONSES_WIRE);
+      if (await batch.handle(req, res, path)) return;
       if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
       if (req.method === 'GET' && path === '/v1/models') {
         const models = ['fake-model', 'fake-grader'];
@@ -547,7 +581,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   let closing: Promise<void> | null = null;
   return {
@@ -564,7 +598,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       inFlightTimeline: timeline.points(),
       firstRequestAt,
     }),
+    batchStats: () => batch.stats(),
     resetStats: () => {
+      batch.reset();
       total = 0;
       byKind = {};
       byStatus = {};
@@ -579,6 +615,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         server.close((err) => (err ? reject(err) : resolve()));
         // Hung and keep-alive connections would hold close() open forever; tests must not leak handles.
         server.closeAllConnections();
+        batch.close();
       }).then(() => (inFlight === 0 ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve))));
       return closing;
     },

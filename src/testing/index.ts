@@ -1,6 +1,8 @@
 /** Public API of the bundled fake model provider, a test double for tests, the offline demo and the bench. */
 export { startFakeProvider } from './fake-provider.js';
 export type {
+  FakeBatchOptions,
+  FakeBatchStats,
   FakeFaults,
   FakeMessage,
   FakeProvider,

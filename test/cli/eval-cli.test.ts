@@ -28,7 +28,7 @@ describe('healthbench eval (CLI, in-process)', () => {
     const code = await main(['eval', '--dataset', 'demo', '--limit', '4', '--model', 'openai:m', '--fake-server', '--json', '--log-level', 'debug', '--out', dir], c.io);
     expect(code).toBe(0);
     expect(JSON.parse(c.out())).toEqual(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
-    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'manifest.json', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json']);
+    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'manifest.json', 'report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json']);
   });
 
   it('--gate – a failing policy exits 1 and writes gate.json; a passing one exits 0', async () => {

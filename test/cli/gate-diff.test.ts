@@ -59,7 +59,7 @@ describe('healthbench diff', () => {
     expect(diff.seed).toBe(3);
     expect(diff.groups.map((g) => g.group)).toContain('theme:emergency_referrals');
     // No temporary files are left behind by the atomic writes.
-    expect((await readdir(join(tmp, 'out'))).sort()).toEqual(['diff.json', 'diff.md']);
+    expect((await readdir(join(tmp, 'out'))).sort()).toEqual(['diff.html', 'diff.json', 'diff.md']);
   });
 
   test('counts and shows examples missing from one side and failed samples', async () => {

@@ -147,9 +147,9 @@ describe('verify', () => {
     expect((await cli(['eval', ...DEMO, '--out', 'v-run'])).code).toBe(0);
     const ok = await cli(['verify', 'v-run']);
     expect(ok.code).toBe(0);
-    expect(ok.out).toMatch(/files: all 6 match manifest\.json[\s\S]*VERIFIED/);
+    expect(ok.out).toMatch(/files: all 7 match manifest\.json[\s\S]*VERIFIED/);
     const manifest = await json<{ files: Record<string, unknown> }>('v-run', 'manifest.json');
-    expect(Object.keys(manifest.files)).toEqual(['journal.jsonl', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json'].sort());
+    expect(Object.keys(manifest.files)).toEqual(['journal.jsonl', 'report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json'].sort());
     const path = join(tmp, 'v-run', 'samples.jsonl');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace(/"overall_score":[0-9.e-]+/, '"overall_score":1'));

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } from '../../gate/index.js';
+import { writeDiffHtml } from '../../runner/report-html.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
@@ -13,7 +14,7 @@ with a paired, seeded bootstrap over prompts. BASE and HEAD are run directories 
 (the run's samples.jsonl must sit next to the report).
 
 Options:
-  --out DIR               write diff.json and diff.md into DIR
+  --out DIR               write diff.json, diff.md and diff.html (forest plot, flipped criteria) into DIR
   --json                  print diff.json instead of the Markdown
   --fail-on-regression    exit 1 when any group has a significant drop
   --correction MODE       none (default: a group is significant when its CI excludes 0) | holm (Holm-adjusted
@@ -71,6 +72,7 @@ export const run: CommandRun = async (argv, io) => {
     await mkdir(out, { recursive: true });
     await writeFileAtomic(join(out, 'diff.json'), json);
     await writeFileAtomic(join(out, 'diff.md'), markdown);
+    await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
   }
   for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
   io.stdout(values.json === true ? json : markdown);

@@ -4,6 +4,7 @@ import { estimateEval, runEval, taskForDataset, type EvalOptions } from '../../r
 import type { LengthAdjustmentChoice } from '../../runner/tasks/healthbench.js';
 import { parseLabels } from '../../runner/audit.js';
 import { parseShard } from '../../runner/shard.js';
+import type { BatchSettings } from '../../runner/batch/batch-mode.js';
 import { numberFlag, parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 import { createProgressBar } from '../progress.js';
@@ -65,6 +66,15 @@ Run
   --fake-server            run against the bundled test double (no network, no key)
   --dry-run                print the calls, tokens and estimated cost, then exit (no call, no file)
   --prices FILE            JSON {"provider:model": {input, cachedInput, output}} USD per 1M tokens
+Batch mode (half price; results within the providers' 24 h window)
+  --batch                  send every candidate, then every grader request through the OpenAI Batch API /
+                           Anthropic Message Batches; batch ids are journaled, so a killed run resumes by polling
+  --batch-fallback MODE    none (default) | live: requests whose batch attempts are used up are sent live
+  --batch-attempts N       batches a request may go into before it is given up (default 3)
+  --batch-poll SECONDS     how often to poll the batches (default 30)
+  --batch-max-requests N   split batches below the provider's limit (OpenAI 50,000, Anthropic 100,000)
+  --batch-max-bytes N      split batches below the provider's byte limit (200 MB / 256 MB)
+  --cancel-batches         with --resume: cancel the run's batches still running (their finished results are kept)
 Release gate
   --gate POLICY            check a policy (JSON/YAML) when the run ends; exit 1 if it fails
   --baseline RUN           diff against a baseline run (paired bootstrap CIs) for the policy's drop rules
@@ -118,6 +128,13 @@ export const FLAGS = {
   gate: { type: 'string' },
   'dry-run': { type: 'boolean' },
   prices: { type: 'string' },
+  batch: { type: 'boolean' },
+  'batch-fallback': { type: 'string' },
+  'batch-attempts': { type: 'string' },
+  'batch-poll': { type: 'string' },
+  'batch-max-requests': { type: 'string' },
+  'batch-max-bytes': { type: 'string' },
+  'cancel-batches': { type: 'boolean' },
   baseline: { type: 'string' },
   'allow-grader-change': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -203,6 +220,28 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     lengthAdjustment,
     shard: v.shard === undefined ? null : parseShard(v.shard),
     labels: parseLabels(v.label ?? []),
+    batch: toBatchSettings(v),
+  };
+}
+
+/** `--batch` and its flags; `--cancel-batches` implies batch mode. */
+function toBatchSettings(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): BatchSettings | null {
+  const batchOnly = ['batch-fallback', 'batch-attempts', 'batch-poll', 'batch-max-requests', 'batch-max-bytes'] as const;
+  if (!v.batch && !v['cancel-batches']) {
+    const stray = batchOnly.find((f) => v[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} applies to batch runs only: add --batch`);
+    return null;
+  }
+  if (v['cancel-batches'] && v.resume === undefined && v.out === undefined) {
+    throw new UsageError('--cancel-batches needs the run to act on: --resume DIR');
+  }
+  return {
+    fallbackLive: oneOf(v['batch-fallback'], 'batch-fallback', ['none', 'live'] as const, 'none') === 'live',
+    attempts: numberFlag(v['batch-attempts'], 'batch-attempts', { integer: true, min: 1, max: 20 }) ?? 3,
+    pollMs: (numberFlag(v['batch-poll'], 'batch-poll', { min: 0.001 }) ?? 30) * 1000,
+    cancelBatches: v['cancel-batches'] ?? false,
+    maxRequests: numberFlag(v['batch-max-requests'], 'batch-max-requests', { integer: true, min: 1 }) ?? null,
+    maxBytes: numberFlag(v['batch-max-bytes'], 'batch-max-bytes', { integer: true, min: 1024 }) ?? null,
   };
 }
 
@@ -221,7 +260,8 @@ export const run: CommandRun = async (argv, io) => {
   const logger = createLogger({ level: values['log-level'] ?? 'warn', file: values['log-file'], secrets: [io.env['OPENAI_API_KEY'] ?? '', io.env['ANTHROPIC_API_KEY'] ?? ''] });
   const bar = createProgressBar(io.stderr, io.isTTY && !values.json);
   try {
-    const result = await runEval(options, { cwd: io.cwd, env: io.env, logger, signal: io.signal, onProgress: bar.update });
+    const onBatchStatus = (lines: string[]): void => io.stderr(`${lines.map((l) => `batch ${l}`).join('\n')}\n`);
+    const result = await runEval(options, { cwd: io.cwd, env: io.env, logger, signal: io.signal, onProgress: bar.update, onBatchStatus });
     bar.done();
     if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
     else io.stdout(`${[...result.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);

@@ -6,7 +6,8 @@ import type { CommandRun } from '../io.js';
 
 const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)
 
-Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages) on 127.0.0.1 with
+Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages), and both batch
+services (/v1/files + /v1/batches, /v1/messages/batches), on 127.0.0.1 with
 deterministic canned replies, grader verdicts and MedCalc answers, plus optional latency, rate limits and faults.
 Use it for offline demos, tests and benchmarks; its scores mean nothing about any real model.
 
@@ -25,6 +26,8 @@ Options:
   --hang-rate <p>      fraction of requests never answered (default 0)
   --malformed-rate <p> fraction of grader replies that are not a valid verdict (default 0)
   --met-rate <p>       fraction of rubric items judged met (default 0.6)
+  --batch-delay-ms <n> time a batch (OpenAI /v1/batches, Anthropic /v1/messages/batches) takes to end (default 0)
+  --batch-expired-fraction <p>  fraction of batch items that expire instead of running (default 0)
   -h, --help           show this help
 
 Prints {"url","openaiBaseUrl","anthropicBaseUrl"} as one JSON line on stdout once listening, serves until
@@ -58,6 +61,8 @@ export const run: CommandRun = async (argv, io) => {
         'hang-rate': { type: 'string' },
         'malformed-rate': { type: 'string' },
         'met-rate': { type: 'string' },
+        'batch-delay-ms': { type: 'string' },
+        'batch-expired-fraction': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -76,6 +81,8 @@ export const run: CommandRun = async (argv, io) => {
     ['rpm', num('rpm', values.rpm)],
     ['windowMs', num('window-ms', values['window-ms'])],
     ['metRate', num('met-rate', values['met-rate'])],
+    ['batchDelayMs', num('batch-delay-ms', values['batch-delay-ms'])],
+    ['batchExpiredFraction', num('batch-expired-fraction', values['batch-expired-fraction'])],
   ];
   const faults = {
     status500Rate: num('error-rate', values['error-rate']),
@@ -106,6 +113,6 @@ export const run: CommandRun = async (argv, io) => {
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   await fp.close();
-  io.stderr(`${JSON.stringify(fp.stats())}\n`);
+  io.stderr(`${JSON.stringify({ ...fp.stats(), batch: fp.batchStats() })}\n`);
   return ExitCode.Ok;
 };

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SampleRecord } from '../../../src/core/types.js';
 import { buildHealthbenchReport, type OrderedSample } from '../../../src/report/build-report.js';
+import { RESPONSE_EXCERPT_CHARS } from '../../../src/report/types.js';
 import { aggregateClipped, meanClipped } from '../../../src/scoring/index.js';
 import { CTX, SAMPLES } from './hand-samples.js';
 
@@ -141,14 +142,21 @@ describe('buildHealthbenchReport', () => {
       score: -1,
       theme: 'emergency_referrals',
       missed: [
-        { text: 'criterion 1 of e5', points: 6 },
-        { text: 'criterion 2 of e5', points: 2 },
-        { text: 'criterion 3 of e5', points: -8 },
+        { text: 'criterion 1 of e5', points: 6, met: false },
+        { text: 'criterion 2 of e5', points: 2, met: false },
+        { text: 'criterion 3 of e5', points: -8, met: true },
       ],
+      response: 'answer to e5',
     });
     const e2 = report.lowest.find((l) => l.exampleId === 'e2');
-    expect(e2?.missed).toEqual([{ text: 'Tilts the head back.', points: -7 }]);
+    expect(e2?.missed).toEqual([{ text: 'Tilts the head back.', points: -7, met: true }]);
     expect(buildHealthbenchReport(ordered(SAMPLES), { ...CTX, lowest: 3 }).lowest).toHaveLength(3);
+  });
+
+  test('lowest keeps only an excerpt of a long response', () => {
+    const long = SAMPLES.map((s) => (s.exampleId === 'e5' ? { ...s, response: 'x'.repeat(5000) } : s));
+    const e5 = buildHealthbenchReport(ordered(long), CTX).lowest.find((l) => l.exampleId === 'e5');
+    expect(e5?.response).toBe('x'.repeat(RESPONSE_EXCERPT_CHARS));
   });
 
   test('a run where every sample failed reports zeros and lists the errors', () => {

@@ -60,7 +60,7 @@ describe('renderMarkdownReport', () => {
     const lang = section(md, 'By language');
     expect(lang).toContain('| language | score | 95% CI | n |');
     for (const [name, g] of Object.entries(report.byLanguage)) expect(lang).toContain(`| ${name} | ${f3(g.score)} | [`);
-    expect(lang).toMatch(/^\| es \| .* \| 2 \|$/m);
+    expect(lang).toMatch(/^\| es \| .* \| 2 \| ⚠ n < 10 \|$/m);
   });
 
   test('renders the cluster and physician category families but not level', () => {
@@ -104,8 +104,33 @@ describe('renderMarkdownReport', () => {
 
   test('lists the lowest-scoring examples with their missed criteria', () => {
     const low = section(md, 'Lowest-scoring examples');
-    expect(low).toContain('### e5 (repeat 0, emergency_referrals): -1.000\n\n- [6] criterion 1 of e5\n- [2] criterion 2 of e5\n- [-8] criterion 3 of e5');
-    expect(low).toMatch(/### e6 \(repeat 0, communication\): 1\.000\n\nNo missed criteria\./);
+    expect(low).toContain(
+      '### e5 (repeat 0, emergency_referrals): -1.000\n\n> **Response:** answer to e5\n\n' +
+        '- [6] **not met** (missed): criterion 1 of e5\n- [2] **not met** (missed): criterion 2 of e5\n- [-8] **met** (harmful, penalised): criterion 3 of e5',
+    );
+    expect(low).toMatch(/### e6 \(repeat 0, communication\): 1\.000\n\n> \*\*Response:\*\* answer to e6\n\nNo missed criteria\./);
+  });
+
+  test('marks groups under 10 samples and explains the mark', () => {
+    const t = section(md, 'By theme');
+    for (const [theme, g] of Object.entries(report.byTheme)) {
+      expect(t).toContain(`| ${theme} | ${f3(g.score)} | [${f3(g.ci95[0])}, ${f3(g.ci95[1])}] | ${g.n} | ${g.n < 10 ? '⚠ n < 10' : ''} |`);
+    }
+    expect(t).toContain('⚠ n < 10: fewer than 10 samples, so the CI is unreliable.');
+  });
+
+  test('draws a Mermaid bar chart of the theme scores', () => {
+    const t = section(md, 'By theme');
+    const names = Object.keys(report.byTheme);
+    expect(t).toContain('```mermaid\nxychart-beta\n  title "Score by theme"\n');
+    expect(t).toContain(`x-axis [${names.map((n) => `"${n.replace(/_/g, ' ')}"`).join(', ')}]`);
+    expect(t).toContain(`bar [${names.map((n) => f3(report.byTheme[n]?.score)).join(', ')}]`);
+  });
+
+  test('a response excerpt in the lowest list shows markup as text', () => {
+    const hostile = SAMPLES.map((s) => (s.exampleId === 'e5' ? { ...s, response: '<script>alert(1)</script> | *bold*' } : s));
+    const low = section(renderMarkdownReport(build(hostile)), 'Lowest-scoring examples');
+    expect(low).toContain('> **Response:** &lt;script&gt;alert(1)&lt;/script&gt; \\| \\*bold\\*\n');
   });
 
   test('shows the test-double banner only for test-double runs', () => {

@@ -1,0 +1,34 @@
+/**
+ * report.html and diff.html builders. Pure: data in, one self-contained HTML string out (inline CSS, script and
+ * data; nothing loaded from anywhere, so the file works from file://, as a CI artifact or on a static host).
+ */
+import type { RunDiff } from '../../gate/diff-runs.js';
+import type { Report } from '../types.js';
+import { CLIENT_COMMON } from './client-common.js';
+import { CLIENT_DIFF } from './client-diff.js';
+import { CLIENT_REPORT } from './client-report.js';
+import { htmlDocument, type PageCompression } from './document.js';
+import { DETAIL_CHUNK, splitSamples, type DiffPageData, type DiffPageExample, type PageSample, type ReportPageData } from './page-data.js';
+
+export { diffExamples, sampleKeyOf, splitSamples, toPageSample, type DiffPageExample, type PageSample } from './page-data.js';
+export { embedJson, type PageCompression } from './document.js';
+export { CLIENT_COMMON } from './client-common.js';
+
+/** report.html of a run: the report's figures plus every sample (lowest score first in the browser). */
+export function buildReportPage(report: Report, samples: readonly PageSample[], graders?: readonly string[], compression?: PageCompression): string {
+  const { index, chunks } = splitSamples(samples);
+  const data: ReportPageData = {
+    kind: 'report',
+    report,
+    graders: [...(graders ?? (report.grader ? report.grader.spec.split(', ') : []))],
+    chunkSize: DETAIL_CHUNK,
+    samples: index,
+  };
+  return htmlDocument('healthbench report', data, CLIENT_COMMON + CLIENT_REPORT, compression, chunks);
+}
+
+/** diff.html: per-group deltas as a forest plot and the most-changed samples with both responses. */
+export function buildDiffPage(diff: RunDiff, examples: readonly DiffPageExample[], compression?: PageCompression): string {
+  const data: DiffPageData = { kind: 'diff', diff, examples: [...examples] };
+  return htmlDocument('healthbench diff', data, CLIENT_COMMON + CLIENT_DIFF, compression);
+}
