@@ -71,6 +71,8 @@ describe('eval --shard and merge', () => {
     const run = await json<RunRecord>('demo-merged', 'run.json');
     expect(run.config).toEqual((await json<RunRecord>('demo-whole', 'run.json')).config);
     expect(run.mergedFrom?.map((m) => m.shard.index)).toEqual([1, 2, 3]);
+    const files = Object.keys((await json<{ files: Record<string, unknown> }>('demo-merged', 'manifest.json')).files);
+    expect(files).toEqual(['report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json']);
     expect((await cli(['verify', 'demo-merged'])).code).toBe(0);
   });
 
