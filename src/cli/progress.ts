@@ -15,7 +15,8 @@ export function createProgressBar(write: (text: string) => void, enabled: boolea
       const filled = Math.round(frac * width);
       const elapsed = (now - started) / 1000;
       const eta = frac > 0 && frac < 1 ? ` eta ${Math.round((elapsed / frac) * (1 - frac))}s` : '';
-      write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} errors ${p.errors}${eta}   `);
+      const pace = p.pace ? ` | ${p.pace.requestsPerS} req/s ${p.pace.tokensPerMin} tok/min${p.pace.quotaWaitS > 0 ? `, quota wait ${p.pace.quotaWaitS}s` : ''}` : '';
+      write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} errors ${p.errors}${eta}${pace}   `);
     },
     done() {
       write('\n');

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
+import { CancelledError, HealthbenchError, RunFailedError, UsageError } from '../core/errors.js';
 import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
+import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   DEFAULT_PROFESSIONAL_GRADER,
@@ -74,6 +75,12 @@ export interface EvalOptions {
   concurrency: number;
   rpm: number | null;
   tpm: number | null;
+  /** Output tokens per minute (--otpm). */
+  otpm?: number | null;
+  /** Seconds of budget the quota buckets hold (--burst). @default 1 */
+  burstS?: number;
+  /** Stop (resumable) when every call has been answered 429 for this long (--rate-limit-timeout). @default 600000 */
+  rateLimitTimeoutMs?: number;
   timeoutMs: number;
   maxRetries: number;
   /** A count (`10`) or a fraction of the samples (`5%`, `0.05`). */
@@ -168,6 +175,8 @@ export interface RunRecord {
   shard?: ShardRecord;
   /** A run written by `healthbench merge`: the shard runs it combines. */
   mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
+  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
+  pacing?: PacingEntry[];
 }
 
 export interface EvalResult {
@@ -421,9 +430,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       baseURL: url,
       rpm: opts.rpm,
       tpm: opts.tpm,
+      otpm: opts.otpm ?? null,
+      burstS: opts.burstS ?? 1,
       maxInFlight: opts.concurrency,
       maxRetries: opts.maxRetries,
       timeoutMs: opts.timeoutMs,
+      rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,
     });
     const wrap = (client: ModelClient, url: string | null): ModelClient =>
       opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
@@ -534,6 +546,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         prior: batchSettings ? await store.loadProgress() : prior,
         logger: log,
         signal: deps.signal,
+        pace: () => pool.progressPace(),
         onProgress: (p) => {
           lastProgress = p;
           deps.onProgress?.(p);
@@ -548,11 +561,15 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         updatedAt: now().toISOString(),
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
+        pacing: pool.pace().map(pacingEntry),
       });
       // A batch run's own message says which batches keep running and how to resume or cancel them.
       if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
       if (err instanceof CancelledError) {
         throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+      }
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
       throw err;
     }
@@ -647,10 +664,14 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
       }
     }
+    // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
+    // must reproduce exactly).
+    const pacing = pool.pace().map(pacingEntry);
+    built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
     await writeRunReportHtml(runDir, built.json as unknown as Report);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
+    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
     await store.writeRunJson(done);
     // Last: the manifest covers every file the run left, whatever wrote it.
     await writeManifest(runDir, finished);

@@ -54,9 +54,14 @@ Run
   --out DIR                run directory (default reports/<run-id>); an unfinished run there is resumed
   --resume DIR             continue the run in DIR (same flags required)
   --concurrency N          calls in flight (default 32)
-  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint
-  --timeout SECONDS        per request (default 120)
-  --max-retries N          SDK retries on 429 / 5xx / timeouts / resets (default 6)
+  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint (default: learned
+                           from the provider's rate-limit headers)
+  --otpm N                 output tokens per minute, per provider endpoint
+  --burst SECONDS          largest burst, in seconds of the per-minute budget (default 1)
+  --rate-limit-timeout S   stop (resumable) when nothing but 429s came back for S seconds (default 600)
+  --timeout SECONDS        per request attempt, body included (default 120)
+  --max-retries N          retries on 5xx / 529 / timeouts / dropped connections (default 6; 429s are
+                           waited out, never counted)
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
@@ -113,6 +118,9 @@ export const FLAGS = {
   concurrency: { type: 'string' },
   rpm: { type: 'string' },
   tpm: { type: 'string' },
+  otpm: { type: 'string' },
+  burst: { type: 'string' },
+  'rate-limit-timeout': { type: 'string' },
   timeout: { type: 'string' },
   'max-retries': { type: 'string' },
   'max-errors': { type: 'string' },
@@ -198,6 +206,9 @@ export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['va
     concurrency: numberFlag(v.concurrency, 'concurrency', { integer: true, min: 1, max: 4096 }) ?? 32,
     rpm: numberFlag(v.rpm, 'rpm', { integer: true, min: 1 }) ?? null,
     tpm: numberFlag(v.tpm, 'tpm', { integer: true, min: 1 }) ?? null,
+    otpm: numberFlag(v.otpm, 'otpm', { integer: true, min: 1 }) ?? null,
+    burstS: numberFlag(v.burst, 'burst', { min: 0.001, max: 60 }) ?? 1,
+    rateLimitTimeoutMs: (numberFlag(v['rate-limit-timeout'], 'rate-limit-timeout', { min: 1 }) ?? 600) * 1000,
     timeoutMs: (numberFlag(v.timeout, 'timeout', { min: 0.001 }) ?? 120) * 1000,
     maxRetries: numberFlag(v['max-retries'], 'max-retries', { integer: true, min: 0, max: 20 }) ?? 6,
     maxErrors: v['max-errors'] ?? '5%',

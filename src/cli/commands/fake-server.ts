@@ -6,8 +6,9 @@ import type { CommandRun } from '../io.js';
 
 const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)
 
-Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages), and both batch
-services (/v1/files + /v1/batches, /v1/messages/batches), on 127.0.0.1 with
+Serves OpenAI Chat Completions (/v1/chat/completions), the OpenAI Responses API (/v1/responses, with reasoning
+tokens per reasoning.effort) and Anthropic Messages (/v1/messages), and both batch services (/v1/files +
+/v1/batches, /v1/messages/batches), on 127.0.0.1 with
 deterministic canned replies, grader verdicts and MedCalc answers, plus optional latency, rate limits and faults.
 Use it for offline demos, tests and benchmarks; its scores mean nothing about any real model.
 
@@ -18,9 +19,14 @@ Options:
   --seed <n>           seed for replies, verdicts, jitter and fault draws (default 1)
   --latency-ms <n>     base latency per request (default 0)
   --jitter-ms <n>      uniform ± jitter around the latency (default 0)
-  --rpm <n>            admit at most n requests per window, answer 429 beyond (default unlimited)
-  --window-ms <n>      length of the --rpm window in ms (default 60000; shorter windows make caps measurable
-                       in seconds, e.g. for the bench)
+  --rpm <n>            requests per minute, enforced like the providers: a token bucket refilled
+                       continuously holding --burst-ms of the budget; beyond it 429 with retry-after and the
+                       x-ratelimit-* / anthropic-ratelimit-* headers (default unlimited)
+  --tpm <n>            input tokens per minute, enforced the same way (default unlimited)
+  --otpm <n>           output tokens per minute, charged as replies are sent (default unlimited)
+  --burst-ms <n>       budget each bucket holds, in ms of refill (default 1000)
+  --window-ms <n>      what "per minute" means, in ms (default 60000; shorter makes caps measurable in
+                       seconds, e.g. for tests)
   --error-rate <p>     fraction of requests answered 500 (default 0)
   --reset-rate <p>     fraction of connections dropped without a response (default 0)
   --hang-rate <p>      fraction of requests never answered (default 0)
@@ -55,6 +61,9 @@ export const run: CommandRun = async (argv, io) => {
         'latency-ms': { type: 'string' },
         'jitter-ms': { type: 'string' },
         rpm: { type: 'string' },
+        tpm: { type: 'string' },
+        otpm: { type: 'string' },
+        'burst-ms': { type: 'string' },
         'window-ms': { type: 'string' },
         'error-rate': { type: 'string' },
         'reset-rate': { type: 'string' },
@@ -79,6 +88,9 @@ export const run: CommandRun = async (argv, io) => {
     ['latencyMs', num('latency-ms', values['latency-ms'])],
     ['jitterMs', num('jitter-ms', values['jitter-ms'])],
     ['rpm', num('rpm', values.rpm)],
+    ['tpm', num('tpm', values.tpm)],
+    ['otpm', num('otpm', values.otpm)],
+    ['burstMs', num('burst-ms', values['burst-ms'])],
     ['windowMs', num('window-ms', values['window-ms'])],
     ['metRate', num('met-rate', values['met-rate'])],
     ['batchDelayMs', num('batch-delay-ms', values['batch-delay-ms'])],

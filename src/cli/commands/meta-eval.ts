@@ -23,7 +23,7 @@ physicians' labels is compared with the physicians' own leave-one-out agreement,
   --dataset NAME|PATH   healthbench-meta (default) or a meta-eval .jsonl
   --physicians-only     compute the physician baselines from the labels alone (no model, no key)
   --grader, --grader-base-url, --grader-template, --grader-attempts, --limit, --out, --resume,
-  --concurrency, --rpm, --tpm, --timeout, --max-retries, --max-errors, --cache, --seed,
+  --concurrency, --rpm, --tpm, --otpm, --burst, --rate-limit-timeout, --timeout, --max-retries, --max-errors, --cache, --seed,
   --fake-server, --json, --log-level, --log-file: as for \`healthbench eval\`
 `;
 
