@@ -612,7 +612,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
       if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
       if (err instanceof RunFailedError) {
-        throw new RunFailedError(`${err.message}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
+        throw new RunFailedError(`${err.message.replace(/[.\s]+$/, '')}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
       }
       if (err instanceof RunFailedError) {
         throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);

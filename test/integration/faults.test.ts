@@ -636,7 +636,7 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
     expect(r.err).toMatch(/quota is the cause/);
     expect(r.err).toMatch(/--rpm/);
     expect(r.err).toMatch(/--rate-limit-timeout/);
-    expect(r.err).toContain(`--resume ${out}`);
+    expect(r.err).toContain('the run directory is resumable. The records so far are in quota-stall; fix the cause, then resume with: npx healthbench eval --resume quota-stall\n');
     expect((await readJson(join(out, 'run.json')))['status']).toBe('failed');
     // No sample was recorded as failed: the quota, not the samples, stopped the run.
     expect(existsSync(join(out, 'samples.jsonl')) ? await sampleLines(out) : []).toEqual([]);
