@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { FLAGS, toEvalOptions } from '../../src/cli/commands/eval.js';
+import { FLAGS, toEvalOptions } from '../../src/cli/eval-flags.js';
 import { parseFlags } from '../../src/cli/args.js';
 import { HealthbenchError } from '../../src/core/errors.js';
 import { runEval, type EvalDeps } from '../../src/runner/eval.js';
