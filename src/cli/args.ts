@@ -72,7 +72,7 @@ export function numberFlag(
   const ok =
     value.trim() !== '' &&
     Number.isFinite(n) &&
-    (!opts.integer || Number.isInteger(n)) &&
+    (!opts.integer || Number.isSafeInteger(n)) &&
     (opts.min === undefined || n >= opts.min) &&
     (opts.max === undefined || n <= opts.max);
   if (!ok) {

@@ -35,7 +35,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const dataset = values.dataset ?? 'healthbench-meta';
   if (values['physicians-only']) {
-    const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 42;
+    const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 }) ?? 42;
     const path = resolve(io.cwd, dataset);
     const rows = await loadMetaRows(path, relative(io.cwd, path) || path);
     const meta = buildMetaReport({ rows, seed });
