@@ -35,7 +35,11 @@ Options:
   --examples N        workload size (default 2000; 5000 = full HealthBench scale)
   --scenarios LIST    comma-separated subset of: c16,c64,c256,rpm,rpm-learned,zero,grader-mode (default: all)
   --quick             small sizes, a few seconds per scenario (smoke run)
-  --out FILE          results file (default bench/results.json; with --quick, nothing is written unless given)
+  --out FILE          results file (default bench/out/results.json, untracked; with --quick, nothing is written
+                      unless given)
+  --save, --update-readme-figures
+                      write the tracked bench/results.json (bench/results-N.json for --examples N other than
+                      2000): the figures the README quotes. Without it a run leaves the clone clean.
   --with-language     state each example's language in the data, so no language detection runs (the official
                       data states none, so by default the detector is loaded and measured like in a real run)
   --keep              keep the temporary workload and run directories
@@ -168,7 +172,7 @@ async function writeWorkload(dir: string, n: number, language: string | null): P
 }
 
 async function startFake(s: Scenario): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const args = [CLI, 'fake-server', '--seed', '1', '--latency-ms', String(s.latencyMs), '--jitter-ms', String(s.jitterMs)];
+  const args = [CLI, 'fake-server', '--stats-json', '--seed', '1', '--latency-ms', String(s.latencyMs), '--jitter-ms', String(s.jitterMs)];
   if (s.rpm) args.push('--rpm', String(s.rpm.fake));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -470,6 +474,8 @@ async function main(): Promise<number> {
       quick: { type: 'boolean' },
       out: { type: 'string' },
       keep: { type: 'boolean' },
+      save: { type: 'boolean' },
+      'update-readme-figures': { type: 'boolean' },
       'with-language': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -589,7 +595,9 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${table(results)}\n\n`);
     process.stdout.write(`healthbench --help: median ${help.medianMs} ms of 5; report generation at ${reportGen.samples} samples: ${reportGen.firstMs} ms cold, ${reportGen.medianOf3Ms} ms median of 3\n`);
     for (const [k, v] of Object.entries(targets)) if (v) process.stdout.write(`target ${k}: ${v.met ? 'met' : 'MISSED'} ${JSON.stringify(v)}\n`);
-    const outFile = values.out ?? (quick ? null : join(ROOT, 'bench', 'results.json'));
+    const fileName = examples === 2000 ? 'results.json' : `results-${examples}.json`;
+    const tracked = values.save === true || values['update-readme-figures'] === true;
+    const outFile = values.out ?? (tracked ? join(ROOT, 'bench', fileName) : quick ? null : join(ROOT, 'bench', 'out', fileName));
     if (outFile) {
       await mkdir(dirname(resolve(outFile)), { recursive: true });
       await writeFile(resolve(outFile), `${JSON.stringify(output, null, 2)}\n`);

@@ -54,10 +54,8 @@ const BASE_URL_VARS: Record<ModelSpec['provider'], string> = {
 export function resolveApiKey(spec: ModelSpec, env: Record<string, string | undefined>, role: string): string {
   const key = env[KEY_VARS[spec.provider]];
   if (!key) {
-    throw new UsageError(
-      `${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]} in the environment ` +
-        '(for a local OpenAI-compatible server any non-empty value works)',
-    );
+    const local = spec.provider === 'openai' ? ' (for a local OpenAI-compatible server any non-empty value works)' : '';
+    throw new UsageError(`${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]}: set it in the environment or in .env${local}`);
   }
   return key;
 }

@@ -57,6 +57,12 @@ export interface Progress {
   total: number;
   errors: number;
   skipped: number;
+  /** Model calls answered in this process (candidate and grader; cached answers included). */
+  calls?: number;
+  /** Tokens reported by the providers in this process. */
+  usage?: { candidate: TokenUsage; grader: TokenUsage };
+  /** Estimated USD spent so far in this process (null when a model has no known price); set by the caller. */
+  costUsd?: number | null;
   pace?: ProgressPace;
 }
 
@@ -85,6 +91,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   setMaxListeners(0, hardStop.signal);
   const progress: Progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
   const usage = { candidate: emptyUsage(), grader: emptyUsage() };
+  let calls = 0;
   let stopping: 'cancelled' | 'failed' | null = null;
   // An endpoint that cannot serve the run (unreachable, nothing but 429s, out of credit) stops it as a whole.
   let halted: EndpointFailure | null = null;
@@ -142,10 +149,16 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
           },
           { priority },
         )
-        .then(resolve, (err: unknown) => {
-          if (err instanceof EndpointFailure) halt(err);
-          reject(err);
-        });
+        .then(
+          (c) => {
+            calls += 1;
+            resolve(c);
+          },
+          (err: unknown) => {
+            if (err instanceof EndpointFailure) halt(err);
+            reject(err);
+          },
+        );
     });
 
   const isAbort = (err: unknown): boolean =>
@@ -260,7 +273,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         stop('failed');
       }
     }
-    opts.onProgress?.(withPace());
+    opts.onProgress?.({ ...withPace(), calls, usage: { ...usage } });
   }
 
   const withPace = (): Progress => (opts.pace ? { ...progress, pace: opts.pace() } : { ...progress });
@@ -375,9 +388,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   const status = stopping as 'cancelled' | 'failed' | null;
   if (status === 'failed') {
     throw new RunFailedError(
-      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed (--max-errors); the run directory is resumable`,
+      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed by --max-errors`,
     );
   }
   if (status === 'cancelled') throw new CancelledError('run cancelled');
-  return { status: 'completed', progress: withPace(), usage };
+  return { status: 'completed', progress: { ...withPace(), calls, usage }, usage };
 }

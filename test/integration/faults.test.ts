@@ -213,7 +213,7 @@ describe('faults', () => {
     const r = await cli(evalArgs(f, data, out, ['--max-errors', '0']));
     expect(r.code).toBe(3);
     expect(r.err).toContain('--max-errors');
-    expect(r.err).toContain('resumable');
+    expect(r.err).toContain('The records so far are in budget; fix the cause, then resume with: npx healthbench eval --resume budget\n');
     const run = await readJson(join(out, 'run.json'));
     expect(run['status']).toBe('failed');
     expect(existsSync(join(out, 'report.json'))).toBe(false);
@@ -465,13 +465,13 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   });
 
   test('missing API key', async () => {
-    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY in the environment/, {});
+    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY: set it in the environment or in .env/, {});
   });
 
   test.each([
     [['--concurrency', '0'], /--concurrency/],
     [['--timeout', 'soon'], /--timeout/],
-    [['--max-errors', 'lots'], /--max-errors: expected a count or a fraction/],
+    [['--max-errors', 'lots'], /--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got 'lots'/],
     [['--rpm', '1.5'], /--rpm/],
     [['--colour'], /--colour/],
   ])('bad flag value %j', async (extra, pattern) => {
@@ -636,7 +636,7 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
     expect(r.err).toMatch(/quota is the cause/);
     expect(r.err).toMatch(/--rpm/);
     expect(r.err).toMatch(/--rate-limit-timeout/);
-    expect(r.err).toContain(`--resume ${out}`);
+    expect(r.err).toContain('the run directory is resumable. The records so far are in quota-stall; fix the cause, then resume with: npx healthbench eval --resume quota-stall\n');
     expect((await readJson(join(out, 'run.json')))['status']).toBe('failed');
     // No sample was recorded as failed: the quota, not the samples, stopped the run.
     expect(existsSync(join(out, 'samples.jsonl')) ? await sampleLines(out) : []).toEqual([]);
