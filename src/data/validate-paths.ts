@@ -4,7 +4,7 @@ import { DataValidationError, type DataIssue } from '../core/errors.js';
 import { parseJsonLine, readRawLines } from '../store/jsonl.js';
 import { loadOwnFormat, openOfficialJsonl, openOwnFormatDir } from './load-dataset.js';
 
-export type FileKind = 'healthbench' | 'conversations' | 'rubrics' | 'meta' | 'medcalc' | 'own-format-dir';
+export type FileKind = 'healthbench' | 'healthbench-professional' | 'conversations' | 'rubrics' | 'meta' | 'medcalc' | 'own-format-dir';
 
 /** Guesses a file's format from its first record (or extension). */
 async function sniff(path: string): Promise<FileKind> {
@@ -49,17 +49,22 @@ export async function validatePaths(
     const kind: FileKind = info.isDirectory() ? 'own-format-dir' : await sniff(path);
     try {
       let records = 0;
+      let shown = kind;
       const custom = extra[kind];
       if (custom) records = await custom(path);
       else if (kind === 'own-format-dir') records = (await openOwnFormatDir(path, cwd)).ids.length;
-      else if (kind === 'healthbench') records = (await openOfficialJsonl(path, { name: display, officialSha256: null, cwd })).ids.length;
+      else if (kind === 'healthbench') {
+        const ds = await openOfficialJsonl(path, { name: display, officialSha256: null, cwd });
+        records = ds.ids.length;
+        if (ds.layout === 'professional') shown = 'healthbench-professional';
+      }
       else if (kind === 'conversations') records = (await loadOwnFormat([path], [], cwd)).counts.conversations;
       else if (kind === 'rubrics') records = (await loadOwnFormat([], [path], cwd)).counts.rubrics;
       else {
         issues.push({ file: display, line: 0, pointer: '', message: `no validator for ${kind} files in this build` });
         continue;
       }
-      checks.push({ path: display, kind, records });
+      checks.push({ path: display, kind: shown, records });
     } catch (err) {
       if (err instanceof DataValidationError) issues.push(...err.issues);
       else throw err;

@@ -6,8 +6,9 @@ import type { CommandRun } from '../io.js';
 
 const HELP = `healthbench fake-server: start the bundled fake model provider (a TEST DOUBLE, not a model)
 
-Serves OpenAI Chat Completions (/v1/chat/completions) and Anthropic Messages (/v1/messages), and both batch
-services (/v1/files + /v1/batches, /v1/messages/batches), on 127.0.0.1 with
+Serves OpenAI Chat Completions (/v1/chat/completions), the OpenAI Responses API (/v1/responses, with reasoning
+tokens per reasoning.effort) and Anthropic Messages (/v1/messages), and both batch services (/v1/files +
+/v1/batches, /v1/messages/batches), on 127.0.0.1 with
 deterministic canned replies, grader verdicts and MedCalc answers, plus optional latency, rate limits and faults.
 Use it for offline demos, tests and benchmarks; its scores mean nothing about any real model.
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { describe, expect, test } from 'vitest';
 import { DataValidationError, formatIssue } from '../../../src/core/errors.js';
 import type { Example } from '../../../src/core/types.js';
 import { openDataset } from '../../../src/data/load-dataset.js';
-import { layoutOf } from '../../../src/data/professional.js';
+import { layoutOf, peekLayout } from '../../../src/data/professional.js';
+import { validatePaths } from '../../../src/data/validate-paths.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ctx = { cwd: ROOT, env: {} };
@@ -96,5 +98,33 @@ describe('--dataset healthbench-professional', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('peekLayout and validate', () => {
+  test('judges a file by its first records, gzip included; unreadable or unknown files are null', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hb-pro-peek-'));
+    try {
+      const gz = join(dir, 'pro.jsonl.gz');
+      await writeFile(gz, gzipSync(await readFile(join(ROOT, GOOD))));
+      expect(await peekLayout(join(ROOT, GOOD))).toBe('professional');
+      expect(await peekLayout(gz)).toBe('professional');
+      expect(await peekLayout(join(ROOT, 'test/fixtures/official-format/good.jsonl'))).toBe('healthbench');
+      expect(await peekLayout(join(dir, 'missing.jsonl'))).toBeNull();
+      const junk = join(dir, 'junk.jsonl');
+      await writeFile(junk, 'not json\n{"a": 1}\n');
+      expect(await peekLayout(junk)).toBeNull();
+      const ds = await openDataset(gz, { cwd: dir, env: {} });
+      expect(ds.layout).toBe('professional');
+      expect(ds.ids).toHaveLength(6);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('validate names the Professional layout', async () => {
+    const { checks, issues } = await validatePaths([GOOD], ROOT);
+    expect(issues).toEqual([]);
+    expect(checks).toEqual([{ path: GOOD, kind: 'healthbench-professional', records: 6 }]);
   });
 });
