@@ -3,7 +3,7 @@ import type { BatchState } from '../../../src/providers/batch-service.js';
 import { batchStatusLine, etaMs, formatDuration } from '../../../src/runner/batch/status-lines.js';
 import { BATCH_PRICE_FACTOR, batchPrices, costOf } from '../../../src/report/prices.js';
 
-const state = (over: Partial<BatchState> & { counts?: Partial<BatchState['counts']> } = {}): BatchState => ({
+const state = (over: Omit<Partial<BatchState>, 'counts'> & { counts?: Partial<BatchState['counts']> } = {}): BatchState => ({
   id: 'batch_1',
   status: 'in_progress',
   ended: false,
