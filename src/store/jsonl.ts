@@ -51,7 +51,10 @@ export async function* readRawLines(path: string, display: string = path): Async
     if (typeof e.code === 'string' && e.code.startsWith('Z_')) throw gzipProblem(e, display, line);
     throw fsError(err, display, 'read', 'setup');
   } finally {
+    // A reader that stops early (e.g. after the first line) must not leave a decompression error unheard.
+    gzip?.on('error', () => undefined);
     rl.close();
+    gzip?.destroy();
     input.destroy();
   }
 }
