@@ -326,6 +326,23 @@ describe('healthbench view', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
   });
 
+  it('a path that is neither a run nor a diff is bad input (exit 2) and says what is expected', async () => {
+    const c = captureIo({ cwd: ROOT });
+    expect(await main(['view', dir], c.io)).toBe(2);
+    expect(c.err()).toContain('holds neither report.json nor diff.json');
+  });
+
+  it('--open hands the page to $BROWSER as a file:// URL', async () => {
+    const opener = join(dir, 'opener.sh');
+    const seen = join(dir, 'opened.txt');
+    await writeFile(opener, `#!/bin/sh\nprintf '%s' "$1" > '${seen}'\n`, { mode: 0o755 });
+    const c = captureIo({ env: { BROWSER: opener }, cwd: ROOT });
+    expect(await main(['view', runs.base.dir, '--open'], c.io), c.err()).toBe(0);
+    const url = `file://${join(runs.base.dir, 'report.html')}`;
+    for (let i = 0; i < 100 && (await readFile(seen, 'utf8').catch(() => '')) !== url; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await readFile(seen, 'utf8')).toBe(url);
+  });
+
   it('rebuilds diff.html from diff.json, with responses when both runs are named', async () => {
     const path = join(dir, 'diff', 'diff.html');
     const before = await readFile(path, 'utf8');
