@@ -10,7 +10,7 @@ import { main } from '../../src/cli/main.js';
 import type { GroupSummary } from '../../src/core/types.js';
 import type { Report } from '../../src/report/types.js';
 import { captureIo } from '../support/cli-io.js';
-import { launch, type Browser } from './browser.js';
+import { chartRows, launch, type Browser } from './browser.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const f3 = (x: number): string => x.toFixed(3);
@@ -35,15 +35,7 @@ afterAll(async () => {
 describe('report.html of a HealthBench Professional run', () => {
   it('charts the four Professional families and shows the length-adjusted score, as report.json says', async () => {
     const page = await browser.open(join(dir, 'run', 'report.html'));
-    const charts = (await page.evaluate(`(() => {
-      const out = {};
-      for (const s of document.querySelectorAll('section.chart')) {
-        const rows = {};
-        for (const tr of s.querySelectorAll('tbody tr')) rows[tr.dataset.group] = [tr.querySelector('td.score').textContent, tr.querySelector('td.n').textContent];
-        out[s.querySelector('h3').textContent] = rows;
-      }
-      return out;
-    })()`)) as Record<string, Record<string, [string, string]>>;
+    const charts = await chartRows(page);
     const expected = (groups: Record<string, GroupSummary> | undefined): Record<string, [string, string]> =>
       Object.fromEntries(Object.entries(groups ?? {}).map(([k, g]) => [k, [f3(g.score), String(g.n)]]));
     for (const family of ['use_case', 'type', 'difficulty', 'specialty']) {
