@@ -2,7 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, HealthbenchError } from '../core/errors.js';
-import type { CliIo, CommandRun } from './io.js';
+import { commandOf, invocationCommand, type CliIo, type CommandRun } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandRun }> }> = {
   eval: { summary: 'run a model on a benchmark and write a report', load: () => import('./commands/eval.js') },
@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },
   status: { summary: 'show a run and its batches still running at the provider', load: () => import('./commands/status.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
+  init: { summary: 'write a commented healthbench.config.yaml and a GitHub Actions workflow', load: () => import('./commands/init.js') },
 };
 
 export const HELP = `healthbench: evaluate medical chatbots (HealthBench, MedCalc-Bench)
@@ -36,7 +37,7 @@ Exit codes: 0 ok, 1 gate failed / regression, 2 bad input, 3 run failed, 70 inte
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(HELP);
+    io.stdout(HELP.replace('`healthbench <command> --help`', `\`${commandOf(io)} <command> --help\``));
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (name === '--version' || name === '-v') {
@@ -46,7 +47,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`healthbench: unknown command '${name}'\n\n${HELP}`);
+    const { didYouMean } = await import('../core/suggest.js');
+    const hint = didYouMean(name, Object.keys(COMMANDS), (c) => `'${c}'`);
+    io.stderr(`healthbench: unknown command '${name}'${hint || '.'} Run \`${commandOf(io)} --help\` for every command\n`);
     return ExitCode.Usage;
   }
   try {
@@ -95,7 +98,9 @@ if (isEntryPoint()) {
     env: process.env,
     cwd: process.cwd(),
     isTTY: Boolean(process.stderr.isTTY) && !process.env['CI'],
+    columns: process.stderr.columns,
     signal: controller.signal,
+    command: invocationCommand(process.argv[1], process.env),
   };
   let settled = false;
   // If the command's promise never settles (a bug: nothing left to wake it), Node would exit 0 as if it had

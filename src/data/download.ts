@@ -39,6 +39,8 @@ export async function fetchToCache(opts: {
   expectedSha256: string | null;
   env: Record<string, string | undefined>;
   fetchImpl?: typeof fetch;
+  /** The flag that takes a local copy instead, for the offline message. @default '--dataset PATH' */
+  localFlag?: string;
 }): Promise<CachedFile> {
   const dir = cacheDir(opts.env);
   const path = join(dir, opts.fileName);
@@ -63,11 +65,11 @@ export async function fetchToCache(opts: {
     res = await doFetch(opts.url);
   } catch (err) {
     throw new UsageError(
-      `cannot download ${opts.url}: ${(err as Error).message}. Without network, pass a local copy as --dataset PATH or put it in ${dir}`,
+      `cannot download ${opts.url}: ${(err as Error).message}. Without network, pass a local copy with ${opts.localFlag ?? '--dataset PATH'} or save it as ${path}`,
     );
   }
   if (!res.ok || !res.body) {
-    throw new UsageError(`cannot download ${opts.url}: HTTP ${res.status}`);
+    throw new UsageError(`cannot download ${opts.url}: HTTP ${res.status}. Pass a local copy with ${opts.localFlag ?? '--dataset PATH'} or save it as ${path}`);
   }
   const hash = createHash('sha256');
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
@@ -76,7 +78,7 @@ export async function fetchToCache(opts: {
     await pipeline(body, createWriteStream(tmp));
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new UsageError(`download of ${opts.url} failed: ${(err as Error).message}`);
+    throw new UsageError(`download of ${opts.url} failed: ${(err as Error).message}. Try again, or save the file as ${path}`);
   }
   const sha256 = hash.digest('hex');
   if (opts.expectedSha256 && sha256 !== opts.expectedSha256) {

@@ -3,6 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataValidationError, UsageError, type DataIssue } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
+import { MEDCALC_DATASETS } from '../medcalc/datasets.js';
 import type { Example, Message } from '../core/types.js';
 import {
   validateConversation,
@@ -323,7 +325,7 @@ export async function openDataset(
     throw new UsageError(
       looksLikePath
         ? `${spec}: no such file or directory`
-        : `unknown dataset '${spec}'; use one of ${DATASET_NAMES.join(', ')}, medcalc, or a path`,
+        : `unknown dataset '${spec}'${didYouMean(spec, [...DATASET_NAMES, ...MEDCALC_DATASETS.map((d) => d.name)], (n) => `'${n}'`) || '.'} Use one of ${DATASET_NAMES.join(', ')}, medcalc, or a path`,
     );
   }
   if (info.isDirectory()) return openOwnFormatDir(path, ctx.cwd);

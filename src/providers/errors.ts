@@ -16,12 +16,15 @@ interface SdkLikeError {
 
 /** Maps an error thrown by either SDK to a ProviderCallError with a short, redacted cause. */
 export function toProviderError(err: unknown, secrets: readonly string[], signal?: AbortSignal): ProviderCallError {
-  const e = (err ?? {}) as SdkLikeError;
+  const e = (err ?? {}) as SdkLikeError & { cause?: unknown };
   const name = e.name ?? '';
-  const message = redactSecrets(String(e.message ?? err), secrets);
   if (signal?.aborted || name === 'APIUserAbortError' || name === 'AbortError') {
     return new ProviderCallError('request aborted', null, 'aborted');
   }
+  // Our retry loop's own verdict (timeout, connection, unreachable endpoint, quota), thrown from inside fetch.
+  if (err instanceof ProviderCallError) return err;
+  if (e.cause instanceof ProviderCallError) return e.cause;
+  const message = redactSecrets(String(e.message ?? err), secrets);
   if (name === 'APIConnectionTimeoutError') return new ProviderCallError(message, null, 'timeout');
   if (name === 'APIConnectionError') return new ProviderCallError(message, null, 'connection');
   if (typeof e.status === 'number') return new ProviderCallError(message, e.status, `HTTP ${e.status}`);

@@ -3,42 +3,42 @@ import type { ModelClient, ModelSpec } from './model-client.js';
 import { OpenAIClient } from './openai.js';
 import { OpenAIResponsesClient } from './openai-responses.js';
 import { AnthropicClient } from './anthropic.js';
-import { RateGate, gatedFetch } from './rate-gate.js';
+import { resilientFetch } from './call-loop.js';
+import { ProgressClock, RateGate, type RateGateStats } from './rate-gate.js';
 
 export interface ClientOptions {
   apiKey: string;
   baseURL: string | null;
+  /** The SDK's own retries: 0, since our loop inside `fetch` retries (and tells 429s from failures). */
   maxRetries: number;
   /** The SDK's own timeout: only a backstop, since it also counts time spent waiting for the rate gate. */
   timeoutMs: number;
-  /** Goes through the rate gate and applies the per-attempt `--timeout` once a call has its slot. */
+  /** Goes through the rate gate and the retry loop, with the per-attempt `--timeout` (see call-loop.ts). */
   fetch: typeof fetch;
 }
 
-// Far beyond any --timeout; the real per-attempt timeout is applied inside `fetch` (see withTimeout).
+// Far beyond any --timeout; the real per-attempt timeout is applied inside `fetch` (see call-loop.ts).
 const SDK_BACKSTOP_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-
-/**
- * A per-attempt timeout that starts when the request is actually sent. The SDKs start their timer before calling
- * fetch, so under a tight --rpm the wait for a gate slot alone would time calls out (and burn retries, or fail
- * samples) without a byte sent. The SDKs treat the resulting TimeoutError like their own timeout: retried, then
- * APIConnectionTimeoutError.
- */
-export function withTimeout(timeoutMs: number, base: typeof fetch = fetch): typeof fetch {
-  return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return base(input, { ...init, signal });
-  };
-}
 
 export interface EndpointOptions {
   baseURL: string | null;
   rpm: number | null;
   tpm: number | null;
+  /** Output tokens per minute. @default null */
+  otpm?: number | null;
+  /** Seconds of budget the quota buckets hold. @default 1 */
+  burstS?: number;
   maxInFlight: number;
+  /** Retries of failures other than 429. */
   maxRetries: number;
   timeoutMs: number;
+  /** A run whose calls have all been answered 429 for this long stops. @default 600000 */
+  rateLimitTimeoutMs?: number;
+}
+
+/** The pacing of one endpoint, for the report and the progress line. */
+export interface EndpointPace extends RateGateStats {
+  endpoint: string;
 }
 
 const KEY_VARS: Record<ModelSpec['provider'], string> = {
@@ -54,10 +54,8 @@ const BASE_URL_VARS: Record<ModelSpec['provider'], string> = {
 export function resolveApiKey(spec: ModelSpec, env: Record<string, string | undefined>, role: string): string {
   const key = env[KEY_VARS[spec.provider]];
   if (!key) {
-    throw new UsageError(
-      `${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]} in the environment ` +
-        '(for a local OpenAI-compatible server any non-empty value works)',
-    );
+    const local = spec.provider === 'openai' ? ' (for a local OpenAI-compatible server any non-empty value works)' : '';
+    throw new UsageError(`${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]}: set it in the environment or in .env${local}`);
   }
   return key;
 }
@@ -81,6 +79,8 @@ export function rateWindowMs(env: Record<string, string | undefined>): number | 
 export class ClientPool {
   readonly #gates = new Map<string, RateGate>();
   readonly #env: Record<string, string | undefined>;
+  // One for the whole run: a 429 ends the run only when no call anywhere has succeeded for a while.
+  readonly #clock = new ProgressClock();
   readonly secrets: string[] = [];
 
   constructor(env: Record<string, string | undefined>) {
@@ -96,21 +96,48 @@ export class ClientPool {
     let gate = this.#gates.get(gateKey);
     if (!gate) {
       const windowMs = rateWindowMs(this.#env);
-      gate = new RateGate({ rpm: opts.rpm, tpm: opts.tpm, maxInFlight: opts.maxInFlight, ...(windowMs === undefined ? {} : { windowMs }) });
+      gate = new RateGate({
+        rpm: opts.rpm,
+        tpm: opts.tpm,
+        otpm: opts.otpm ?? null,
+        burstS: opts.burstS ?? 1,
+        maxInFlight: opts.maxInFlight,
+        clock: this.#clock,
+        ...(windowMs === undefined ? {} : { windowMs }),
+      });
       this.#gates.set(gateKey, gate);
     }
     const clientOpts: ClientOptions = {
       apiKey,
       baseURL,
-      maxRetries: opts.maxRetries,
+      maxRetries: 0,
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
-      fetch: gatedFetch(gate, withTimeout(opts.timeoutMs)),
+      fetch: resilientFetch({ gate, maxRetries: opts.maxRetries, timeoutMs: opts.timeoutMs, rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000 }),
     };
     if (spec.provider === 'anthropic') return new AnthropicClient(spec, clientOpts);
     return api === 'responses' ? new OpenAIResponsesClient(spec, clientOpts) : new OpenAIClient(spec, clientOpts);
   }
 
-  gateStats(): Record<string, ReturnType<RateGate['stats']>> {
+  gateStats(): Record<string, RateGateStats> {
     return Object.fromEntries([...this.#gates].map(([k, g]) => [k, g.stats()]));
+  }
+
+  /** The pace of the whole run now: answered calls/s and tokens/min over the last 10 s, and quota waits. */
+  progressPace(): { requestsPerS: number; tokensPerMin: number; quotaWaitS: number } {
+    let requestsPerS = 0;
+    let tokensPerMin = 0;
+    let quotaWaitMs = 0;
+    for (const g of this.#gates.values()) {
+      const s = g.stats();
+      requestsPerS += s.recent.requestsPerS;
+      tokensPerMin += s.recent.tokensPerMin;
+      quotaWaitMs += s.quotaWaitMs;
+    }
+    return { requestsPerS: Number(requestsPerS.toFixed(2)), tokensPerMin, quotaWaitS: Number((quotaWaitMs / 1000).toFixed(1)) };
+  }
+
+  /** Every endpoint's pacing: limits in force and their source, 429s, time waited for quota, recent pace. */
+  pace(): EndpointPace[] {
+    return [...this.#gates].map(([key, g]) => ({ endpoint: key.replace('|', ' '), ...g.stats() }));
   }
 }

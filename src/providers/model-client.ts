@@ -55,6 +55,28 @@ export class ProviderCallError extends Error {
     this.status = status;
     this.causeLabel = causeLabel;
   }
+
+  /**
+   * Thrown from inside `fetch`, this error reaches us as the `cause` of the SDK's APIConnectionError. The SDKs
+   * test `String(error)` against /timed? ?out/ and, on a match, throw a cause-less timeout error instead, which
+   * would lose our message; so the string form is only the class name.
+   */
+  override toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * A failure of the endpoint rather than of one call: it cannot be reached, it has answered nothing but 429 for
+ * --rate-limit-timeout, or the account is out of credit. The run stops (resumable) instead of failing every
+ * sample one by one.
+ */
+export class EndpointFailure extends ProviderCallError {
+  readonly reason: 'unreachable' | 'rate-limit-stall' | 'out-of-credit';
+  constructor(message: string, reason: EndpointFailure['reason'], causeLabel: string) {
+    super(message, null, causeLabel);
+    this.reason = reason;
+  }
 }
 
 export function parseModelSpec(text: string): ModelSpec | null {

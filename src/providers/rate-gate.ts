@@ -1,278 +1,414 @@
 /**
- * A gate shared by every call to one provider endpoint (candidate and grader alike). It enforces the
- * `--rpm` / `--tpm` caps with sliding 60 s windows and adapts the number of calls in flight: a 429
- * pauses every worker until `retry-after` has passed and halves the allowed concurrency, which then
- * ramps back up by one for every window of successes (AIMD). A success whose rate-limit headers say the
- * quota is used up pauses every worker until the reset they give. It wraps `fetch`, so the SDKs' own
- * retries pass through it too, and there is only one retry layer (the SDK's, capped by maxRetries).
+ * A gate shared by every call to one provider endpoint (candidate and grader alike). It paces calls the way
+ * providers enforce quotas: one continuously refilled token bucket per quota (requests, input tokens, output
+ * tokens), each holding `burstS` seconds of the per-minute budget. Calls wait in one FIFO queue and leave one
+ * at a time, as soon as every bucket holds their cost, so once the burst is spent they leave evenly spaced.
+ *
+ * Limits come from the flags (--rpm, --tpm, --otpm) or, for a quota without a flag, from the rate-limit headers
+ * of the responses. A 429 empties the bucket it names, holds the queue for `retry-after` and lowers the pace
+ * (multiplicative decrease of a rate factor, once per congestion event); successes raise it back additively.
+ * When no limit is known at all, a 429 halves the number of calls in flight instead (AIMD on concurrency).
  */
+import { TokenBucket } from '../core/token-bucket.js';
+import {
+  exhaustedQuotas,
+  isQuotaExhausted,
+  MAX_QUOTA_PAUSE_MS,
+  QUOTA_KINDS,
+  quotaResetMs,
+  statedQuotas,
+  type QuotaKind,
+} from './quota-headers.js';
+
+export { isQuotaExhausted, parseRetryAfter, quotaResetMs } from './quota-headers.js';
+export type { QuotaKind } from './quota-headers.js';
+
+/** When a call last succeeded on any endpoint of the run: a 429 only ends a run that has stopped progressing. */
+export class ProgressClock {
+  lastSuccessAt = Date.now();
+}
+
 export interface RateGateOptions {
-  /** Requests per minute; null = no cap. */
+  /** Requests per minute; null = learn from headers, or no cap. */
   readonly rpm: number | null;
-  /** Estimated input tokens per minute; null = no cap. */
+  /** Input tokens per minute; null = learn from headers, or no cap. */
   readonly tpm: number | null;
+  /** Output tokens per minute; null = learn from headers, or no cap. */
+  readonly otpm?: number | null;
+  /** Seconds of budget a bucket holds (the largest burst). @default 1 */
+  readonly burstS?: number;
   /** Upper bound of calls in flight through this gate. */
   readonly maxInFlight: number;
   /** Pause applied after a 429 that carries no retry-after header. @default 1000 */
   readonly defaultPauseMs?: number;
-  /** Length of the rate windows. @default 60000 */
+  /** Length of "a minute" for the limits (shorter only in tests and the bench). @default 60000 */
   readonly windowMs?: number;
+  /** Shared by the gates of one run. @default a clock of its own */
+  readonly clock?: ProgressClock;
+}
+
+/** A limit in force, and where it came from. */
+export interface QuotaLimit {
+  perMinute: number;
+  source: 'flag' | 'headers';
+}
+
+/** The pace a gate used, and why: for the report. */
+export interface PaceReport {
+  requestsPerMinute: QuotaLimit | null;
+  inputTokensPerMinute: QuotaLimit | null;
+  outputTokensPerMinute: QuotaLimit | null;
+  burstS: number;
+  /** Fraction of the limits paced at now (1 = full); 429s lower it, successes raise it back. */
+  rateFactor: number;
+  /** The lowest it went. */
+  lowestRateFactor: number;
+  /** How many times 429s lowered the pace. */
+  rateCuts: number;
 }
 
 export interface RateGateStats {
   peakInFlight: number;
   rateLimited: number;
-  pausedMs: number;
+  /** Wall time during which the next call was held back by a quota (a bucket or a retry-after pause). */
+  quotaWaitMs: number;
   currentLimit: number;
+  /** Answered calls per second and tokens (input + output) per minute over the last 10 s. */
+  recent: { requestsPerS: number; tokensPerMin: number };
+  pace: PaceReport;
 }
 
-const sleep = (ms: number, signal?: AbortSignal | null): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Tokens a call is charged before it leaves; corrected with its reported usage afterwards. */
+export interface CallCost {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+interface Waiter {
+  cost: CallCost;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const FLAG_OF: Record<QuotaKind, 'rpm' | 'tpm' | 'otpm'> = { requests: 'rpm', inputTokens: 'tpm', outputTokens: 'otpm' };
+/** Multiplicative decrease of the pace on a 429, and its floor. */
+const RATE_CUT = 0.75;
+const MIN_RATE_FACTOR = 0.05;
+/** Additive increase: a full recovery from 0 takes about this many seconds of successes. */
+const RECOVERY_S = 20;
+const RECENT_MS = 10_000;
+/** A 429 cuts the pace only if another one came less than this long before it. */
+const CONFIRM_MS = 5000;
+/** Output tokens assumed for a call before any response has reported usage. */
+const INITIAL_OUTPUT_ESTIMATE = 256;
 
 export class RateGate {
-  readonly #opts: Required<RateGateOptions>;
+  readonly #opts: Required<Omit<RateGateOptions, 'clock'>>;
+  readonly clock: ProgressClock;
   // Float so additive increase can grow it by fractions between whole slots.
   #limit: number;
   #inFlight = 0;
   #pausedUntil = 0;
-  #starts: number[] = [];
-  #tokenLog: Array<{ t: number; n: number }> = [];
-  #tokenSum = 0;
-  #waiters: Array<() => void> = [];
-  #stats: RateGateStats;
-  // Bumped at every cut of the limit; a call remembers the epoch it started in (see onRateLimited).
+  #queue: Waiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #buckets = new Map<QuotaKind, TokenBucket>();
+  #limits = new Map<QuotaKind, QuotaLimit>();
+  #factor = 1;
+  #lowestFactor = 1;
+  #rateCuts = 0;
+  #rateLimited = 0;
+  #peakInFlight = 0;
+  #quotaWaitMs = 0;
+  // When the head of the queue started waiting for a quota; null while it is not.
+  #blockedSince: number | null = null;
+  // Bumped at every cut and every newly learned limit; a call remembers the epoch it started in (see onRateLimited).
   #epoch = 0;
+  #answered = false;
+  #lastRateLimitedAt = -Infinity;
+  // Output tokens per call, as reported: the estimate for calls not yet sent.
+  #outputMean = INITIAL_OUTPUT_ESTIMATE;
+  #outputSeen = 0;
+  #recent: Array<{ t: number; tokens: number }> = [];
 
   constructor(opts: RateGateOptions) {
     if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
       throw new TypeError(`Expected \`maxInFlight\` to be an integer from 1 and up, got \`${opts.maxInFlight}\``);
     }
-    this.#opts = { defaultPauseMs: 1000, windowMs: 60_000, ...opts };
+    const burstS = opts.burstS ?? 1;
+    if (!(burstS > 0)) throw new TypeError(`Expected \`burstS\` to be a positive number of seconds, got \`${burstS}\``);
+    this.#opts = { defaultPauseMs: 1000, windowMs: 60_000, otpm: null, ...opts, burstS };
+    this.clock = opts.clock ?? new ProgressClock();
     this.#limit = opts.maxInFlight;
-    this.#stats = { peakInFlight: 0, rateLimited: 0, pausedMs: 0, currentLimit: opts.maxInFlight };
+    const now = Date.now();
+    for (const kind of QUOTA_KINDS) {
+      const flag = this.#opts[FLAG_OF[kind]];
+      if (flag !== null) this.#setLimit(kind, { perMinute: flag, source: 'flag' }, now, null);
+    }
   }
 
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** Number of limit cuts so far; pass the value read when a call started to `onRateLimited`. */
+  /** Number of cuts and newly learned limits so far; pass the value read when a call started to `onRateLimited`. */
   get epoch(): number {
     return this.#epoch;
   }
 
-  stats(): RateGateStats {
-    return { ...this.#stats, currentLimit: Math.floor(this.#limit) };
+  /** True once the endpoint has answered anything (any HTTP status). */
+  get answered(): boolean {
+    return this.#answered;
   }
 
-  /** Waits until a call may start; the caller must call `release()` once the call has its response. */
-  async acquire(estimatedTokens: number, signal?: AbortSignal | null): Promise<void> {
-    for (;;) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const now = Date.now();
-      if (now < this.#pausedUntil) {
-        await sleep(this.#pausedUntil - now, signal);
-        continue;
-      }
-      if (this.#inFlight >= Math.max(1, Math.floor(this.#limit))) {
-        await this.#waitForSlot(signal);
-        continue;
-      }
-      const windowStart = now - this.#opts.windowMs;
-      if (this.#opts.rpm !== null) {
-        while (this.#starts.length > 0 && (this.#starts[0] ?? 0) <= windowStart) this.#starts.shift();
-        if (this.#starts.length >= this.#opts.rpm) {
-          await sleep((this.#starts[0] ?? now) + this.#opts.windowMs - now + 1, signal);
-          continue;
-        }
-      }
-      if (this.#opts.tpm !== null) {
-        while (this.#tokenLog.length > 0 && (this.#tokenLog[0]?.t ?? 0) <= windowStart) {
-          this.#tokenSum -= this.#tokenLog.shift()?.n ?? 0;
-        }
-        // A single request larger than the cap still goes, alone, so a run can never deadlock.
-        if (this.#tokenSum > 0 && this.#tokenSum + estimatedTokens > this.#opts.tpm) {
-          await sleep((this.#tokenLog[0]?.t ?? now) + this.#opts.windowMs - now + 1, signal);
-          continue;
-        }
-      }
-      if (this.#opts.rpm !== null) this.#starts.push(now);
-      if (this.#opts.tpm !== null) {
-        this.#tokenLog.push({ t: now, n: estimatedTokens });
-        this.#tokenSum += estimatedTokens;
-      }
-      this.#inFlight += 1;
-      if (this.#inFlight > this.#stats.peakInFlight) this.#stats.peakInFlight = this.#inFlight;
-      return;
-    }
+  /** True when a limit per output token is in force, so calls need an output estimate. */
+  get pacesOutput(): boolean {
+    return this.#buckets.has('outputTokens');
+  }
+
+  /** True when a limit per input token is in force, so reported usage corrects the estimates. */
+  get pacesTokens(): boolean {
+    return this.#buckets.has('inputTokens') || this.#buckets.has('outputTokens');
+  }
+
+  stats(): RateGateStats {
+    const now = Date.now();
+    const limit = (k: QuotaKind): QuotaLimit | null => this.#limits.get(k) ?? null;
+    return {
+      peakInFlight: this.#peakInFlight,
+      rateLimited: this.#rateLimited,
+      quotaWaitMs: this.#quotaWaitMs + (this.#blockedSince === null ? 0 : now - this.#blockedSince),
+      currentLimit: Math.floor(this.#limit),
+      recent: this.#recentPace(now),
+      pace: {
+        requestsPerMinute: limit('requests'),
+        inputTokensPerMinute: limit('inputTokens'),
+        outputTokensPerMinute: limit('outputTokens'),
+        burstS: this.#opts.burstS,
+        rateFactor: Number(this.#factor.toFixed(3)),
+        lowestRateFactor: Number(this.#lowestFactor.toFixed(3)),
+        rateCuts: this.#rateCuts,
+      },
+    };
+  }
+
+  /** The output tokens to charge a call before it leaves: the mean reported so far, at most `maxTokens`. */
+  estimateOutput(maxTokens: number | null): number {
+    return Math.ceil(Math.min(this.#outputMean, maxTokens ?? Infinity));
+  }
+
+  /**
+   * Waits until a call may start: a free slot and, in every bucket, its cost. The caller must call `release()`
+   * once the call has its response. Waiters leave in arrival order, one at a time.
+   */
+  acquire(inputTokens: number, signal?: AbortSignal | null, outputTokens = 0): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.#queue.indexOf(waiter);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(signal?.reason ?? new Error('aborted'));
+        this.#pump();
+      };
+      const waiter: Waiter = {
+        cost: { inputTokens, outputTokens },
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#pump();
+    });
   }
 
   release(): void {
     this.#inFlight -= 1;
-    this.#wake(1);
+    this.#pump();
   }
 
   /**
-   * A 429: pause everyone until retry-after and halve the concurrency, once per congestion event when
-   * `startEpoch` (the `epoch` read as the call started) is given. `quotaExhausted`: the response said a
-   * request/token quota is used up, so the rate, not the concurrency, is the cause: pause only.
+   * A 429. The quotas it names (or the request quota) are empty on the server, so ours are emptied too; the
+   * queue waits for `retry-after`. `startEpoch` is the `epoch` read as the call started: a call sent before the
+   * last cut (or before a limit was learned) says nothing new, so it does not cut again (the TCP rule).
    */
-  onRateLimited(retryAfterMs: number | null, startEpoch?: number, quotaExhausted = false): void {
-    this.#stats.rateLimited += 1;
-    this.pauseFor(retryAfterMs ?? this.#opts.defaultPauseMs);
-    // Halving in-flight calls does not slow a per-minute quota down (the pause does); measured at a 100-per-window
-    // cap, cutting on these 429s held the run at ~13 calls in flight and 0.86 of the cap.
-    if (quotaExhausted) return;
-    // Once per congestion event: a call that started before the last cut was sent at the old concurrency, so
-    // its 429 says nothing new (the TCP rule). Cutting on each one let a single overshoot drive the limit to 1.
-    if (startEpoch !== undefined && startEpoch < this.#epoch) return;
+  onRateLimited(retryAfterMs: number | null, startEpoch?: number, headers?: Headers): void {
+    this.#rateLimited += 1;
+    this.#answered = true;
+    const now = Date.now();
+    const learned = headers ? this.#learn(headers, now) : false;
+    const named = headers ? exhaustedQuotas(headers) : [];
+    for (const kind of named.length > 0 ? named : (['requests'] as QuotaKind[])) this.#buckets.get(kind)?.drainTo(0, now);
+    this.pauseFor(Math.min(retryAfterMs ?? this.#opts.defaultPauseMs, MAX_QUOTA_PAUSE_MS));
+    if (learned || (startEpoch !== undefined && startEpoch < this.#epoch)) return;
+    if (this.#buckets.size > 0) {
+      // A first 429 is most often our bucket out of phase with the server's (a burst that left late, so the server
+      // started refilling later than we did): emptying our bucket re-aligns them. A second one soon after, from a
+      // call sent since, means the pace itself is too high.
+      const repeated = now - this.#lastRateLimitedAt < CONFIRM_MS;
+      this.#lastRateLimitedAt = now;
+      this.#epoch += 1;
+      if (!repeated) return;
+      this.#setFactor(Math.max(MIN_RATE_FACTOR, this.#factor * RATE_CUT), now);
+      this.#rateCuts += 1;
+      return;
+    }
+    // No limit known: a 429 that says a quota is used up is about the rate, which the pause handles; otherwise
+    // fewer calls in flight is the only lever.
+    if (headers && isQuotaExhausted(headers)) return;
     this.#limit = Math.max(1, this.#limit / 2);
     this.#epoch += 1;
   }
 
-  /**
-   * Holds every call for `ms` without narrowing: a success whose rate-limit headers say the quota is used up
-   * until a reset, so the next calls would only earn 429s.
-   */
+  /** Holds every call for `ms` without narrowing. */
   pauseFor(ms: number): void {
     const until = Date.now() + ms;
-    if (until > this.#pausedUntil) {
-      this.#stats.pausedMs += until - Math.max(this.#pausedUntil, Date.now());
-      this.#pausedUntil = until;
+    if (until > this.#pausedUntil) this.#pausedUntil = until;
+    this.#pump();
+  }
+
+  /** Any answer that is not a 429: the endpoint is reachable, and its headers may state the limits. */
+  onAnswered(headers?: Headers): void {
+    this.#answered = true;
+    if (headers && this.#learn(headers, Date.now())) this.#epoch += 1;
+  }
+
+  /**
+   * A successful response: the run is progressing, the pace (or, without limits, the concurrency) grows back,
+   * and reported usage corrects what the call was charged.
+   */
+  onSuccess(headers?: Headers, charged?: CallCost, usage?: CallCost | null): void {
+    const now = Date.now();
+    this.clock.lastSuccessAt = now;
+    this.onAnswered(headers);
+    this.#recent.push({ t: now, tokens: usage ? usage.inputTokens + usage.outputTokens : 0 });
+    if (this.#recent.length > 4096) this.#recent = this.#recent.filter((r) => r.t > now - RECENT_MS);
+    if (charged && usage) this.#correct(charged, usage, now);
+    this.#growBack(now);
+    if (this.#buckets.size === 0 && headers) {
+      // Without known limits, a response saying the quota is used up holds everyone until its reset.
+      const reset = quotaResetMs(headers);
+      if (reset !== null) this.pauseFor(reset);
     }
   }
 
-  /** A successful response: additive increase back towards the configured maximum. */
-  onSuccess(): void {
+  #growBack(now: number): void {
+    if (this.#factor < 1) {
+      const perS = this.#requestRatePerS() ?? 1;
+      this.#setFactor(Math.min(1, this.#factor + 1 / (RECOVERY_S * Math.max(1, perS))), now);
+    }
     if (this.#limit >= this.#opts.maxInFlight) return;
     const before = Math.floor(this.#limit);
     this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1 / Math.max(1, this.#limit));
-    const grown = Math.floor(this.#limit) - before;
-    if (grown > 0) this.#wake(grown);
+    if (Math.floor(this.#limit) > before) this.#pump();
   }
 
-  /**
-   * Queues until a slot may be free. An abort leaves the queue at once, so a cancelled caller neither hangs
-   * until the next release nor consumes the wake-up meant for a live one.
-   */
-  #waitForSlot(signal?: AbortSignal | null): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason ?? new Error('aborted'));
+  #requestRatePerS(): number | null {
+    const req = this.#limits.get('requests');
+    return req ? (req.perMinute * this.#factor * 1000) / this.#opts.windowMs : null;
+  }
+
+  #correct(charged: CallCost, usage: CallCost, now: number): void {
+    this.#buckets.get('inputTokens')?.give(charged.inputTokens - usage.inputTokens, now);
+    this.#buckets.get('outputTokens')?.give(charged.outputTokens - usage.outputTokens, now);
+    this.#outputSeen += 1;
+    // A running mean over the last ~50 calls.
+    const weight = 1 / Math.min(this.#outputSeen, 50);
+    this.#outputMean += (usage.outputTokens - this.#outputMean) * weight;
+  }
+
+  /** Limits stated by a response for quotas without a flag; true when one is new or changed. */
+  #learn(headers: Headers, now: number): boolean {
+    let changed = false;
+    for (const [kind, stated] of Object.entries(statedQuotas(headers)) as Array<[QuotaKind, { perMinute: number; remaining: number | null }]>) {
+      const current = this.#limits.get(kind);
+      if (current?.source === 'flag' || current?.perMinute === stated.perMinute) continue;
+      this.#setLimit(kind, { perMinute: stated.perMinute, source: 'headers' }, now, current ? null : stated.remaining);
+      changed = true;
+    }
+    return changed;
+  }
+
+  #setLimit(kind: QuotaKind, limit: QuotaLimit, now: number, level: number | null): void {
+    this.#limits.set(kind, limit);
+    const { rate, capacity } = this.#shape(limit.perMinute);
+    const bucket = this.#buckets.get(kind);
+    if (bucket) bucket.reconfigure(rate * this.#factor, capacity, now);
+    else this.#buckets.set(kind, new TokenBucket(rate * this.#factor, capacity, now, level ?? capacity));
+    this.#pump();
+  }
+
+  /** Refill per ms and capacity (`burstS` of budget, at least one call's worth) of a per-minute limit. */
+  #shape(perMinute: number): { rate: number; capacity: number } {
+    const rate = perMinute / this.#opts.windowMs;
+    return { rate, capacity: Math.max(1, rate * this.#opts.burstS * 1000) };
+  }
+
+  #setFactor(factor: number, now: number): void {
+    this.#factor = factor;
+    this.#lowestFactor = Math.min(this.#lowestFactor, factor);
+    for (const [kind, bucket] of this.#buckets) {
+      const { rate, capacity } = this.#shape(this.#limits.get(kind)?.perMinute ?? 0);
+      bucket.reconfigure(rate * factor, capacity, now);
+    }
+  }
+
+  /** Milliseconds until the call at the head of the queue may leave, as far as the quotas go. */
+  #quotaWait(cost: CallCost, now: number): number {
+    let wait = Math.max(0, this.#pausedUntil - now);
+    const need: Record<QuotaKind, number> = { requests: 1, inputTokens: cost.inputTokens, outputTokens: cost.outputTokens };
+    for (const [kind, bucket] of this.#buckets) wait = Math.max(wait, bucket.waitMs(need[kind], now));
+    return wait;
+  }
+
+  /** Lets waiters go, in order, while a slot and their quota are there; otherwise sets one timer for the head. */
+  #pump(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const now = Date.now();
+    for (;;) {
+      const head = this.#queue[0];
+      if (!head || this.#inFlight >= Math.max(1, Math.floor(this.#limit))) break;
+      const wait = this.#quotaWait(head.cost, now);
+      if (wait > 0) {
+        this.#blockedSince ??= now;
+        this.#timer = setTimeout(() => this.#pump(), wait);
         return;
       }
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(wake);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.#waiters.push(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  #wake(count: number): void {
-    for (let i = 0; i < count && this.#waiters.length > 0; i += 1) this.#waiters.shift()?.();
-  }
-}
-
-/** Reads `retry-after-ms` / `retry-after` (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(headers: Headers): number | null {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && !Number.isNaN(parseFloat(ms))) return Math.max(0, parseFloat(ms));
-  const s = headers.get('retry-after');
-  if (s === null) return null;
-  const seconds = parseFloat(s);
-  if (!Number.isNaN(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(s);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
-/** OpenAI's reset durations: `1s`, `120ms`, `6m0s`, `1h2m3.5s`. */
-function parseDuration(text: string): number | null {
-  let ms = 0;
-  let matched = '';
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    const n = Number(m[1]);
-    ms += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-    matched += m[0];
-  }
-  return matched !== '' && matched === text.trim() ? ms : null;
-}
-
-// [remaining, reset] header pairs: OpenAI gives the reset as a duration, Anthropic as an RFC 3339 time.
-const QUOTA_HEADERS: ReadonlyArray<readonly [string, string]> = [
-  ['x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
-  ['x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
-  ['anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
-  ['anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
-  ['anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
-  ['anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
-];
-
-/** Longest wait a quota header may impose; a larger value is more likely a clock or parsing problem. */
-const MAX_QUOTA_PAUSE_MS = 60_000;
-
-/**
- * Milliseconds until the provider's quota resets, when a response's rate-limit headers say a quota is used up
- * (remaining 0 with a readable reset); null otherwise. Without a reset time nothing is inferred: the next call
- * gets a 429 with retry-after, which pauses the gate anyway.
- */
-export function quotaResetMs(headers: Headers, now = Date.now()): number | null {
-  let wait: number | null = null;
-  for (const [remainingName, resetName] of QUOTA_HEADERS) {
-    if (headers.get(remainingName)?.trim() !== '0') continue;
-    const reset = headers.get(resetName);
-    if (reset === null) continue;
-    const ms = parseDuration(reset) ?? (Number.isNaN(Date.parse(reset)) ? null : Date.parse(reset) - now);
-    if (ms !== null && ms > 0) wait = Math.max(wait ?? 0, Math.min(ms, MAX_QUOTA_PAUSE_MS));
-  }
-  return wait;
-}
-
-/** True when a response's rate-limit headers say a request or token quota is used up. */
-export function isQuotaExhausted(headers: Headers): boolean {
-  return QUOTA_HEADERS.some(([remaining]) => headers.get(remaining)?.trim() === '0');
-}
-
-function estimateBodyTokens(body: unknown): number {
-  return typeof body === 'string' ? Math.ceil(body.length / 4) : 0;
-}
-
-/** Wraps fetch so every attempt (the SDKs' retries included) goes through the gate. */
-export function gatedFetch(gate: RateGate, base: typeof fetch = fetch): typeof fetch {
-  return async (input, init) => {
-    await gate.acquire(estimateBodyTokens(init?.body), init?.signal ?? null);
-    const epoch = gate.epoch;
-    try {
-      const res = await base(input, init);
-      if (res.status === 429) gate.onRateLimited(parseRetryAfter(res.headers), epoch, isQuotaExhausted(res.headers));
-      else if (res.ok) {
-        gate.onSuccess();
-        const reset = quotaResetMs(res.headers);
-        if (reset !== null) gate.pauseFor(reset);
-      }
-      return res;
-    } finally {
-      gate.release();
+      this.#queue.shift();
+      this.#charge(head.cost, now);
+      this.#inFlight += 1;
+      this.#peakInFlight = Math.max(this.#peakInFlight, this.#inFlight);
+      head.resolve();
     }
-  };
+    if (this.#blockedSince !== null) {
+      this.#quotaWaitMs += now - this.#blockedSince;
+      this.#blockedSince = null;
+    }
+  }
+
+  #charge(cost: CallCost, now: number): void {
+    this.#buckets.get('requests')?.take(1, now);
+    this.#buckets.get('inputTokens')?.take(cost.inputTokens, now);
+    this.#buckets.get('outputTokens')?.take(cost.outputTokens, now);
+  }
+
+  #recentPace(now: number): { requestsPerS: number; tokensPerMin: number } {
+    const from = now - RECENT_MS;
+    let calls = 0;
+    let tokens = 0;
+    for (const r of this.#recent) {
+      if (r.t <= from) continue;
+      calls += 1;
+      tokens += r.tokens;
+    }
+    // Over the span actually observed (a gate younger than 10 s), at least one second.
+    const spanS = Math.max(1, (now - Math.max(from, this.#startedAt)) / 1000);
+    return { requestsPerS: Number((calls / spanS).toFixed(2)), tokensPerMin: Math.round((tokens / spanS) * 60) };
+  }
+
+  readonly #startedAt = Date.now();
 }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
+import { CancelledError, HealthbenchError, RunFailedError, UsageError } from '../core/errors.js';
 import type { SampleRecord, TokenUsage } from '../core/types.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
+import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   DEFAULT_PROFESSIONAL_GRADER,
@@ -74,6 +75,12 @@ export interface EvalOptions {
   concurrency: number;
   rpm: number | null;
   tpm: number | null;
+  /** Output tokens per minute (--otpm). */
+  otpm?: number | null;
+  /** Seconds of budget the quota buckets hold (--burst). @default 1 */
+  burstS?: number;
+  /** Stop (resumable) when every call has been answered 429 for this long (--rate-limit-timeout). @default 600000 */
+  rateLimitTimeoutMs?: number;
   timeoutMs: number;
   maxRetries: number;
   /** A count (`10`) or a fraction of the samples (`5%`, `0.05`). */
@@ -118,6 +125,17 @@ export interface EvalOptions {
   labels?: Record<string, string>;
   /** `--batch`: candidate and grader requests through the providers' batch services (null: live calls). */
   batch?: BatchSettings | null;
+  /** The options as the user set them (config file, profile, flags), recorded in run.json for `--resume DIR`. */
+  effectiveConfig?: EffectiveConfig;
+}
+
+/** What run.json records of how a run was asked for: enough to resume it with `--resume DIR` alone. */
+export interface EffectiveConfig {
+  /** The config file read, if any, and the profile applied. */
+  file: string | null;
+  profile: string | null;
+  /** Option values by flag name (paths absolute). */
+  options: Record<string, unknown>;
 }
 
 export type ApiChoice = 'auto' | 'chat' | 'responses';
@@ -131,6 +149,10 @@ export interface EvalDeps {
   /** Status lines of the batches a `--batch` run is waiting for, when they change. */
   onBatchStatus?: (lines: string[]) => void;
   now?: () => Date;
+  /** The command that resumes a run in a directory, for the messages of a cancelled or failed run. */
+  resumeCommand?: (runDir: string) => string;
+  /** A one-line note for the user (e.g. a --limit larger than the dataset); default: a log warning. */
+  notify?: (line: string) => void;
 }
 
 /** The configuration that identifies a run: resuming requires it to be identical. */
@@ -168,6 +190,10 @@ export interface RunRecord {
   shard?: ShardRecord;
   /** A run written by `healthbench merge`: the shard runs it combines. */
   mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
+  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
+  pacing?: PacingEntry[];
+  /** The options the run was started with (absent in runs written before it was recorded). */
+  effectiveConfig?: EffectiveConfig;
 }
 
 export interface EvalResult {
@@ -234,12 +260,35 @@ export function configDifferences(a: unknown, b: unknown, path = ''): string[] {
   return [`${path.slice(1) || '(root)'}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
 }
 
+/** Estimated USD of some usage: per role, and the total (null where a model has no known price). */
+function costOfUsage(
+  config: RunConfig,
+  usage: Partial<Record<'candidate' | 'grader', TokenUsage>>,
+  prices: Record<string, ModelPrice>,
+): { candidate: number | null; grader: number | null; total: number | null } {
+  const roleCost = (role: 'candidate' | 'grader', spec: string | undefined): number | null =>
+    spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+  const candidate = config.model ? roleCost('candidate', config.model.spec) : 0;
+  const grader = config.graders.length === 1 ? roleCost('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+  return { candidate, grader, total: candidate === null || grader === null ? null : candidate + grader };
+}
+
+/** Says so when `--limit` asks for more examples than the dataset has (the run takes them all). */
+function noteShortDataset(opts: EvalOptions, plan: TaskPlan, notify: (line: string) => void): void {
+  const examples = plan.total / opts.repeats;
+  if (opts.limit !== undefined && opts.limit > examples) {
+    notify(`--limit ${opts.limit} is more than the ${examples} examples of ${opts.dataset}; running all ${examples} (a --limit of ${examples} or less silences this note)`);
+  }
+}
+
 /** `5%`, `0.05` → that fraction of `total`; `10` → 10 samples. */
 export function resolveMaxErrors(text: string, total: number): number {
   const t = text.trim();
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   const value = pct ? Number(pct[1]) / 100 : Number(t);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--max-errors: expected a count or a fraction like 5%, got '${text}'`);
+  if (t === '' || !Number.isFinite(value) || value < 0 || (pct && value > 1)) {
+    throw new UsageError(`--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got '${text}'`);
+  }
   if (pct || (value < 1 && !Number.isInteger(value))) return Math.floor(value * total);
   return Math.floor(value);
 }
@@ -421,9 +470,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       baseURL: url,
       rpm: opts.rpm,
       tpm: opts.tpm,
+      otpm: opts.otpm ?? null,
+      burstS: opts.burstS ?? 1,
       maxInFlight: opts.concurrency,
       maxRetries: opts.maxRetries,
       timeoutMs: opts.timeoutMs,
+      rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,
     });
     const wrap = (client: ModelClient, url: string | null): ModelClient =>
       opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
@@ -460,6 +512,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     };
     // A bad --max-errors is bad input: found before the run directory is created.
     const maxErrors = resolveMaxErrors(opts.maxErrors, plan.total);
+    noteShortDataset(opts, plan, deps.notify ?? ((line) => log.warn(line)));
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
@@ -491,6 +544,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       error: null,
       audit: await collectAudit(deps.env, opts.labels ?? {}),
       ...(shard && { shard }),
+      ...(opts.effectiveConfig ? { effectiveConfig: opts.effectiveConfig } : {}),
     };
     await store.writeRunJson(run);
     await store.writeText('selection.json', renderSelection(plan));
@@ -534,9 +588,10 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         prior: batchSettings ? await store.loadProgress() : prior,
         logger: log,
         signal: deps.signal,
+        pace: () => pool.progressPace(),
         onProgress: (p) => {
           lastProgress = p;
-          deps.onProgress?.(p);
+          deps.onProgress?.(fake || !p.usage ? p : { ...p, costUsd: costOfUsage(config, p.usage, prices).total });
         },
       });
       lastProgress = result.progress;
@@ -548,11 +603,19 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         updatedAt: now().toISOString(),
         progress: lastProgress,
         error: err instanceof HealthbenchError ? err.message : String(err),
+        pacing: pool.pace().map(pacingEntry),
       });
+      const resume = deps.resumeCommand?.(runDir) ?? `healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir}`;
+      const inCwd = relative(deps.cwd, runDir);
+      const shown = inCwd === '' || inCwd.startsWith('..') ? runDir : inCwd;
       // A batch run's own message says which batches keep running and how to resume or cancel them.
       if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
-      if (err instanceof CancelledError) {
-        throw new CancelledError(`run cancelled; finished work is saved. Resume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
+      if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message.replace(/[.\s]+$/, '')}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
+      }
+      if (err instanceof RunFailedError) {
+        throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
       }
       throw err;
     }
@@ -647,10 +710,14 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
       }
     }
+    // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
+    // must reproduce exactly).
+    const pacing = pool.pace().map(pacingEntry);
+    built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
     await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
     await store.writeText('report.md', built.markdown);
     await writeRunReportHtml(runDir, built.json as unknown as Report);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress };
+    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
     await store.writeRunJson(done);
     // Last: the manifest covers every file the run left, whatever wrote it.
     await writeManifest(runDir, finished);

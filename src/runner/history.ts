@@ -55,6 +55,10 @@ export async function readHistory(opts: HistoryOptions, cwd: string): Promise<Hi
       skipped.push({ dir, reason: `shard ${run.config.shard.index}/${run.config.shard.count} (merge the shards; --include-shards lists it)` });
       continue;
     }
+    if (run?.config?.task === 'meta') {
+      skipped.push({ dir, reason: 'a meta-eval run (it measures a grader, not a model; compare those with `diff`)' });
+      continue;
+    }
     try {
       const { report } = await loadReport(dir, cwd);
       entries.push({ identity: seriesIdentity(report), run: historyRun(dir, report, run?.audit?.labels ?? {}) });

@@ -13,6 +13,8 @@ import { configDifferences, type RunConfig, type RunRecord } from './eval.js';
 import { readRecordedRun, rebuildReport, referencePositions, type RecordedRun } from './recorded-run.js';
 import { isShardNote, shardOf } from './shard.js';
 import type { PlanReport } from './tasks/plan.js';
+import { writeRunReportHtml } from './report-html.js';
+import type { Report } from '../report/types.js';
 
 export interface MergeOptions {
   /** Shard run directories (resolved against `cwd`). */
@@ -110,7 +112,7 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   const samples: SampleRecord[] = runs.flatMap((r) => r.samples);
   const positions = referencePositions(first.selection, samples, runDir);
   const order = samples.map((s, i) => ({ s, p: positions[i] as number })).sort((a, b) => a.p - b.p);
-  const notes = first.report.notes.filter((n) => !isShardNote(n));
+  const notes = (first.report.notes ?? []).filter((n) => !isShardNote(n));
   if (missing.length > 0) {
     notes.push(
       `PARTIAL MERGE: shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} missing, so ${missingExamples} of the ${first.selection.count} selected examples are not in these figures.`,
@@ -146,6 +148,7 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   await store.writeText('report.json', `${JSON.stringify(report.json, null, 2)}\n`);
   await store.writeText('report.md', report.markdown);
   await store.writeRunJson(run);
+  await writeRunReportHtml(runDir, report.json as unknown as Report);
   await writeManifest(runDir, finished);
   return { runDir, run, report, missing };
 }

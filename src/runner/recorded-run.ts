@@ -111,5 +111,13 @@ export async function rebuildReport(
       },
     );
   }
-  throw new UsageError(`run ${r.runId} is a ${r.task} run; merge and verify rebuild HealthBench and MedCalc-Bench reports only`);
+  if (r.task === 'meta') {
+    const { metaReport } = await import('./tasks/meta.js');
+    return metaReport(
+      ordered.map((o) => o.sample),
+      rc,
+      r.dataset,
+    );
+  }
+  throw new UsageError(`run ${String(r.runId)} has an unknown task '${String(r.task)}'; merge and verify rebuild HealthBench, MedCalc-Bench and meta-eval reports`);
 }

@@ -5,7 +5,7 @@ import { CancelledError, RunFailedError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
 import { parseVerdict } from '../grading/index.js';
 import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
-import { ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
+import { EndpointFailure, ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
 import { sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
 import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
 
@@ -38,6 +38,18 @@ export interface ExecuteOptions {
   /** @default 3000 */
   graceMs?: number;
   onProgress?: (p: Progress) => void;
+  /** The current pace of the calls, attached to every progress update. */
+  pace?: () => ProgressPace;
+}
+
+/** How fast calls are answered now, and how long the run has waited for provider quotas. */
+export interface ProgressPace {
+  /** Answered calls per second over the last 10 s. */
+  requestsPerS: number;
+  /** Tokens (input + output) per minute over the last 10 s. */
+  tokensPerMin: number;
+  /** Seconds during which the next call was held back by a quota (summed over endpoints). */
+  quotaWaitS: number;
 }
 
 export interface Progress {
@@ -45,6 +57,13 @@ export interface Progress {
   total: number;
   errors: number;
   skipped: number;
+  /** Model calls answered in this process (candidate and grader; cached answers included). */
+  calls?: number;
+  /** Tokens reported by the providers in this process. */
+  usage?: { candidate: TokenUsage; grader: TokenUsage };
+  /** Estimated USD spent so far in this process (null when a model has no known price); set by the caller. */
+  costUsd?: number | null;
+  pace?: ProgressPace;
 }
 
 export interface ExecuteResult {
@@ -72,7 +91,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   setMaxListeners(0, hardStop.signal);
   const progress: Progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
   const usage = { candidate: emptyUsage(), grader: emptyUsage() };
+  let calls = 0;
   let stopping: 'cancelled' | 'failed' | null = null;
+  // An endpoint that cannot serve the run (unreachable, nothing but 429s, out of credit) stops it as a whole.
+  let halted: EndpointFailure | null = null;
   const stopWaiters: Array<() => void> = [];
   // Calls still waiting in the queue. p-queue's clear() drops them without ever settling their promises, so a
   // sample awaiting one would hang the run (and the process would exit 0 with nothing flushed); each waiting
@@ -90,6 +112,13 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     opts.logger.warn('cancel requested: finishing calls in flight');
     stop('cancelled');
     setTimeout(() => hardStop.abort(new Aborted('cancelled')), opts.graceMs ?? 3000).unref();
+  };
+  const halt = (err: EndpointFailure): void => {
+    if (halted) return;
+    halted = err;
+    opts.logger.error({ reason: err.reason }, err.message);
+    stop('failed');
+    hardStop.abort(new Aborted('halted'));
   };
   if (opts.signal?.aborted) onAbort();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -120,11 +149,21 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
           },
           { priority },
         )
-        .then(resolve, reject);
+        .then(
+          (c) => {
+            calls += 1;
+            resolve(c);
+          },
+          (err: unknown) => {
+            if (err instanceof EndpointFailure) halt(err);
+            reject(err);
+          },
+        );
     });
 
   const isAbort = (err: unknown): boolean =>
     err instanceof Aborted ||
+    err instanceof EndpointFailure ||
     (err instanceof ProviderCallError && err.causeLabel === 'aborted') ||
     (stopping !== null && (err as Error)?.name === 'AbortError');
 
@@ -234,8 +273,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         stop('failed');
       }
     }
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.({ ...withPace(), calls, usage: { ...usage } });
   }
+
+  const withPace = (): Progress => (opts.pace ? { ...progress, pace: opts.pace() } : { ...progress });
 
   async function runSample(item: WorkItem): Promise<void> {
     const key = sampleKey(item.exampleId, item.repeat);
@@ -341,13 +382,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
   await queue.onIdle();
   opts.signal?.removeEventListener('abort', onAbort);
   if (failure) throw failure;
-  // `stopping` is set inside callbacks, which TypeScript's narrowing cannot see.
+  // `stopping` and `halted` are set inside callbacks, which TypeScript's narrowing cannot see.
+  const endpointFailure = halted as EndpointFailure | null;
+  if (endpointFailure) throw new RunFailedError(`${endpointFailure.message} Finished work is saved; the run directory is resumable.`);
   const status = stopping as 'cancelled' | 'failed' | null;
   if (status === 'failed') {
     throw new RunFailedError(
-      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed (--max-errors); the run directory is resumable`,
+      `${progress.errors} samples failed, more than the ${opts.maxErrors} allowed by --max-errors`,
     );
   }
   if (status === 'cancelled') throw new CancelledError('run cancelled');
-  return { status: 'completed', progress, usage };
+  return { status: 'completed', progress: { ...withPace(), calls, usage }, usage };
 }

@@ -11,6 +11,9 @@ function ajvMessage(e: ErrorObject): string {
   if (e.keyword === 'required') {
     return `missing required property '${String((e.params as { missingProperty?: string }).missingProperty)}'`;
   }
+  if (e.keyword === 'not' && e.instancePath.endsWith('/points')) {
+    return 'must not be 0: give the criterion a weight from -10 to 10 (negative for behaviour to penalise), or drop it';
+  }
   if (e.keyword === 'enum') {
     return `${e.message ?? 'invalid'}: ${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)}`;
   }

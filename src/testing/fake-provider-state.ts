@@ -1,42 +1,85 @@
 /**
- * Bounded bookkeeping for the fake provider: the sliding-window rate limiter and the in-flight timeline. Pure: the
- * caller passes the current time in, so both are testable without timers.
+ * Bounded bookkeeping for the fake provider: the quota limiter and the in-flight timeline. Pure: the caller passes
+ * the current time in, so both are testable without timers.
  */
+import { TokenBucket } from '../core/token-bucket.js';
 
-/** Outcome of asking the limiter for a slot. */
-export type SlotResult = { ok: true; remaining: number } | { ok: false; waitMs: number };
+/** A quota the fake enforces: requests, input tokens or output tokens per minute. */
+export type FakeQuotaKind = 'requests' | 'inputTokens' | 'outputTokens';
+
+/** Limits per `windowMs` ("a minute", shorter in tests); each bucket holds `burstMs` of the budget. */
+export interface FakeQuotaLimits {
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  otpm?: number | undefined;
+  windowMs: number;
+  burstMs: number;
+}
+
+/** What the limiter says about a request: admitted, or refused with the quota and the time until it fits. */
+export type Admission = { ok: true } | { ok: false; kind: FakeQuotaKind; waitMs: number };
+
+/** A quota's state for the rate-limit headers. */
+export interface QuotaState {
+  kind: FakeQuotaKind;
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
 
 /**
- * Admits at most `limit` requests per sliding `windowMs`. Only admitted requests occupy a slot, so a client that
- * honours `retry-after` gets through once the oldest admitted request leaves the window.
+ * Enforces quotas as the providers describe theirs: one token bucket per quota, refilled continuously, holding
+ * `burstMs` of the per-window budget, so a burst well under the minute's total is still refused. Requests and
+ * input tokens are charged on arrival; output tokens when the reply is sent, and a request is refused while the
+ * output bucket is in debt.
  */
-export class SlidingWindowLimiter {
-  readonly limit: number;
-  readonly windowMs: number;
-  /** Admission times, oldest first, from `#head` on; never more than `limit` live entries. */
-  #times: number[] = [];
-  // A moving head instead of shift(): shift is O(n) per call and the bench admits tens of thousands of requests.
-  #head = 0;
+export class QuotaLimiter {
+  readonly #buckets = new Map<FakeQuotaKind, { limit: number; bucket: TokenBucket }>();
 
-  constructor(limit: number, windowMs: number) {
-    this.limit = limit;
-    this.windowMs = windowMs;
+  constructor(limits: FakeQuotaLimits, now: number) {
+    const add = (kind: FakeQuotaKind, limit: number | undefined): void => {
+      if (limit === undefined) return;
+      const rate = limit / limits.windowMs;
+      this.#buckets.set(kind, { limit, bucket: new TokenBucket(rate, Math.max(1, rate * limits.burstMs), now) });
+    };
+    add('requests', limits.rpm);
+    add('inputTokens', limits.tpm);
+    add('outputTokens', limits.otpm);
   }
 
-  /** Takes a slot at time `now` (ms), or says how long until one frees. */
-  tryAcquire(now: number): SlotResult {
-    while (this.#head < this.#times.length && (this.#times[this.#head] as number) <= now - this.windowMs) this.#head++;
-    if (this.#head > 1024 && this.#head * 2 > this.#times.length) {
-      this.#times = this.#times.slice(this.#head);
-      this.#head = 0;
+  get active(): boolean {
+    return this.#buckets.size > 0;
+  }
+
+  limit(kind: FakeQuotaKind): number | null {
+    return this.#buckets.get(kind)?.limit ?? null;
+  }
+
+  /** Admits a request of `inputTokens` at `now` (charging it), or says which quota refuses it and for how long. */
+  tryAdmit(now: number, inputTokens: number): Admission {
+    const need: Record<FakeQuotaKind, number> = { requests: 1, inputTokens, outputTokens: 1 };
+    for (const [kind, { bucket }] of this.#buckets) {
+      const waitMs = bucket.waitMs(need[kind], now);
+      if (waitMs > 0) return { ok: false, kind, waitMs };
     }
-    const used = this.#times.length - this.#head;
-    if (used >= this.limit) {
-      const oldest = this.#times[this.#head] as number;
-      return { ok: false, waitMs: Math.max(1, oldest + this.windowMs - now) };
-    }
-    this.#times.push(now);
-    return { ok: true, remaining: this.limit - used - 1 };
+    this.#buckets.get('requests')?.bucket.take(1, now);
+    this.#buckets.get('inputTokens')?.bucket.take(inputTokens, now);
+    return { ok: true };
+  }
+
+  /** Charges the output tokens of a reply as it is sent. */
+  chargeOutput(now: number, outputTokens: number): void {
+    this.#buckets.get('outputTokens')?.bucket.take(outputTokens, now);
+  }
+
+  /** Every quota's limit, what is left (whole units, at least 0) and the time until the bucket is full. */
+  states(now: number): QuotaState[] {
+    return [...this.#buckets].map(([kind, { limit, bucket }]) => ({
+      kind,
+      limit,
+      remaining: Math.max(0, Math.floor(bucket.level(now))),
+      resetMs: bucket.msUntilFull(now),
+    }));
   }
 }
 

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BoundedTimeline, SlidingWindowLimiter } from './fake-provider-state.js';
-import type { TimelinePoint } from './fake-provider-state.js';
+import { BoundedTimeline, QuotaLimiter } from './fake-provider-state.js';
+import type { FakeQuotaKind, TimelinePoint } from './fake-provider-state.js';
 import { composeReply, detectKind } from './fake-replies.js';
 import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 import { normalizeResponsesBody, responsesReplyBody } from './fake-responses.js';
@@ -45,11 +45,23 @@ export interface FakeProviderOptions extends FakeBatchOptions {
   readonly latencyMs?: number;
   /** Uniform ± jitter around `latencyMs`, ms. @default 0 */
   readonly jitterMs?: number;
-  /** Admit at most this many requests per sliding `windowMs`; the rest get 429. @default unlimited */
+  /**
+   * Requests per `windowMs`, enforced as the providers do: a token bucket refilled continuously that holds
+   * `burstMs` of the budget; beyond it, 429 with retry-after and the rate-limit headers. @default unlimited
+   */
   readonly rpm?: number;
-  /** Length of the rate-limit window, ms. @default 60000 */
+  /** Input tokens (prompt characters / 4) per `windowMs`, enforced the same way. @default unlimited */
+  readonly tpm?: number;
+  /** Output tokens per `windowMs`, charged as replies are sent. @default unlimited */
+  readonly otpm?: number;
+  /** What "per minute" means, ms (shorter in tests, so quotas can be measured in seconds). @default 60000 */
   readonly windowMs?: number;
-  /** Delay advertised on 429s (`retry-after-ms`, and `retry-after` in whole seconds rounded up). @default time until a slot frees (0 for `faults.rate429`) */
+  /** Budget the buckets hold, in ms of the refill. @default 1000 */
+  readonly burstMs?: number;
+  /**
+   * Delay advertised on 429s (`retry-after` in whole seconds rounded up; OpenAI also `retry-after-ms`).
+   * @default the time until the refused request would fit (0 for `faults.rate429`)
+   */
   readonly retryAfterMs?: number;
   /** Injected faults. */
   readonly faults?: FakeFaults;
@@ -68,6 +80,8 @@ export type FakeReply =
   | { kind: 'text'; text: string }
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'reset' }
+  /** Send the headers and half of a 200 body, then drop the connection. */
+  | { kind: 'truncate' }
   | { kind: 'hang' };
 
 /** One model request as received. */
@@ -94,7 +108,7 @@ export interface FakeProviderStats {
   total: number;
   /** By request kind, plus 'invalid' for bodies rejected with 400/413. */
   byKind: Record<string, number>;
-  /** By HTTP status ('200', '429', ...), plus 'reset', 'hang' and 'aborted' (client left before the answer). */
+  /** By HTTP status ('200', '429', ...), plus 'reset', 'truncate', 'hang' and 'aborted' (client left before the answer). */
   byStatus: Record<string, number>;
   peakInFlight: number;
   inFlight: number;
@@ -129,7 +143,7 @@ interface Resolved {
   seed: number;
   latencyMs: number;
   jitterMs: number;
-  limiter: SlidingWindowLimiter | null;
+  limiter: QuotaLimiter | null;
   retryAfterMs: number | null;
   status500Rate: number;
   resetRate: number;
@@ -165,15 +179,19 @@ function resolveOptions(opts: FakeProviderOptions): Resolved {
     throw new TypeError(`Expected \`host\` to be a loopback address (127.0.0.1, ::1, localhost), got ${describe(hostIn)}`);
   }
   const faults = opts.faults ?? {};
-  const rpm = opts.rpm === undefined ? undefined : checkNumber('rpm', opts.rpm, 0, 1, Infinity, true);
+  const quota = (name: 'rpm' | 'tpm' | 'otpm'): number | undefined =>
+    opts[name] === undefined ? undefined : checkNumber(name, opts[name], 0, 1, Infinity, true);
+  const limits = { rpm: quota('rpm'), tpm: quota('tpm'), otpm: quota('otpm') };
   const windowMs = checkNumber('windowMs', opts.windowMs, 60_000, 1);
+  const burstMs = checkNumber('burstMs', opts.burstMs, 1000, 1);
+  const limiter = new QuotaLimiter({ ...limits, windowMs, burstMs }, Date.now());
   return {
     host,
     port: checkNumber('port', opts.port, 0, 0, 65535, true),
     seed: checkNumber('seed', opts.seed, 1, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true),
     latencyMs: checkNumber('latencyMs', opts.latencyMs, 0, 0),
     jitterMs: checkNumber('jitterMs', opts.jitterMs, 0, 0),
-    limiter: rpm === undefined ? null : new SlidingWindowLimiter(rpm, windowMs),
+    limiter: limiter.active ? limiter : null,
     retryAfterMs: opts.retryAfterMs === undefined ? null : checkNumber('retryAfterMs', opts.retryAfterMs, 0, 0),
     status500Rate: checkNumber('faults.status500Rate', faults.status500Rate, 0, 0, 1),
     resetRate: checkNumber('faults.resetRate', faults.resetRate, 0, 0, 1),
@@ -305,9 +323,43 @@ function completionBody(api: Api, index: number, model: string, text: string, me
   };
 }
 
-function retryHeaders(ms: number): Record<string, string> {
-  return { 'retry-after': String(Math.ceil(ms / 1000)), 'retry-after-ms': String(Math.ceil(ms)) };
+/** `retry-after` in whole seconds as both providers send it; OpenAI adds `retry-after-ms`. */
+function retryHeaders(api: Api, ms: number): Record<string, string> {
+  const seconds = { 'retry-after': String(Math.ceil(ms / 1000)) };
+  return api === 'openai' ? { ...seconds, 'retry-after-ms': String(Math.ceil(ms)) } : seconds;
 }
+
+/** OpenAI's reset durations: `120ms`, `1.5s`, `1m30s`. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.ceil(ms)}ms`;
+  const s = Number(((ms % 60_000) / 1000).toFixed(3));
+  return ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${s}s` : `${s}s`;
+}
+
+const OPENAI_QUOTA: Partial<Record<FakeQuotaKind, string>> = { requests: 'requests', inputTokens: 'tokens' };
+const ANTHROPIC_QUOTA: Record<FakeQuotaKind, string> = { requests: 'requests', inputTokens: 'input-tokens', outputTokens: 'output-tokens' };
+
+/** The rate-limit headers of every quota in force, as each provider names them. */
+function quotaHeaders(api: Api, limiter: QuotaLimiter, now: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const q of limiter.states(now)) {
+    if (api === 'openai') {
+      const name = OPENAI_QUOTA[q.kind];
+      if (name === undefined) continue;
+      out[`x-ratelimit-limit-${name}`] = String(q.limit);
+      out[`x-ratelimit-remaining-${name}`] = String(q.remaining);
+      out[`x-ratelimit-reset-${name}`] = formatDuration(q.resetMs);
+    } else {
+      const name = ANTHROPIC_QUOTA[q.kind];
+      out[`anthropic-ratelimit-${name}-limit`] = String(q.limit);
+      out[`anthropic-ratelimit-${name}-remaining`] = String(q.remaining);
+      out[`anthropic-ratelimit-${name}-reset`] = new Date(now + q.resetMs).toISOString();
+    }
+  }
+  return out;
+}
+
+const QUOTA_WORDS: Record<FakeQuotaKind, string> = { requests: 'requests', inputTokens: 'input tokens', outputTokens: 'output tokens' };
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -391,7 +443,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       }
     });
     const requestIdHeaders = { 'x-request-id': `req_fake_${index}`, 'request-id': `req_fake_${index}` };
-    const answer = (status: number | 'reset' | 'hang'): void => {
+    const answer = (status: number | 'reset' | 'truncate' | 'hang'): void => {
       answered = true;
       bump(byStatus, String(status));
     };
@@ -449,27 +501,25 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       return;
     }
     if (reply === undefined) {
-      const slot = o.limiter?.tryAcquire(Date.now()) ?? null;
+      const arrived = Date.now();
+      const inputTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
+      const admission = o.limiter?.tryAdmit(arrived, inputTokens) ?? null;
       // Rate-limit answers are immediate, as real providers reject before doing any work.
-      if (slot && !slot.ok) {
-        fail(429, 'Rate limit reached for requests (fake provider rpm limit)', {
-          ...retryHeaders(o.retryAfterMs ?? slot.waitMs),
-          'x-ratelimit-limit-requests': String(o.limiter?.limit ?? 0),
-          'x-ratelimit-remaining-requests': '0',
+      if (o.limiter && admission && !admission.ok) {
+        fail(429, `Rate limit reached for ${QUOTA_WORDS[admission.kind]} (fake provider quota)`, {
+          ...retryHeaders(api, o.retryAfterMs ?? admission.waitMs),
+          ...quotaHeaders(api, o.limiter, arrived),
         });
         return;
       }
       if (draw.r429 < o.rate429) {
         fail(429, 'Rate limit reached for requests (fake provider fault)', {
-          ...retryHeaders(o.retryAfterMs ?? 0),
+          ...retryHeaders(api, o.retryAfterMs ?? 0),
           'x-ratelimit-remaining-requests': '0',
         });
         return;
       }
-      if (slot?.ok) {
-        res.setHeader('x-ratelimit-limit-requests', String(o.limiter?.limit ?? 0));
-        res.setHeader('x-ratelimit-remaining-requests', String(slot.remaining));
-      }
+      if (o.limiter) for (const [name, value] of Object.entries(quotaHeaders(api, o.limiter, arrived))) res.setHeader(name, value);
       if (draw.r500 < o.status500Rate) reply = { kind: 'status', status: 500, body: errorBody(api, 500, 'The server had an error (fake provider fault)') };
       else if (draw.reset < o.resetRate) reply = { kind: 'reset' };
       else if (draw.hang < o.hangRate) reply = { kind: 'hang' };
@@ -498,6 +548,13 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         answer('reset');
         req.socket.destroy();
         return;
+      case 'truncate': {
+        answer('truncate');
+        const text = JSON.stringify(completionBody(api, index, model, 'This reply is cut off before its end.', messages));
+        res.writeHead(200, { ...requestIdHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
+        return;
+      }
       case 'status':
         answer(reply.status);
         sendJson(res, reply.status, reply.body === undefined ? errorBody(api, reply.status, 'scripted error') : reply.body, {
@@ -507,6 +564,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         return;
       case 'text':
         answer(200);
+        o.limiter?.chargeOutput(Date.now(), Math.ceil(reply.text.length / 4));
         sendJson(res, 200, wire ? wire.reply(index, model, reply.text, messages, body) : completionBody(api, index, model, reply.text, messages), requestIdHeaders);
         return;
     }

@@ -46,7 +46,9 @@ async function healthbenchRun(name: 'base' | 'head', dataset: string, seed: numb
   fakes.push(fake);
   const out = join(dir, name);
   const url = fake.openaiBaseUrl;
-  await cli(['eval', '--dataset', dataset, '--model', 'openai:cand', '--base-url', url, '--grader', 'openai:grader', '--grader-base-url', url, '--out', out]);
+  // The head run is graded by two graders and carries a length-adjusted score: the page shows both.
+  const extra = name === 'head' ? ['--grader', 'openai:second-grader', '--length-adjustment-center', '300', '--length-adjustment-penalty', '0.01'] : [];
+  await cli(['eval', '--dataset', dataset, '--model', 'openai:cand', '--base-url', url, '--grader', 'openai:grader', '--grader-base-url', url, ...extra, '--out', out]);
   runs[name] = await readRun(out);
 }
 
@@ -67,7 +69,7 @@ beforeAll(async () => {
     cli(['eval', '--dataset', join(ROOT, 'test/fixtures/medcalc/small.csv'), '--model', 'openai:calc', '--base-url', medcalcFake.openaiBaseUrl, '--out', join(dir, 'medcalc')]),
   ]);
   runs.medcalc = await readRun(join(dir, 'medcalc'));
-  await cli(['diff', runs.base.dir, runs.head.dir, '--out', join(dir, 'diff')]);
+  await cli(['diff', runs.base.dir, runs.head.dir, '--allow-grader-change', '--out', join(dir, 'diff')]);
   diff = JSON.parse(await readFile(join(dir, 'diff', 'diff.json'), 'utf8')) as RunDiff;
   browser = await launch();
 }, 120_000);
@@ -208,6 +210,34 @@ describe('report.html of a HealthBench run', () => {
   });
 });
 
+describe('report.html of a run with two graders and a length-adjusted score', () => {
+  it('shows the adjusted score overall and per group as report.json has them', async () => {
+    const { report } = runs.head;
+    const la = report.lengthAdjustment;
+    expect(la).toBeDefined();
+    const page = await browser.open(join(runs.head.dir, 'report.html'));
+    expect(await page.locator('main').textContent()).toContain(`length-adjusted score${f3(la?.overall.adjusted.score ?? NaN)}  (95% CI`);
+    const charts = await chartRows(page);
+    for (const [family, groups] of Object.entries(la?.byGroup ?? {})) {
+      const adjusted = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, g.adjusted]));
+      expect(charts[`Length-adjusted, by ${family.replace(/_/g, ' ')}`]).toEqual(expectedGroups(adjusted));
+    }
+    await clean(page);
+    await page.close();
+  });
+
+  it('shows each grader\'s verdict per rubric item', async () => {
+    const s = runs.head.samples.find((x) => x.exampleId === 'hostile-001') as SampleRecord;
+    const page = await browser.open(join(runs.head.dir, 'report.html'), '#sample=hostile-001&r=0');
+    const cells = await page.locator('#rubric tbody tr td:last-child').allTextContents();
+    const word = (v: boolean | null | undefined): string => (v === true ? 'met' : v === false ? 'not met' : 'error');
+    expect(cells).toEqual(s.criteria.map((c) => `openai:grader: ${word(c.verdicts?.[0])}openai:second-grader: ${word(c.verdicts?.[1])}`));
+    expect(await page.locator('main').textContent()).toContain('By grader (each alone)');
+    await clean(page);
+    await page.close();
+  });
+});
+
 describe('report.html with compressed data (as big runs get)', () => {
   it('inflates the data in the browser and shows the same figures and samples', async () => {
     const { report, samples } = runs.base;
@@ -257,6 +287,7 @@ describe('diff.html', () => {
     const signed = (x: number): string => (x > 0 ? `+${x.toFixed(4)}` : x.toFixed(4));
     const rows = await page.locator('#forest tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-group'), tr.className, tr.querySelector('td.delta')?.textContent]));
     expect(rows).toEqual(diff.groups.map((g) => [g.group, g.direction === 'regressed' ? 'sig-drop' : g.direction === 'improved' ? 'sig-gain' : '', signed(g.delta)]));
+    expect(await page.locator('[role="note"] li').allTextContents()).toEqual(diff.warnings.map((w) => `Warning: ${w}`));
     const cards = page.locator('article.changed');
     expect(await cards.count()).toBe(diff.topChanged.length);
     expect(diff.topChanged.length).toBeGreaterThan(0);

@@ -42,10 +42,10 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     [['--length-adjustment-center', '2000'], /--length-adjustment-center and --length-adjustment-penalty go together/],
     [['--length-adjustment-penalty', '0.01'], /go together/],
     [['--length-adjustment', 'published', '--length-adjustment-center', '1', '--length-adjustment-penalty', '1'], /contradict each other/],
-    [['--length-adjustment', 'sometimes'], /`--length-adjustment` to be one of published, none/],
-    [['--length-adjustment-center=-5', '--length-adjustment-penalty', '0.01'], /`--length-adjustment-center` to be a number ≥ 0/],
-    [['--reasoning-effort', 'extreme'], /`--reasoning-effort` to be one of none, minimal, low, medium, high, xhigh/],
-    [['--api', 'completions'], /`--api` to be one of auto, chat, responses/],
+    [['--length-adjustment', 'sometimes'], /--length-adjustment: expected one of published, none, got 'sometimes'/],
+    [['--length-adjustment-center=-5', '--length-adjustment-penalty', '0.01'], /--length-adjustment-center: expected a number ≥ 0, got '-5'/],
+    [['--reasoning-effort', 'extreme'], /--reasoning-effort: expected one of none, minimal, low, medium, high, xhigh, got 'extreme'/],
+    [['--api', 'completions'], /--api: expected one of auto, chat, responses, got 'completions'/],
   ])('bad flags %j are exit 2 with the fix named', async (extra, message) => {
     const r = await run(['eval', '--dataset', PRO, '--model', 'openai:gpt-5-mini', '--fake-server', ...extra]);
     expect(r.code).toBe(2);

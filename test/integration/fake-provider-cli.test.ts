@@ -19,7 +19,7 @@ function captureIo(signal?: AbortSignal): CliIo & { out: string[]; err: string[]
 }
 
 describe('healthbench fake-server', () => {
-  it('prints its URLs as one JSON line, serves the SDKs until aborted, then prints stats and exits 0', async () => {
+  it('prints its URLs as one JSON line, serves the SDKs until aborted, then prints a short summary and exits 0', async () => {
     const controller = new AbortController();
     const io = captureIo(controller.signal);
     const exit = main(['fake-server', '--seed', '4', '--met-rate', '1'], io);
@@ -35,8 +35,17 @@ describe('healthbench fake-server', () => {
 
     controller.abort();
     expect(await exit).toBe(0);
-    const stats = JSON.parse(io.err.join('')) as { total: number; byStatus: Record<string, number> };
-    expect(stats).toMatchObject({ total: 1, byStatus: { '200': 1 } });
+    expect(io.err.join('')).toMatch(/^fake-server: served 1 requests in 0:\d\d \(200 ×1\); peak 1 in flight\nfake-server: by kind: candidate ×1\n$/);
+  });
+
+  it('--stats-json prints the statistics as one JSON line instead', async () => {
+    const controller = new AbortController();
+    const io = captureIo(controller.signal);
+    const exit = main(['fake-server', '--stats-json'], io);
+    await expect.poll(() => io.out.length).toBe(1);
+    controller.abort();
+    expect(await exit).toBe(0);
+    expect(JSON.parse(io.err.join(''))).toMatchObject({ total: 0, peakInFlight: 0 });
   });
 
   it('labels itself a test double in --help', async () => {
@@ -48,10 +57,10 @@ describe('healthbench fake-server', () => {
   it('exits 2 on a bad flag value or an unknown flag', async () => {
     const bad = captureIo();
     expect(await main(['fake-server', '--error-rate', 'lots'], bad)).toBe(2);
-    expect(bad.err.join('')).toMatch(/--error-rate expects a number/);
+    expect(bad.err.join('')).toBe("healthbench: --error-rate: expected a number ≥ 0 and ≤ 1, got 'lots'\n");
     const outOfRange = captureIo();
     expect(await main(['fake-server', '--hang-rate', '1.5'], outOfRange)).toBe(2);
-    expect(outOfRange.err.join('')).toMatch(/hangRate/);
+    expect(outOfRange.err.join('')).toBe("healthbench: --hang-rate: expected a number ≥ 0 and ≤ 1, got '1.5'\n");
     const unknown = captureIo();
     expect(await main(['fake-server', '--colour'], unknown)).toBe(2);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedTimeline, SlidingWindowLimiter } from '../../src/testing/fake-provider-state.js';
+import { BoundedTimeline, QuotaLimiter } from '../../src/testing/fake-provider-state.js';
 import {
   candidateReply,
   detectKind,
@@ -97,13 +97,25 @@ describe('fake replies: determinism and rates', () => {
 });
 
 describe('fake provider state: rate limiter and timeline', () => {
-  it('admits rpm requests per sliding window and says when the oldest slot frees', () => {
-    const limiter = new SlidingWindowLimiter(2, 1000);
-    expect(limiter.tryAcquire(0)).toEqual({ ok: true, remaining: 1 });
-    expect(limiter.tryAcquire(400)).toEqual({ ok: true, remaining: 0 });
-    expect(limiter.tryAcquire(600)).toEqual({ ok: false, waitMs: 400 });
-    expect(limiter.tryAcquire(1000)).toEqual({ ok: true, remaining: 0 });
-    expect(limiter.tryAcquire(1300)).toEqual({ ok: false, waitMs: 100 });
+  it('admits a burst of the bucket size, then one request per refill, and says when the next fits', () => {
+    // 120 per minute = 2 per second; the bucket holds 1 s of budget: 2.
+    const limiter = new QuotaLimiter({ rpm: 120, windowMs: 60_000, burstMs: 1000 }, 0);
+    expect(limiter.tryAdmit(0, 10)).toEqual({ ok: true });
+    expect(limiter.tryAdmit(0, 10)).toEqual({ ok: true });
+    expect(limiter.tryAdmit(100, 10)).toEqual({ ok: false, kind: 'requests', waitMs: 400 });
+    expect(limiter.tryAdmit(500, 10)).toEqual({ ok: true });
+    expect(limiter.states(500)).toEqual([{ kind: 'requests', limit: 120, remaining: 0, resetMs: 1000 }]);
+    // Idle time refills it, never past the burst.
+    expect(limiter.states(60_000)).toEqual([{ kind: 'requests', limit: 120, remaining: 2, resetMs: 0 }]);
+  });
+
+  it('enforces input tokens on arrival and output tokens as replies are sent', () => {
+    const limiter = new QuotaLimiter({ tpm: 6000, otpm: 600, windowMs: 60_000, burstMs: 1000 }, 0);
+    expect(limiter.tryAdmit(0, 60)).toEqual({ ok: true });
+    expect(limiter.tryAdmit(0, 60)).toEqual({ ok: false, kind: 'inputTokens', waitMs: 200 });
+    limiter.chargeOutput(600, 20);
+    // The output bucket (10 per second) is 10 in debt: no request until it is back above zero.
+    expect(limiter.tryAdmit(600, 60)).toEqual({ ok: false, kind: 'outputTokens', waitMs: 1100 });
   });
 
   it('keeps at most maxPoints timeline buckets however long the run, preserving the peak', () => {

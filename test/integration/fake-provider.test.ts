@@ -211,8 +211,9 @@ describe('fake provider: faults exercised through the SDKs’ own retries', () =
     expect(fp.stats().byStatus).toEqual({ '429': 1, '200': 1 });
   });
 
-  it('the rpm window answers 429 with retry headers, and the SDK gets through once a slot frees', async () => {
-    const fp = await start({ rpm: 2, windowMs: 400 });
+  it('the rpm bucket answers 429 with retry headers beyond its burst, and the SDK gets through once it refills', async () => {
+    // 2 per 400 ms, the bucket holding 400 ms of budget: two at once, then one every 200 ms.
+    const fp = await start({ rpm: 2, windowMs: 400, burstMs: 400 });
     const strict = openai(fp);
     await ask(strict, 'one');
     await ask(strict, 'two');

@@ -2,6 +2,8 @@
  * Faults, rate limits, bad input, cache and grader integrity, in process through `main()` (the same code path as
  * the CLI) against the fake provider over real HTTP and the real SDKs.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli-io.js';
 import { quotaResetMs } from '../../src/providers/rate-gate.js';
 import { readSamples } from '../../src/store/read-run.js';
-import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeRequest } from '../../src/testing/index.js';
+import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeReply, type FakeRequest } from '../../src/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'test-key-faults';
@@ -211,7 +213,7 @@ describe('faults', () => {
     const r = await cli(evalArgs(f, data, out, ['--max-errors', '0']));
     expect(r.code).toBe(3);
     expect(r.err).toContain('--max-errors');
-    expect(r.err).toContain('resumable');
+    expect(r.err).toContain('The records so far are in budget; fix the cause, then resume with: npx healthbench eval --resume budget\n');
     const run = await readJson(join(out, 'run.json'));
     expect(run['status']).toBe('failed');
     expect(existsSync(join(out, 'report.json'))).toBe(false);
@@ -463,13 +465,13 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   });
 
   test('missing API key', async () => {
-    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY in the environment/, {});
+    await expectRefused(argsFor(data20, 'out-key'), 'out-key', /needs OPENAI_API_KEY: set it in the environment or in .env/, {});
   });
 
   test.each([
     [['--concurrency', '0'], /--concurrency/],
     [['--timeout', 'soon'], /--timeout/],
-    [['--max-errors', 'lots'], /--max-errors: expected a count or a fraction/],
+    [['--max-errors', 'lots'], /--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got 'lots'/],
     [['--rpm', '1.5'], /--rpm/],
     [['--colour'], /--colour/],
   ])('bad flag value %j', async (extra, pattern) => {
@@ -564,5 +566,184 @@ describe('response cache', () => {
     const report = await readReport(join(tmp, 'cache-err-2'));
     expect(report.overall.n).toBe(20);
     expect(report.overall.errors).toBe(0);
+  });
+});
+
+describe('quotas: token buckets like the providers, 429s waited out, never failures', () => {
+  /** run.json's pacing entry of the only endpoint. */
+  async function pacing(out: string): Promise<Json> {
+    const entries = (await readJson(join(out, 'run.json')))['pacing'] as Json[];
+    expect(entries).toHaveLength(1);
+    return entries[0] as Json;
+  }
+
+  test('--rpm with a fake enforcing the same rate as a 1 s bucket: every sample scored with --max-retries 0', async () => {
+    const data = await writeDataset(join(tmp, 'quota-data'), 12);
+    // 1200 per minute = 20 per second, bursts of 20.
+    const f = await fake({ rpm: 1200, latencyMs: 20 });
+    const out = join(tmp, 'quota-rpm');
+    const r = await cli(evalArgs(f, data, out, ['--rpm', '1200', '--concurrency', '16', '--max-retries', '0']));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const report = await readReport(out);
+    expect(report.overall).toMatchObject({ n: 12, errors: 0 });
+    expect(f.stats().byStatus['200']).toBe(60);
+    const p = await pacing(out);
+    expect(p['requestsPerMinute']).toEqual({ perMinute: 1200, source: 'flag' });
+    expect(p['summary']).toMatch(/1200 requests\/min \(--rpm\)/);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/## Pacing\n\n- `openai http:\/\/127\.0\.0\.1:\d+\/v1`: paced at 1200 requests\/min/);
+  });
+
+  test('without --rpm the pace is learned from the headers; the 429s of the first burst fail nothing', async () => {
+    const data = await writeDataset(join(tmp, 'quota-data-2'), 12);
+    // A bucket of 10: a burst of 32 calls in flight is mostly refused.
+    const f = await fake({ rpm: 600, latencyMs: 20 });
+    const out = join(tmp, 'quota-learned');
+    const r = await cli(evalArgs(f, data, out, ['--concurrency', '32', '--max-retries', '0']));
+    expect(r.code).toBe(0);
+    expect((await readReport(out)).overall).toMatchObject({ n: 12, errors: 0 });
+    const p = await pacing(out);
+    expect(p['requestsPerMinute']).toEqual({ perMinute: 600, source: 'headers' });
+    expect(p['summary']).toMatch(/learned from the rate-limit headers/);
+    expect(p['rateLimited']).toBe(f.stats().byStatus['429'] ?? 0);
+  });
+
+  test('anthropic: models: input and output token quotas are learned from anthropic-ratelimit-* and honoured', async () => {
+    const data = await writeDataset(join(tmp, 'quota-data-3'), 8);
+    const f = await fake({ rpm: 1200, tpm: 600_000, otpm: 30_000, latencyMs: 20 });
+    const out = join(tmp, 'quota-anthropic');
+    const args = evalArgs(f, data, out, ['--concurrency', '16', '--max-retries', '0']).map((a) =>
+      a === f.openaiBaseUrl ? f.anthropicBaseUrl : a === 'openai:cand-model' ? 'anthropic:cand-claude' : a === 'openai:grader-model' ? 'anthropic:grader-claude' : a,
+    );
+    const r = await cli(args, { ANTHROPIC_API_KEY: KEY });
+    expect(r.code).toBe(0);
+    expect((await readReport(out)).overall).toMatchObject({ n: 8, errors: 0 });
+    const p = await pacing(out);
+    expect(p).toMatchObject({
+      requestsPerMinute: { perMinute: 1200, source: 'headers' },
+      inputTokensPerMinute: { perMinute: 600_000, source: 'headers' },
+      outputTokensPerMinute: { perMinute: 30_000, source: 'headers' },
+    });
+  });
+
+  test('nothing but 429s for --rate-limit-timeout: the run stops, exit 3, names the quota and the flags, and resumes', async () => {
+    const data = await writeDataset(join(tmp, 'quota-data-4'), 6);
+    const f = await fake({ faults: { rate429: 1 }, retryAfterMs: 50 });
+    const out = join(tmp, 'quota-stall');
+    const r = await cli(evalArgs(f, data, out, ['--rate-limit-timeout', '1', '--max-retries', '0']));
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/keeps answering 429/);
+    expect(r.err).toMatch(/quota is the cause/);
+    expect(r.err).toMatch(/--rpm/);
+    expect(r.err).toMatch(/--rate-limit-timeout/);
+    expect(r.err).toContain('the run directory is resumable. The records so far are in quota-stall; fix the cause, then resume with: npx healthbench eval --resume quota-stall\n');
+    expect((await readJson(join(out, 'run.json')))['status']).toBe('failed');
+    // No sample was recorded as failed: the quota, not the samples, stopped the run.
+    expect(existsSync(join(out, 'samples.jsonl')) ? await sampleLines(out) : []).toEqual([]);
+    const healthy = await fake();
+    const again = await cli(evalArgs(healthy, data, out, ['--rate-limit-timeout', '1', '--max-retries', '0']));
+    expect(again.code).toBe(0);
+    expect((await readReport(out)).overall).toMatchObject({ n: 6, errors: 0 });
+  });
+
+  test('a 429 insufficient_quota (no credit) stops the run at once with exit 3', async () => {
+    const data = await writeDataset(join(tmp, 'quota-data-5'), 4);
+    const f = await fake({
+      script: () => ({
+        kind: 'status',
+        status: 429,
+        body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
+      }),
+    });
+    const r = await cli(evalArgs(f, data, join(tmp, 'quota-credit')));
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/out of credit/);
+    expect(f.requests.length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('call mechanics: transient answers, cut bodies, labels, unreachable endpoints', () => {
+  test('Anthropic 529 overloaded and OpenAI 503 are retried like 5xx; when retries run out the cause is HTTP n', async () => {
+    const seen = new Map<string, number>();
+    const firstFails = (status: number) => (r: FakeRequest): FakeReply | undefined => {
+      const n = (seen.get(`${status}${r.bodySha256}`) ?? 0) + 1;
+      seen.set(`${status}${r.bodySha256}`, n);
+      return n === 1 ? { kind: 'status', status } : undefined;
+    };
+    const data = await writeDataset(join(tmp, 'transient-data'), 6);
+    const f529 = await fake({ script: firstFails(529) });
+    const out529 = join(tmp, 'transient-529');
+    const args = evalArgs(f529, data, out529, ['--max-retries', '1']).map((a) =>
+      a === f529.openaiBaseUrl ? f529.anthropicBaseUrl : a === 'openai:cand-model' ? 'anthropic:cand-claude' : a === 'openai:grader-model' ? 'anthropic:grader-claude' : a,
+    );
+    expect((await cli(args, { ANTHROPIC_API_KEY: KEY })).code).toBe(0);
+    expect((await readReport(out529)).overall).toMatchObject({ n: 6, errors: 0 });
+    expect(f529.stats().byStatus['529']).toBe(30);
+
+    const f503 = await fake({ script: firstFails(503) });
+    expect((await cli(evalArgs(f503, data, join(tmp, 'transient-503'), ['--max-retries', '1']))).code).toBe(0);
+    expect((await readReport(join(tmp, 'transient-503'))).overall).toMatchObject({ n: 6, errors: 0 });
+
+    const always = await fake({ script: (r) => (workOf(r) === 'syn-04' ? { kind: 'status', status: 503 } : undefined) });
+    const outAlways = join(tmp, 'transient-503-always');
+    expect((await cli(evalArgs(always, data, outAlways, ['--max-retries', '1', '--max-errors', '100%']))).code).toBe(0);
+    expect((await sampleLines(outAlways)).find((s) => s['exampleId'] === 'syn-04')).toMatchObject({ error: { stage: 'candidate', cause: 'HTTP 503' } });
+    expect(always.requests.filter((q) => workOf(q) === 'syn-04')).toHaveLength(2);
+  });
+
+  test('a reply cut off mid-body is retried like a reset; without retries its cause is "connection"', async () => {
+    const cut = new Set<string>();
+    const f = await fake({
+      script: (r) => {
+        if (!['syn-03', 'syn-08#2'].includes(workOf(r)) || cut.has(workOf(r))) return undefined;
+        cut.add(workOf(r));
+        return { kind: 'truncate' };
+      },
+    });
+    const out = join(tmp, 'truncated');
+    expect((await cli(evalArgs(f, data20, out, ['--max-retries', '2']))).code).toBe(0);
+    expect((await readReport(out)).overall).toMatchObject({ n: 20, errors: 0 });
+    expect(f.stats().byStatus['truncate']).toBe(2);
+
+    const g = await fake({ script: (r) => (workOf(r) === 'syn-03' ? { kind: 'truncate' } : undefined) });
+    const out2 = join(tmp, 'truncated-no-retry');
+    expect((await cli(evalArgs(g, data20, out2, ['--max-retries', '0', '--max-errors', '100%']))).code).toBe(0);
+    const bad = (await sampleLines(out2)).find((s) => s['exampleId'] === 'syn-03');
+    expect(bad).toMatchObject({ error: { stage: 'candidate', cause: 'connection' } });
+    expect(String((bad?.['error'] as Json)['message'])).toMatch(/connection to http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions failed/);
+  });
+
+  test('a call with no reply within --timeout is labelled "timeout", with the URL and the flag to change', async () => {
+    const f = await fake({ script: (r) => (workOf(r) === 'syn-06' ? { kind: 'hang' } : undefined) });
+    const out = join(tmp, 'timeout-label');
+    expect((await cli(evalArgs(f, data20, out, ['--timeout', '0.3', '--max-retries', '1', '--max-errors', '100%']))).code).toBe(0);
+    const bad = (await sampleLines(out)).find((s) => s['exampleId'] === 'syn-06');
+    expect(bad).toMatchObject({ error: { stage: 'candidate', cause: 'timeout' } });
+    expect(String((bad?.['error'] as Json)['message'])).toMatch(/no complete reply from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions within 0\.3 s \(2 attempts\); raise --timeout/);
+  });
+
+  test('an unreachable endpoint stops the run at once (exit 3), naming the URL, instead of failing every sample', async () => {
+    const closed = await fake();
+    const url = closed.openaiBaseUrl;
+    await closed.close();
+    const out = join(tmp, 'unreachable');
+    const args = evalArgs(closed, data20, out);
+    const r = await cli(args);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`cannot reach ${url}/chat/completions (ECONNREFUSED, 2 attempts)`);
+    expect(r.err).toMatch(/--base-url/);
+    expect(existsSync(join(out, 'samples.jsonl')) ? await sampleLines(out) : []).toEqual([]);
+  });
+
+  test('the per-attempt timer cannot be garbage-collected: a hung call still times out with gc forced throughout', async () => {
+    const f = await fake({ script: () => ({ kind: 'hang' }) });
+    // Asynchronously: the fake serves from this process.
+    const child = await promisify(execFile)(process.execPath, ['--expose-gc', join(ROOT, 'test/support/gc-timeout-child.mjs'), f.openaiBaseUrl], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ cause: 'timeout', attempts: 3, gcRuns: expect.any(Number) });
+    expect(f.stats().byStatus['hang']).toBe(3);
   });
 });

@@ -6,7 +6,7 @@ import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '.
 import { writeFileAtomic } from '../../store/atomic.js';
 import { readReport, readSamples } from '../../store/read-run.js';
 import { numberFlag, parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { commandOf, type CommandRun } from '../io.js';
 
 export const HELP = `Usage: healthbench agreement RUN_A RUN_B [options]
 
@@ -55,7 +55,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const [pathA, pathB, ...extra] = positionals;
   if (pathA === undefined || pathB === undefined || extra.length > 0) {
-    throw new UsageError(`agreement takes two runs, RUN_A and RUN_B; got ${positionals.length} argument(s). See \`healthbench agreement --help\`.`);
+    throw new UsageError(`agreement takes two runs, RUN_A and RUN_B; got ${positionals.length} argument(s). See \`${commandOf(io)} agreement --help\`.`);
   }
   const maxDisagreements = numberFlag(values.disagreements, 'disagreements', { integer: true, min: 0 });
   const [a, b] = await Promise.all([loadSide(pathA, io.cwd), loadSide(pathB, io.cwd)]);

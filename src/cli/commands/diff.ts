@@ -5,7 +5,7 @@ import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } f
 import { writeDiffHtml } from '../../runner/report-html.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { commandOf, type CommandRun } from '../io.js';
 
 export const HELP = `Usage: healthbench diff BASE HEAD [options]
 
@@ -49,7 +49,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const [basePath, headPath, ...extra] = positionals;
   if (basePath === undefined || headPath === undefined || extra.length > 0) {
-    throw new UsageError(`diff takes two runs, BASE and HEAD; got ${positionals.length} argument(s). See \`healthbench diff --help\`.`);
+    throw new UsageError(`diff takes two runs, BASE and HEAD; got ${positionals.length} argument(s). See \`${commandOf(io)} diff --help\`.`);
   }
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });

@@ -1,18 +1,23 @@
-import { ExitCode, UsageError } from '../../core/errors.js';
-import { createLogger } from '../../log.js';
-import { estimateEval, runEval, taskForDataset, type EvalOptions } from '../../runner/eval.js';
-import type { LengthAdjustmentChoice } from '../../runner/tasks/healthbench.js';
-import { parseLabels } from '../../runner/audit.js';
-import { parseShard } from '../../runner/shard.js';
-import type { BatchSettings } from '../../runner/batch/batch-mode.js';
-import { numberFlag, parseFlags } from '../args.js';
+import { ExitCode } from '../../core/errors.js';
+import { estimateEval, runEval } from '../../runner/eval.js';
+import { parseFlags } from '../args.js';
+import { withDotenv } from '../dotenv.js';
+import { FLAGS, toEvalOptions } from '../eval-flags.js';
 import type { CommandRun } from '../io.js';
-import { createProgressBar } from '../progress.js';
+import { resolveRunValues, setUpRun, summaryText } from '../run-setup.js';
 
 export const HELP = `Usage: healthbench eval --model PROVIDER:MODEL [options]
 
 Replays benchmark conversations to a candidate model, grades every response against its rubric with a
 grader model, and writes run.json, samples.jsonl, report.json and report.md to the run directory.
+
+Defaults come from healthbench.config.yaml / .yml / .json in the working directory (every option below,
+named as the flag; \`healthbench init\` writes a commented one); flags win. Keys come from the environment or
+a .env file in the working directory (never overriding a variable already set).
+
+Configuration
+  --config FILE            read this config file instead of the working directory's
+  --profile NAME           apply the file's profiles.NAME over its top-level options
 
 Data
   --dataset NAME|PATH      healthbench (default), healthbench-hard, healthbench-consensus,
@@ -52,11 +57,17 @@ Grader
   --batched-template FILE  your batched template
 Run
   --out DIR                run directory (default reports/<run-id>); an unfinished run there is resumed
-  --resume DIR             continue the run in DIR (same flags required)
+  --resume DIR             continue the run in DIR with the configuration recorded in DIR/run.json; flags that
+                           change results are refused, others (concurrency, rates, timeouts...) apply
   --concurrency N          calls in flight (default 32)
-  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint
-  --timeout SECONDS        per request (default 120)
-  --max-retries N          SDK retries on 429 / 5xx / timeouts / resets (default 6)
+  --rpm N, --tpm N         requests / input tokens per minute, per provider endpoint (default: learned
+                           from the provider's rate-limit headers)
+  --otpm N                 output tokens per minute, per provider endpoint
+  --burst SECONDS          largest burst, in seconds of the per-minute budget (default 1)
+  --rate-limit-timeout S   stop (resumable) when nothing but 429s came back for S seconds (default 600)
+  --timeout SECONDS        per request attempt, body included (default 120)
+  --max-retries N          retries on 5xx / 529 / timeouts / dropped connections (default 6; 429s are
+                           waited out, never counted)
   --max-errors N|P%        fail the run (exit 3) when more samples than this fail (default 5%)
   --cache DIR              reuse responses of identical earlier requests (errors are never cached)
   --seed N                 bootstrap seed (default 42)
@@ -81,193 +92,33 @@ Release gate
   --allow-grader-change    compare with a baseline graded by another grader / template
 Output
   --json                   print report.json on stdout instead of the summary
-  --log-level LEVEL        pino level on stderr (default warn); --log-file FILE to log to a file
+  --progress MODE          bar (default on a terminal) | lines (a line every 10 s; default elsewhere) | none
+  --log-level LEVEL        pino level on stderr (default warn); --log-file FILE to log to a file (JSON lines)
+  --log-format FORMAT      pretty (default on a terminal) | json (default elsewhere and for --log-file)
 `;
 
-export const FLAGS = {
-  dataset: { type: 'string' },
-  limit: { type: 'string' },
-  repeats: { type: 'string' },
-  responses: { type: 'string' },
-  model: { type: 'string' },
-  'base-url': { type: 'string' },
-  'system-prompt': { type: 'string' },
-  temperature: { type: 'string' },
-  'max-tokens': { type: 'string' },
-  api: { type: 'string' },
-  'grader-api': { type: 'string' },
-  'reasoning-effort': { type: 'string' },
-  'grader-reasoning-effort': { type: 'string' },
-  'length-adjustment': { type: 'string' },
-  'length-adjustment-center': { type: 'string' },
-  'length-adjustment-penalty': { type: 'string' },
-  grader: { type: 'string', multiple: true },
-  'grader-vote': { type: 'string' },
-  'grader-base-url': { type: 'string' },
-  'grader-template': { type: 'string' },
-  'grader-attempts': { type: 'string' },
-  'grader-mode': { type: 'string' },
-  'batched-template': { type: 'string' },
-  out: { type: 'string' },
-  resume: { type: 'string' },
-  concurrency: { type: 'string' },
-  rpm: { type: 'string' },
-  tpm: { type: 'string' },
-  timeout: { type: 'string' },
-  'max-retries': { type: 'string' },
-  'max-errors': { type: 'string' },
-  cache: { type: 'string' },
-  seed: { type: 'string' },
-  shard: { type: 'string' },
-  label: { type: 'string', multiple: true },
-  'fake-server': { type: 'boolean' },
-  'prompt-style': { type: 'string' },
-  'medcalc-compat': { type: 'string' },
-  labels: { type: 'string' },
-  exemplars: { type: 'string' },
-  gate: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  prices: { type: 'string' },
-  batch: { type: 'boolean' },
-  'batch-fallback': { type: 'string' },
-  'batch-attempts': { type: 'string' },
-  'batch-poll': { type: 'string' },
-  'batch-max-requests': { type: 'string' },
-  'batch-max-bytes': { type: 'string' },
-  'cancel-batches': { type: 'boolean' },
-  baseline: { type: 'string' },
-  'allow-grader-change': { type: 'boolean' },
-  json: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'log-file': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`Expected \`--${name}\` to be one of ${allowed.join(', ')}, got \`${value}\``);
-}
-
-const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
-const APIS = ['auto', 'chat', 'responses'] as const;
-
-/** `--length-adjustment` with `--length-adjustment-center/-penalty`: a preset, or both numbers, never a mix. */
-function lengthAdjustmentOf(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): LengthAdjustmentChoice {
-  const center = numberFlag(v['length-adjustment-center'], 'length-adjustment-center', { min: 0 });
-  const penalty = numberFlag(v['length-adjustment-penalty'], 'length-adjustment-penalty', { min: 0 });
-  if ((center === undefined) !== (penalty === undefined)) {
-    throw new UsageError('--length-adjustment-center and --length-adjustment-penalty go together: give both (or --length-adjustment published)');
-  }
-  const preset = v['length-adjustment'];
-  if (center !== undefined && penalty !== undefined) {
-    if (preset !== undefined) throw new UsageError(`--length-adjustment ${preset} and --length-adjustment-center/-penalty contradict each other; give one`);
-    return { kind: 'custom', center, penalty };
-  }
-  if (preset === undefined) return { kind: 'default' };
-  return { kind: oneOf(preset, 'length-adjustment', ['published', 'none'] as const, 'published') };
-}
-
-/** Flag values → EvalOptions (also used by `meta-eval`). */
-export function toEvalOptions(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): EvalOptions {
-  const responses = oneOf(v.responses, 'responses', ['model', 'physician', 'reference'] as const, 'model');
-  const dataset = v.dataset ?? 'healthbench';
-  const lengthAdjustment = lengthAdjustmentOf(v);
-  if (lengthAdjustment.kind !== 'default' && taskForDataset(dataset) === 'medcalc') {
-    throw new UsageError('--length-adjustment*: the length-adjusted score is for HealthBench sets, not MedCalc-Bench; drop the flag');
-  }
-  return {
-    task: taskForDataset(dataset),
-    dataset,
-    limit: numberFlag(v.limit, 'limit', { integer: true, min: 1 }),
-    repeats: numberFlag(v.repeats, 'repeats', { integer: true, min: 1 }) ?? 1,
-    seed: numberFlag(v.seed, 'seed', { integer: true, min: 0 }) ?? 42,
-    model: v.model ?? null,
-    responses,
-    baseUrl: v['base-url'] ?? null,
-    systemPrompt: v['system-prompt'] === undefined ? undefined : v['system-prompt'] === 'none' ? null : v['system-prompt'],
-    temperature: numberFlag(v.temperature, 'temperature', { min: 0, max: 2 }),
-    maxTokens: numberFlag(v['max-tokens'], 'max-tokens', { integer: true, min: 1 }),
-    graders: v.grader ?? [],
-    graderVote: oneOf(v['grader-vote'], 'grader-vote', ['first', 'majority'] as const, 'first'),
-    graderBaseUrl: v['grader-base-url'] ?? null,
-    graderTemplatePath: v['grader-template'] ?? null,
-    graderMode: oneOf(v['grader-mode'], 'grader-mode', ['per-criterion', 'batched'] as const, 'per-criterion'),
-    batchedTemplatePath: v['batched-template'] ?? null,
-    graderAttempts: numberFlag(v['grader-attempts'], 'grader-attempts', { integer: true, min: 1, max: 20 }) ?? 3,
-    concurrency: numberFlag(v.concurrency, 'concurrency', { integer: true, min: 1, max: 4096 }) ?? 32,
-    rpm: numberFlag(v.rpm, 'rpm', { integer: true, min: 1 }) ?? null,
-    tpm: numberFlag(v.tpm, 'tpm', { integer: true, min: 1 }) ?? null,
-    timeoutMs: (numberFlag(v.timeout, 'timeout', { min: 0.001 }) ?? 120) * 1000,
-    maxRetries: numberFlag(v['max-retries'], 'max-retries', { integer: true, min: 0, max: 20 }) ?? 6,
-    maxErrors: v['max-errors'] ?? '5%',
-    outDir: v.resume ?? v.out ?? null,
-    resume: v.resume !== undefined,
-    cacheDir: v.cache ?? null,
-    fakeServer: v['fake-server'] ? {} : null,
-    promptStyle: oneOf(v['prompt-style'], 'prompt-style', ['zero_shot', 'one_shot', 'direct_answer'] as const, 'zero_shot'),
-    medcalcCompat: oneOf(v['medcalc-compat'], 'medcalc-compat', ['current', 'v1.0'] as const, 'current'),
-    labelsPath: v.labels ?? null,
-    exemplarsPath: v.exemplars ?? null,
-    gatePolicyPath: v.gate ?? null,
-    baselinePath: v.baseline ?? null,
-    allowGraderChange: v['allow-grader-change'] ?? false,
-    pricesPath: v.prices ?? null,
-    api: oneOf(v.api, 'api', APIS, 'auto'),
-    graderApi: oneOf(v['grader-api'], 'grader-api', APIS, 'auto'),
-    reasoningEffort: v['reasoning-effort'] === undefined ? null : oneOf(v['reasoning-effort'], 'reasoning-effort', EFFORTS, 'low'),
-    graderReasoningEffort: v['grader-reasoning-effort'] === undefined ? null : oneOf(v['grader-reasoning-effort'], 'grader-reasoning-effort', EFFORTS, 'low'),
-    lengthAdjustment,
-    shard: v.shard === undefined ? null : parseShard(v.shard),
-    labels: parseLabels(v.label ?? []),
-    batch: toBatchSettings(v),
-  };
-}
-
-/** `--batch` and its flags; `--cancel-batches` implies batch mode. */
-function toBatchSettings(v: ReturnType<typeof parseFlags<typeof FLAGS>>['values']): BatchSettings | null {
-  const batchOnly = ['batch-fallback', 'batch-attempts', 'batch-poll', 'batch-max-requests', 'batch-max-bytes'] as const;
-  if (!v.batch && !v['cancel-batches']) {
-    const stray = batchOnly.find((f) => v[f] !== undefined);
-    if (stray) throw new UsageError(`--${stray} applies to batch runs only: add --batch`);
-    return null;
-  }
-  if (v['cancel-batches'] && v.resume === undefined && v.out === undefined) {
-    throw new UsageError('--cancel-batches needs the run to act on: --resume DIR');
-  }
-  return {
-    fallbackLive: oneOf(v['batch-fallback'], 'batch-fallback', ['none', 'live'] as const, 'none') === 'live',
-    attempts: numberFlag(v['batch-attempts'], 'batch-attempts', { integer: true, min: 1, max: 20 }) ?? 3,
-    pollMs: (numberFlag(v['batch-poll'], 'batch-poll', { min: 0.001 }) ?? 30) * 1000,
-    cancelBatches: v['cancel-batches'] ?? false,
-    maxRequests: numberFlag(v['batch-max-requests'], 'batch-max-requests', { integer: true, min: 1 }) ?? null,
-    maxBytes: numberFlag(v['batch-max-bytes'], 'batch-max-bytes', { integer: true, min: 1024 }) ?? null,
-  };
-}
-
 export const run: CommandRun = async (argv, io) => {
-  const { values } = parseFlags(argv, FLAGS);
-  if (values.help) {
+  const { values: given } = parseFlags(argv, FLAGS);
+  if (given.help) {
     io.stdout(HELP);
     return ExitCode.Ok;
   }
-  const options = toEvalOptions(values);
-  if (values['dry-run']) {
-    const { estimate, text } = await estimateEval(options, { cwd: io.cwd, env: io.env });
+  if (given['dry-run']) {
+    const { values: raw } = await resolveRunValues(given, io, { configFile: true });
+    const values = raw as typeof given;
+    const { estimate, text } = await estimateEval(toEvalOptions(values), { cwd: io.cwd, env: withDotenv(io.env, io.cwd) });
     io.stdout(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : text);
     return ExitCode.Ok;
   }
-  const logger = createLogger({ level: values['log-level'] ?? 'warn', file: values['log-file'], secrets: [io.env['OPENAI_API_KEY'] ?? '', io.env['ANTHROPIC_API_KEY'] ?? ''] });
-  const bar = createProgressBar(io.stderr, io.isTTY && !values.json);
+  const setup = await setUpRun(given, io, { configFile: true, command: 'eval' });
+  const { values, progress, logger } = setup;
   try {
-    const onBatchStatus = (lines: string[]): void => io.stderr(`${lines.map((l) => `batch ${l}`).join('\n')}\n`);
-    const result = await runEval(options, { cwd: io.cwd, env: io.env, logger, signal: io.signal, onProgress: bar.update, onBatchStatus });
-    bar.done();
-    if (values.json) io.stdout(`${JSON.stringify(result.report, null, 2)}\n`);
-    else io.stdout(`${[...result.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);
+    const result = await runEval(setup.options, setup.deps);
+    progress.done();
+    io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return result.gate && !result.gate.passed ? ExitCode.GateFailed : ExitCode.Ok;
   } catch (err) {
-    bar.done();
+    progress.done();
     throw err;
   } finally {
     logger.flush();

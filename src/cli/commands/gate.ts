@@ -5,7 +5,7 @@ import { diffRuns, evaluateGate, loadReport, loadRunSide, readPolicyFile, render
 import type { Report } from '../../report/types.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { commandOf, type CommandRun } from '../io.js';
 
 export const HELP = `Usage: healthbench gate REPORT --policy POLICY [options]
 
@@ -46,9 +46,9 @@ export const run: CommandRun = async (argv, io) => {
   }
   const [reportArg, ...extra] = positionals;
   if (reportArg === undefined || extra.length > 0) {
-    throw new UsageError(`gate takes one REPORT; got ${positionals.length} argument(s). See \`healthbench gate --help\`.`);
+    throw new UsageError(`gate takes one REPORT; got ${positionals.length} argument(s). See \`${commandOf(io)} gate --help\`.`);
   }
-  if (values.policy === undefined) throw new UsageError('gate needs --policy FILE. See `healthbench gate --help`.');
+  if (values.policy === undefined) throw new UsageError(`gate needs --policy FILE. See \`${commandOf(io)} gate --help\`.`);
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
 
   const policy = await readPolicyFile(values.policy, io.cwd);

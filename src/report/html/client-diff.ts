@@ -61,7 +61,7 @@ startPage(function (main) {
     el('p', { id: 'diff-summary', text: D.pairs.paired + ' paired samples over ' + D.pairs.prompts + ' prompts; headline ' + D.headlineMetric + (D.clipped ? ' (clipped mean)' : '') +
       '. CIs: paired bootstrap over prompts, ' + D.bootstrapSamples + ' resamples, seed ' + D.seed + '; significant = CI excludes 0 with at least ' + D.minPromptsForSignificance + ' prompts. ' +
       'Significant: ' + reg + ' drop(s), ' + imp + ' gain(s) of ' + D.groups.length + ' groups.' }),
-    D.warnings.length ? el('ul', { class: 'banner', role: 'note' }, D.warnings.map(function (w) { return el('li', { text: 'Warning: ' + w }); })) : null,
+    D.warnings.length ? el('div', { class: 'banner', role: 'note' }, [el('ul', null, D.warnings.map(function (w) { return el('li', { text: 'Warning: ' + w }); }))]) : null,
     el('h2', { text: 'Runs' }), identityTable(),
     el('h2', { text: 'Per-group change (forest plot)' }), forest(),
     el('h2', { text: 'Examples in one run only' }),

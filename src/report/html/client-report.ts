@@ -55,6 +55,11 @@ function otherHeadlines() {
     var g = R[k];
     return [humanize(k), f3(g.score) + '  (95% CI [' + f3(g.ci95[0]) + ', ' + f3(g.ci95[1]) + '], n = ' + g.n + ')'];
   });
+  var la = R.lengthAdjustment;
+  if (la && la.overall && isGroup(la.overall.adjusted)) {
+    var a = la.overall.adjusted;
+    rows.push(['length-adjusted score', f3(a.score) + '  (95% CI [' + f3(a.ci95[0]) + ', ' + f3(a.ci95[1]) + '], n = ' + a.n + '; raw ' + f3(la.overall.raw.score) + ', mean response ' + Math.round(la.overall.meanResponseChars) + ' characters; ' + (la.source || '') + ')']);
+  } else if (isNum(R.meanResponseChars)) rows.push(['mean response length', Math.round(R.meanResponseChars) + ' characters']);
   return rows.length ? kvTable(rows, 'other headline figures') : null;
 }
 
@@ -81,6 +86,12 @@ function charts(main) {
   if (isGroupMap(R.byLanguage)) sets.push(['By language', R.byLanguage]);
   Object.keys(R.byGroup || {}).forEach(function (fam) { if (isGroupMap(R.byGroup[fam])) sets.push(['By ' + humanize(fam), R.byGroup[fam]]); });
   if (isGroupMap(R.graderScores)) sets.push(['By grader (each alone)', R.graderScores]);
+  var la = R.lengthAdjustment;
+  if (la && la.byGroup) Object.keys(la.byGroup).forEach(function (fam) {
+    var adjusted = {};
+    Object.keys(la.byGroup[fam]).forEach(function (g) { adjusted[g] = la.byGroup[fam][g].adjusted; });
+    if (isGroupMap(adjusted)) sets.push(['Length-adjusted, by ' + humanize(fam), adjusted]);
+  });
   // Groups other helpers add at the top level of report.json (any map of group summaries) are shown too.
   var known = ['byTheme', 'byAxis', 'byLanguage', 'byGroup', 'graderScores'];
   Object.keys(R).forEach(function (k) { if (known.indexOf(k) < 0 && isGroupMap(R[k])) sets.push([humanize(k.replace(/^by([A-Z])/, function (_, c) { return 'By ' + c.toLowerCase(); })), R[k]]); });

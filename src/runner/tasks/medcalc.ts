@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { didYouMean } from '../../core/suggest.js';
 import { addUsage, emptyUsage, type SampleRecord } from '../../core/types.js';
 import { fetchToCache, sha256File } from '../../data/download.js';
 import {
@@ -39,14 +40,20 @@ export interface MedcalcPrepare extends PrepareContext {
 }
 
 /** Downloads one of the versions' files from its first directly addressable source. */
-async function fetchMedcalcFile(file: MedcalcFile, fileName: string, env: Record<string, string | undefined>, what: string): Promise<string> {
+async function fetchMedcalcFile(
+  file: MedcalcFile,
+  fileName: string,
+  env: Record<string, string | undefined>,
+  what: string,
+  localFlag: string,
+): Promise<string> {
   const source = file.sources.find((s) => s.host === 'github' && s.path !== '');
   if (!source) {
-    throw new UsageError(`${what} has no directly downloadable file; download it yourself and pass its path`);
+    throw new UsageError(`${what} has no directly downloadable file; download it yourself and pass it with ${localFlag}`);
   }
   const base = env['HEALTHBENCH_MEDCALC_BASE_URL'];
   const url = base ? `${base}${fileName}` : medcalcSourceUrl(source);
-  return (await fetchToCache({ url, fileName, expectedSha256: file.sha256, env })).path;
+  return (await fetchToCache({ url, fileName, expectedSha256: file.sha256, env, localFlag })).path;
 }
 
 /** MedCalc-Bench: one candidate call per row, deterministic extraction and correctness, no grader. */
@@ -56,13 +63,14 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   let version: string;
   let officialSha256: Report['dataset']['officialSha256'];
   if (named) {
-    path = await fetchMedcalcFile(named.test, `medcalc-${named.version}-test.csv`, ctx.env, `MedCalc-Bench ${named.version}`);
+    path = await fetchMedcalcFile(named.test, `medcalc-${named.version}-test.csv`, ctx.env, `MedCalc-Bench ${named.version}`, '--dataset FILE.csv');
     version = named.version;
     officialSha256 = named.test.sha256 ? 'match' : 'unknown';
   } else {
     path = resolve(ctx.cwd, datasetSpec);
     if (!(await stat(path).catch(() => null))?.isFile()) {
-      throw new UsageError(`${datasetSpec}: no such file; MedCalc-Bench datasets are ${MEDCALC_DATASETS.map((d) => d.name).join(', ')} or a CSV path`);
+      const names = MEDCALC_DATASETS.map((d) => d.name);
+      throw new UsageError(`${datasetSpec}: no such file${didYouMean(datasetSpec, names, (n) => `'${n}'`) || '.'} MedCalc-Bench datasets are ${names.join(', ')} or a CSV path`);
     }
     const sha = await sha256File(path);
     const known = MEDCALC_DATASETS.find((d) => d.test.sha256 === sha);
@@ -91,7 +99,7 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   if (ctx.promptStyle === 'one_shot') {
     const exemplarFile = ctx.exemplarsPath
       ? resolve(ctx.cwd, ctx.exemplarsPath)
-      : await fetchMedcalcFile((named ?? MEDCALC_DATASETS[0])!.exemplars, `medcalc-${named?.version ?? 'v1.0'}-exemplars.json`, ctx.env, 'the one-shot exemplar file');
+      : await fetchMedcalcFile((named ?? MEDCALC_DATASETS[0])!.exemplars, `medcalc-${named?.version ?? 'v1.0'}-exemplars.json`, ctx.env, 'the one-shot exemplar file', '--exemplars FILE');
     exemplars = await loadExemplars(exemplarFile, shown(exemplarFile));
   }
   const selected = selectExampleIndices(rows.length, ctx.limit);

@@ -9,7 +9,8 @@ import { buildMetaReport, parseMetaRecord, renderMetaMarkdown, type MetaRow } fr
 import { selectExampleIndices } from '../../scoring/index.js';
 import { readJsonValues } from '../../store/jsonl.js';
 import type { GraderOutcome, TaskEvaluator, WorkItem } from '../task.js';
-import type { PrepareContext, TaskPlan } from './plan.js';
+import type { DatasetInfo } from '../../report/types.js';
+import type { PlanReport, PlanReportContext, PrepareContext, TaskPlan } from './plan.js';
 
 /** The meta-eval file: the official one (downloaded, cached, checked) or a local path. */
 async function resolveMetaFile(spec: string, ctx: PrepareContext): Promise<{ path: string; name: string; official: 'match' | 'mismatch' | 'unknown' }> {
@@ -129,23 +130,26 @@ export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Pro
     needsGrader: true,
     position: (s) => rankOf.get(s.exampleId) ?? 0,
     notes: [],
-    report(samples, rc) {
-      const metaRows = samples.map(rowFromDetail);
-      const verdicts = samples.map((s) => (s.error === null ? Boolean(s.detail?.['verdict']) : null));
-      const meta = buildMetaReport({ rows: metaRows, modelVerdicts: verdicts, seed: rc.seed });
-      const errors = samples.filter((s) => s.error).map((s) => ({ exampleId: s.exampleId, stage: s.error?.stage, message: s.error?.message }));
-      return metaReportJson(meta, {
-        formatVersion: 1,
-        runId: rc.runId,
-        createdAt: rc.createdAt,
-        task: 'meta',
-        tool: { name: 'healthbench', version: rc.toolVersion },
-        dataset,
-        grader: rc.grader,
-        seed: rc.seed,
-        testDouble: rc.testDouble,
-        errors,
-      });
-    },
+    report: (samples, rc) => metaReport(samples, rc, dataset),
   };
+}
+
+/** report.json / report.md of a meta-evaluation run (also used by `merge` and `verify`). */
+export function metaReport(samples: readonly SampleRecord[], rc: PlanReportContext, dataset: DatasetInfo): PlanReport {
+  const metaRows = samples.map(rowFromDetail);
+  const verdicts = samples.map((s) => (s.error === null ? Boolean(s.detail?.['verdict']) : null));
+  const meta = buildMetaReport({ rows: metaRows, modelVerdicts: verdicts, seed: rc.seed });
+  const errors = samples.filter((s) => s.error).map((s) => ({ exampleId: s.exampleId, stage: s.error?.stage, message: s.error?.message }));
+  return metaReportJson(meta, {
+    formatVersion: 1,
+    runId: rc.runId,
+    createdAt: rc.createdAt,
+    task: 'meta',
+    tool: { name: 'healthbench', version: rc.toolVersion },
+    dataset,
+    grader: rc.grader,
+    seed: rc.seed,
+    testDouble: rc.testDouble,
+    errors,
+  });
 }
