@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
   view: { summary: 'build a run\'s or diff\'s self-contained HTML page and print its path (--open)', load: () => import('./commands/view.js') },
   agreement: { summary: "verdict agreement and Cohen's kappa between two runs", load: () => import('./commands/agreement.js') },
+  repair: { summary: 'drop damaged lines of a run directory so it can be resumed', load: () => import('./commands/repair.js') },
   merge: { summary: 'combine the shard runs of one evaluation (eval --shard i/n) into one run', load: () => import('./commands/merge.js') },
   history: { summary: 'every run under directories, grouped; trend table, --html page, --alarm on drift', load: () => import('./commands/history.js') },
   verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },

@@ -121,6 +121,11 @@ export interface SampleRecord {
   detail: Record<string, unknown> | null;
   usage: { candidate: TokenUsage; grader: TokenUsage };
   error: SampleError | null;
+  /**
+   * Why the candidate stopped, as its API said (`stop`, `length`, `max_tokens`, `content_filter`, `refusal`, ...);
+   * null when unknown, absent for fixed responses (baselines, meta-eval) and records of older versions.
+   */
+  finishReason?: string | null;
 }
 
 /** Summary of one roll-up group. */

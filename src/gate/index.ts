@@ -25,4 +25,4 @@ export {
   type GateRule,
 } from './evaluate-gate.js';
 export { renderDiffMarkdown } from './render-diff.js';
-export { loadReport, loadRunSide, readPolicyFile, resolveRunPaths, type RunPaths } from './load-run.js';
+export { loadReport, loadRunSide, readPolicyFile, resolveRunPaths, unfinishedRunWarning, type RunPaths } from './load-run.js';

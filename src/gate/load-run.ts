@@ -4,11 +4,12 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DataValidationError, UsageError } from '../core/errors.js';
+import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import { readReport, readSamples } from '../store/read-run.js';
 import type { RunSide } from './diff-runs.js';
+import { policyLimitIssues, policySizeIssue } from './policy-limits.js';
 import { parsePolicy, type GatePolicy } from './policy.js';
 
 /** Where a run's files are. */
@@ -25,6 +26,20 @@ export async function resolveRunPaths(path: string, cwd: string): Promise<RunPat
   if (info === null) throw new UsageError(`${path}: no such file or directory (expected a run directory or a report.json)`);
   if (info.isDirectory()) return { dir: abs, reportPath: join(abs, 'report.json') };
   return { dir: dirname(abs), reportPath: abs };
+}
+
+/**
+ * A warning when the run in `dir` did not finish (run.json says running, cancelled or failed): its figures cover only
+ * the samples done so far. Null for a completed run, or a directory without a readable run.json.
+ */
+export async function unfinishedRunWarning(dir: string): Promise<string | null> {
+  const run = await readFile(join(dir, 'run.json'), 'utf8')
+    .then((t) => JSON.parse(t) as { status?: unknown; progress?: { done?: number; total?: number } | null })
+    .catch(() => null);
+  if (!run || run.status === 'completed' || typeof run.status !== 'string') return null;
+  const p = run.progress;
+  const done = p && typeof p.done === 'number' && typeof p.total === 'number' ? `, ${p.done} of ${p.total} samples done` : '';
+  return `${dir} is an unfinished run (status ${run.status}${done}); its figures cover only the finished samples. Finish it with: healthbench eval --resume ${dir} (same flags)`;
 }
 
 function checkReport(value: unknown, file: string): Report {
@@ -69,6 +84,7 @@ export async function loadRunSide(path: string, cwd: string): Promise<RunSide & 
     samples = await readSamples(loaded.dir);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (err instanceof HealthbenchError) throw err;
     if (e.code === 'ENOENT') {
       throw new UsageError(`${samplesPath}: not found; diffs pair samples, so the report needs its run's samples.jsonl`);
     }
@@ -77,11 +93,25 @@ export async function loadRunSide(path: string, cwd: string): Promise<RunSide & 
   return { runId: loaded.report.runId, report: loaded.report, samples, dir: loaded.dir, reportPath: loaded.reportPath };
 }
 
-/** Reads and validates a gate policy file (JSON or YAML). */
+/**
+ * Reads and validates a gate policy file (JSON or YAML). The file is bounded (size, keys, aliases) before it is
+ * parsed, so a hostile file is a quick exit 2; the parser's own alias guard is reported the same way.
+ */
 export async function readPolicyFile(path: string, cwd: string): Promise<GatePolicy> {
   const abs = resolve(cwd, path);
+  const info = await stat(abs).catch(() => null);
+  const tooBig = info ? policySizeIssue(info.size, path) : null;
+  if (tooBig) throw new DataValidationError([tooBig]);
   const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`${path}: cannot read policy (${err.code ?? err.message})`);
   });
-  return parsePolicy(text, path);
+  const limits = policyLimitIssues(text, path);
+  if (limits.length > 0) throw new DataValidationError(limits);
+  try {
+    return parsePolicy(text, path);
+  } catch (err) {
+    if (err instanceof HealthbenchError) throw err;
+    // The YAML parser refuses alias expansions that would blow up ("Excessive alias count ..."): bad input too.
+    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `policy rejected by the YAML parser: ${(err as Error).message}` }]);
+  }
 }

@@ -3,16 +3,20 @@ import type { Message } from '../core/types.js';
 export const CONVERSATION_PLACEHOLDER = '<<conversation>>';
 export const RUBRIC_ITEM_PLACEHOLDER = '<<rubric_item>>';
 
-/** Section headings of the grader template; a conversation line equal to one is escaped (see renderConversation). */
-const HEADING = /^ {0,3}# (Conversation|Rubric items?|Instructions|Example \d+|Final instruction)\s*$/gm;
+/**
+ * A conversation line that could read as a section heading of either grader template: optional indentation
+ * (spaces, tabs, zero-width characters), any number of `#` (or fullwidth `＃`), optional spaces, then a section
+ * word (Conversation, Rubric..., Instruction..., Example..., Final...) in any case, with any trailing text.
+ */
+const HEADING = /^([ \t\u00a0\u200b-\u200d\ufeff]*)([#\uff03]+[ \t]*(?:conversation|rubric|instruction|example|final)[^\n]*)$/gimu;
 
 /**
  * Renders messages as the reference does: `role: content`, joined by a blank line, content verbatim.
- * One deliberate difference: a line inside a message that is exactly one of the template's section
- * headings gets a backslash (`\# Rubric item`), so a response cannot open a fake section.
+ * One deliberate difference: a line inside a message that could pass for one of the templates' section
+ * headings starts with a backslash (`\# Rubric item`), so a response cannot open a fake section.
  */
 export function renderConversation(messages: readonly Message[]): string {
-  return messages.map((m) => `${m.role}: ${m.content.replace(HEADING, '\\$&')}`).join('\n\n');
+  return messages.map((m) => `${m.role}: ${m.content.replace(HEADING, '\\$1$2')}`).join('\n\n');
 }
 
 /** `[points] criterion`, as Python's f-string prints an integer weight. */

@@ -1,8 +1,8 @@
-import { openAsBlob } from 'node:fs';
+import { createReadStream, openAsBlob } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import OpenAI, { toStreamingFile } from 'openai';
 import type { Completion, CompletionRequest, ModelSpec } from './model-client.js';
 import { ProviderCallError } from './model-client.js';
 import { toProviderError } from './errors.js';
@@ -143,8 +143,9 @@ export class OpenAIBatchService implements BatchService {
 
   async submit(inputPath: string, label: string): Promise<string> {
     try {
-      const blob = await openAsBlob(inputPath);
-      const file = await this.#client.files.create({ file: new File([blob], `${label}.jsonl`, { type: 'application/jsonl' }), purpose: 'batch' });
+      // Streamed from disk into the multipart body (a web File would be read into memory whole: up to 200 MB).
+      const upload = toStreamingFile(createReadStream(inputPath), `${label.replace(/[^A-Za-z0-9_-]+/g, '-')}.jsonl`, { type: 'application/jsonl' });
+      const file = await this.#client.files.create({ file: upload, purpose: 'batch' });
       const batch = await this.#client.batches.create({
         input_file_id: file.id,
         endpoint: this.#endpoint,

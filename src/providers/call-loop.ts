@@ -153,7 +153,8 @@ export function resilientFetch(policy: CallPolicy, base: typeof fetch = fetch): 
   const { gate } = policy;
   return async (input, init) => {
     const signal = init?.signal ?? null;
-    const url = describeUrl(input);
+    // Only messages need it: described when something fails.
+    const url = (): string => describeUrl(input);
     const cost = estimateCost(gate, init?.body);
     const canRetry = replayable(init?.body);
     const maxRetries = canRetry ? policy.maxRetries : 0;
@@ -173,7 +174,7 @@ export function resilientFetch(policy: CallPolicy, base: typeof fetch = fetch): 
       if (!result.ok) {
         // The caller's abort: the SDK turns it into its own abort error.
         if (signal?.aborted) throw result.error;
-        const failure = callFailure(result, url, policy, failures + 1);
+        const failure = callFailure(result, url(), policy, failures + 1);
         if (failure instanceof EndpointFailure && !gate.answered && failures >= Math.min(1, maxRetries)) throw failure;
         if (failures >= maxRetries) throw failure;
         failures += 1;
@@ -181,7 +182,7 @@ export function resilientFetch(policy: CallPolicy, base: typeof fetch = fetch): 
         continue;
       }
       if (verdict === 'rate-limited') {
-        throwIfStalled(policy, url);
+        throwIfStalled(policy, url());
         continue;
       }
       if (verdict === 'done' || failures >= maxRetries) return result.res;
@@ -196,7 +197,7 @@ type Verdict = 'done' | 'rate-limited' | 'retry';
 /** Tells the gate what an attempt got, and says what the loop does next. */
 async function judge(
   result: Attempt,
-  ctx: { gate: RateGate; epoch: number; cost: CallCost; url: string; canRetry: boolean },
+  ctx: { gate: RateGate; epoch: number; cost: CallCost; url: () => string; canRetry: boolean },
 ): Promise<Verdict> {
   if (!result.ok) return 'retry';
   const { res } = result;
@@ -207,7 +208,7 @@ async function judge(
   if (res.status === 429 && ctx.canRetry) {
     if (outOfCredit(res, await res.clone().text())) {
       throw new EndpointFailure(
-        `${ctx.url} answered 429 insufficient_quota: the account is out of credit. Add credit or use another key, then resume the run.`,
+        `${ctx.url()} answered 429 insufficient_quota: the account is out of credit. Add credit or use another key, then resume the run.`,
         'out-of-credit',
         'HTTP 429',
       );

@@ -1,9 +1,15 @@
 import { ProviderCallError } from './model-client.js';
 
-/** Replaces every secret (and anything shaped like an API key) in a text. */
+/** Keys shorter than this are placeholders for local servers (`test`, `x`), not secrets worth rewriting text for. */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * Replaces every secret (and anything shaped like an API key) in a text. Only for texts a secret can reach:
+ * error messages, URLs, headers, logs. Never applied to dataset or model text, which is stored as it is.
+ */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[REDACTED]');
+  for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) out = out.split(s).join('[REDACTED]');
   // Providers echo partial keys in 401 messages (e.g. "Incorrect API key provided: sk-ab***cd").
   return out.replace(/\b(sk|sk-ant|sk-proj)-[A-Za-z0-9_*\-]{6,}/g, '[REDACTED]');
 }

@@ -96,7 +96,7 @@ const RATE_CUT = 0.75;
 const MIN_RATE_FACTOR = 0.05;
 /** Additive increase: a full recovery from 0 takes about this many seconds of successes. */
 const RECOVERY_S = 20;
-const RECENT_MS = 10_000;
+const RECENT_S = 10;
 /** A 429 cuts the pace only if another one came less than this long before it. */
 const CONFIRM_MS = 5000;
 /** Output tokens assumed for a call before any response has reported usage. */
@@ -128,7 +128,8 @@ export class RateGate {
   // Output tokens per call, as reported: the estimate for calls not yet sent.
   #outputMean = INITIAL_OUTPUT_ESTIMATE;
   #outputSeen = 0;
-  #recent: Array<{ t: number; tokens: number }> = [];
+  // Answered calls and tokens per whole second, for the last RECENT_S seconds (a ring, so cost is flat in throughput).
+  #recent = Array.from({ length: RECENT_S }, () => ({ second: -1, calls: 0, tokens: 0 }));
 
   constructor(opts: RateGateOptions) {
     if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
@@ -282,8 +283,11 @@ export class RateGate {
     const now = Date.now();
     this.clock.lastSuccessAt = now;
     this.onAnswered(headers);
-    this.#recent.push({ t: now, tokens: usage ? usage.inputTokens + usage.outputTokens : 0 });
-    if (this.#recent.length > 4096) this.#recent = this.#recent.filter((r) => r.t > now - RECENT_MS);
+    const second = Math.floor(now / 1000);
+    const slot = this.#recent[second % RECENT_S] as { second: number; calls: number; tokens: number };
+    if (slot.second !== second) Object.assign(slot, { second, calls: 0, tokens: 0 });
+    slot.calls += 1;
+    slot.tokens += usage ? usage.inputTokens + usage.outputTokens : 0;
     if (charged && usage) this.#correct(charged, usage, now);
     this.#growBack(now);
     if (this.#buckets.size === 0 && headers) {
@@ -397,16 +401,16 @@ export class RateGate {
   }
 
   #recentPace(now: number): { requestsPerS: number; tokensPerMin: number } {
-    const from = now - RECENT_MS;
+    const current = Math.floor(now / 1000);
     let calls = 0;
     let tokens = 0;
-    for (const r of this.#recent) {
-      if (r.t <= from) continue;
-      calls += 1;
-      tokens += r.tokens;
+    for (const slot of this.#recent) {
+      if (slot.second <= current - RECENT_S) continue;
+      calls += slot.calls;
+      tokens += slot.tokens;
     }
     // Over the span actually observed (a gate younger than 10 s), at least one second.
-    const spanS = Math.max(1, (now - Math.max(from, this.#startedAt)) / 1000);
+    const spanS = Math.max(1, Math.min(RECENT_S, (now - this.#startedAt) / 1000));
     return { requestsPerS: Number((calls / spanS).toFixed(2)), tokensPerMin: Math.round((tokens / spanS) * 60) };
   }
 

@@ -64,8 +64,11 @@ export function renderMarkdownReport(report: Report): string {
   if (report.testDouble) {
     md += '> **Test double.** These figures come from the bundled fake provider, not from a real model; they only show the pipeline works.\n\n';
   }
-  md += `**Overall score: ${f3(o.score)}** (95% CI ${ci(o)}, bootstrap std ${f3(o.bootstrapStd)}, n = ${o.n}`;
-  md += o.errors > 0 ? `, **${o.errors} errors excluded**)\n\n` : ', no errors)\n\n';
+  if (o.n === 0) md += `**No scored samples** (n = 0, ${o.errors} errors): there is no overall score.\n\n`;
+  else {
+    md += `**Overall score: ${f3(o.score)}** (95% CI ${ci(o)}, bootstrap std ${f3(o.bootstrapStd)}, n = ${o.n}`;
+    md += o.errors > 0 ? `, **${o.errors} errors excluded**)\n\n` : ', no errors)\n\n';
+  }
   md += renderLengthHeadline(report);
   md += '| | |\n|---|---|\n';
   md += `| run | ${cell(report.runId)} |\n| dataset | ${cell(report.dataset.name)} (${report.dataset.count} examples × ${report.repeats} repeats; sha256 ${report.dataset.sha256.slice(0, 12)}…, official: ${report.dataset.officialSha256}) |\n`;

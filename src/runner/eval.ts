@@ -34,7 +34,9 @@ import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { BATCH_PRICE_FACTOR, costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
+import { addFinishReasons } from '../report/finish-reasons.js';
 import { CachingClient } from '../store/response-cache.js';
+import type { StoreIo } from '../store/atomic.js';
 import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
@@ -43,11 +45,11 @@ import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthb
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { collectAudit, type RunAudit } from './audit.js';
 import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
 import { writeManifest } from '../store/manifest.js';
-import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -153,6 +155,10 @@ export interface EvalDeps {
   resumeCommand?: (runDir: string) => string;
   /** A one-line note for the user (e.g. a --limit larger than the dataset); default: a log warning. */
   notify?: (line: string) => void;
+  /** Called when the run enters a phase: `run` (calls) then `report` (report files). */
+  onPhase?: (phase: 'run' | 'report') => void;
+  /** The run directory's filesystem edge; tests inject a full disk or short writes here. */
+  storeIo?: StoreIo;
 }
 
 /** The configuration that identifies a run: resuming requires it to be identical. */
@@ -441,6 +447,42 @@ export async function estimateEval(
   return { estimate, text };
 }
 
+/** The run already in the directory, if any; refused when it was run with another configuration. */
+async function previousRun(store: RunStore, config: RunConfig, resume: boolean): Promise<RunRecord | null> {
+  const previous = (await store.readRunJson()) as RunRecord | null;
+  if (resume && !previous) throw new UsageError(`--resume ${store.dir}: no run.json there, nothing to resume`);
+  if (previous) {
+    const diffs = configDifferences(previous.config, config);
+    if (diffs.length > 0) {
+      throw new UsageError(`${store.dir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
+    }
+  }
+  return previous;
+}
+
+/**
+ * Marks run.json cancelled or failed after the run stopped. When even that write fails (a full disk), the run.json
+ * of the start stays ('running'), which resumes the same way; the original error is the one reported.
+ */
+function recordStop(
+  store: RunStore,
+  run: RunRecord,
+  err: unknown,
+  ctx: { now: () => Date; progress: Progress | null; secrets: readonly string[]; log: Logger },
+): void {
+  try {
+    store.writeRunJsonSync({
+      ...run,
+      status: err instanceof CancelledError ? 'cancelled' : 'failed',
+      updatedAt: ctx.now().toISOString(),
+      progress: ctx.progress,
+      error: redactSecrets(err instanceof HealthbenchError ? err.message : String(err), ctx.secrets),
+    });
+  } catch (writeErr) {
+    ctx.log.error({ err: String(writeErr) }, 'could not record the stop in run.json');
+  }
+}
+
 /**
  * Runs (or resumes) an evaluation and writes run.json, samples.jsonl, report.json and report.md. Every
  * input problem (flags, keys, template, data) is found before anything is written.
@@ -516,212 +558,216 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     const started = now();
     const runDir = resolve(deps.cwd, opts.outDir ?? join('reports', newRunId(started, opts.model ?? graderSpecs.map(formatModelSpec).join('+'))));
     const secrets = pool.secrets;
-    const store = new RunStore(runDir, (t) => redactSecrets(t, secrets));
-    const previous = (await store.readRunJson()) as RunRecord | null;
-    if (opts.resume && !previous) throw new UsageError(`--resume ${runDir}: no run.json there, nothing to resume`);
-    if (previous) {
-      const diffs = configDifferences(previous.config, config);
-      if (diffs.length > 0) {
-        throw new UsageError(`${runDir} holds a run with a different configuration; use another --out. Differences:\n  ${diffs.join('\n  ')}`);
-      }
-      log.info({ runDir, status: previous.status }, 'resuming');
-    }
-    const prior = await store.loadProgress();
-    if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped lines cut short by an earlier crash');
-    await store.open();
-    const run: RunRecord = {
-      formatVersion: 1,
-      runId: previous?.runId ?? runDir.split(/[\\/]/).pop() ?? 'run',
-      status: 'running',
-      tool: { name: 'healthbench', version: TOOL_VERSION },
-      createdAt: previous?.createdAt ?? started.toISOString(),
-      updatedAt: started.toISOString(),
-      finishedAt: null,
-      attempts: (previous?.attempts ?? 0) + 1,
-      testDouble: fake !== null,
-      config,
-      progress: null,
-      error: null,
-      audit: await collectAudit(deps.env, opts.labels ?? {}),
-      ...(shard && { shard }),
-      ...(opts.effectiveConfig ? { effectiveConfig: opts.effectiveConfig } : {}),
-    };
-    await store.writeRunJson(run);
-    await store.writeText('selection.json', renderSelection(plan));
-    let lastProgress: Progress | null = null;
-    // A run with batches in flight continues in batch mode even when resumed without --batch.
-    const batchSettings = opts.batch ?? ((await hasBatchesInFlight(runDir)) ? DEFAULT_BATCH_SETTINGS : null);
-    let batchLive: (() => number) | null = null;
+    const store = new RunStore(runDir, { io: deps.storeIo });
+    // Read-only checks first, so a refused run leaves the directory exactly as it was.
+    await previousRun(store, config, opts.resume);
+    // Then the lock: a second process on this directory is refused before it reads progress or writes anything.
+    await store.lock();
+    // Set while the report files are written: a failure there (a full disk) is recorded in run.json too.
+    let reporting: { run: RunRecord; progress: Progress | null } | null = null;
     try {
-      let liveCandidate = plan.needsCandidate ? candidate : null;
-      let liveGraders = graders;
-      if (batchSettings) {
-        const mode = await runBatchMode({
-          runDir,
-          items: () => plan.items(),
+      // Read again under the lock: another process may have started the directory in between.
+      const previous = await previousRun(store, config, opts.resume);
+      if (previous) log.info({ runDir, status: previous.status }, 'resuming');
+      const prior = await store.loadProgress();
+      if (prior.tornLines > 0) log.warn({ tornLines: prior.tornLines }, 'dropped a last line cut short by an earlier crash; its work is redone');
+      await store.open();
+      const run: RunRecord = {
+        formatVersion: 1,
+        runId: previous?.runId ?? runDir.split(/[\\/]/).pop() ?? 'run',
+        status: 'running',
+        tool: { name: 'healthbench', version: TOOL_VERSION },
+        createdAt: previous?.createdAt ?? started.toISOString(),
+        updatedAt: started.toISOString(),
+        finishedAt: null,
+        attempts: (previous?.attempts ?? 0) + 1,
+        testDouble: fake !== null,
+        config,
+        progress: null,
+        error: null,
+        audit: await collectAudit(deps.env, opts.labels ?? {}),
+        ...(shard && { shard }),
+        ...(opts.effectiveConfig ? { effectiveConfig: opts.effectiveConfig } : {}),
+      };
+      await store.writeRunJson(run, 'setup');
+      await store.writeText('selection.json', renderSelection(plan));
+      deps.onPhase?.('run');
+      let lastProgress: Progress | null = null;
+      // A run with batches in flight continues in batch mode even when resumed without --batch.
+      const batchSettings = opts.batch ?? ((await hasBatchesInFlight(runDir)) ? DEFAULT_BATCH_SETTINGS : null);
+      let batchLive: (() => number) | null = null;
+      try {
+        let liveCandidate = plan.needsCandidate ? candidate : null;
+        let liveGraders = graders;
+        if (batchSettings) {
+          const mode = await runBatchMode({
+            runDir,
+            items: () => plan.items(),
+            evaluator: plan.evaluator,
+            candidate: liveCandidate && candidateSpec ? { role: liveCandidate, spec: candidateSpec, baseURL: baseUrl } : null,
+            graders: graders.map((role, i) => ({ role, spec: graderSpecs[i] as ModelSpec, baseURL: graderBaseUrl })),
+            env,
+            maxRetries: opts.maxRetries,
+            store,
+            settings: batchSettings,
+            logger: log,
+            signal: deps.signal,
+            onStatus: deps.onBatchStatus,
+          });
+          liveCandidate = mode.candidate;
+          liveGraders = mode.graders;
+          batchLive = mode.liveCalls;
+        }
+        const result = await executeRun({
+          items: plan.items(),
+          total: plan.total,
           evaluator: plan.evaluator,
-          candidate: liveCandidate && candidateSpec ? { role: liveCandidate, spec: candidateSpec, baseURL: baseUrl } : null,
-          graders: graders.map((role, i) => ({ role, spec: graderSpecs[i] as ModelSpec, baseURL: graderBaseUrl })),
-          env,
-          maxRetries: opts.maxRetries,
+          candidate: liveCandidate,
+          graders: liveGraders,
+          graderAttempts: opts.graderAttempts,
+          concurrency: opts.concurrency,
+          maxErrors,
           store,
-          settings: batchSettings,
+          pace: () => pool.progressPace(),
+          // The batch phases journaled their results: the live pass reads them as a resumed run would.
+          prior: batchSettings ? await store.loadProgress() : prior,
           logger: log,
           signal: deps.signal,
-          onStatus: deps.onBatchStatus,
+          onProgress: (p) => {
+            lastProgress = p;
+            deps.onProgress?.(fake || !p.usage ? p : { ...p, costUsd: costOfUsage(config, p.usage, prices).total });
+          },
         });
-        liveCandidate = mode.candidate;
-        liveGraders = mode.graders;
-        batchLive = mode.liveCalls;
+        lastProgress = result.progress;
+      } catch (err) {
+        store.closeFiles();
+        recordStop(store, { ...run, pacing: pool.pace().map(pacingEntry) }, err, { now, progress: lastProgress, secrets, log });
+        const resume = deps.resumeCommand?.(runDir) ?? `healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir}`;
+        const inCwd = relative(deps.cwd, runDir);
+        const shown = inCwd === '' || inCwd.startsWith('..') ? runDir : inCwd;
+        // A batch run's own message says which batches keep running and how to resume or cancel them.
+        if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
+        if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
+        if (err instanceof RunFailedError) {
+          throw new RunFailedError(`${err.message.replace(/[.\s]+$/, '')}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
+        }
+        throw err;
       }
-      const result = await executeRun({
-        items: plan.items(),
-        total: plan.total,
-        evaluator: plan.evaluator,
-        candidate: liveCandidate,
-        graders: liveGraders,
-        graderAttempts: opts.graderAttempts,
-        concurrency: opts.concurrency,
-        maxErrors,
-        store,
-        // The batch phases journaled their results: the live pass reads them as a resumed run would.
-        prior: batchSettings ? await store.loadProgress() : prior,
-        logger: log,
-        signal: deps.signal,
-        pace: () => pool.progressPace(),
-        onProgress: (p) => {
-          lastProgress = p;
-          deps.onProgress?.(fake || !p.usage ? p : { ...p, costUsd: costOfUsage(config, p.usage, prices).total });
-        },
+      store.closeFiles();
+      reporting = { run, progress: lastProgress };
+      deps.onPhase?.('report');
+      const latest = new Map<string, SampleRecord>();
+      // Reports and diffs never read the conversation, the graders' explanations or more of the response than
+      // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
+      for await (const s of iterateSamples(store.samplesPath)) {
+        const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
+        const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+        latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
+      }
+      const finished = now();
+      const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
+        runId: run.runId,
+        createdAt: finished.toISOString(),
+        toolVersion: TOOL_VERSION,
+        model: config.model ? { spec: config.model.spec, params: { ...config.model.params } } : null,
+        grader: config.graders[0]
+          ? {
+              spec: config.graders.map((g) => g.spec).join(', '),
+              params: { ...config.graders[0].params },
+              templateSha256: template.sha256,
+              officialTemplate: template.official,
+              mode: opts.graderMode,
+            }
+          : null,
+        seed: opts.seed,
+        repeats: opts.repeats,
+        testDouble: fake !== null,
       });
-      lastProgress = result.progress;
+      if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
+      addFinishReasons(built, latest.values());
+      if (batchSettings) {
+        const b = await batchUsage(runDir);
+        const live = batchLive?.() ?? 0;
+        built.json['batch'] = {
+          batches: b.batches,
+          requestsThroughBatches: b.requests,
+          liveCallsThisProcess: live,
+          pricing: `batch (${BATCH_PRICE_FACTOR * 100}% of list) for requests answered through the batch services`,
+        };
+        built.markdown += `\n## Batch mode\n\nRequests went through the providers' batch services: ${b.requests} answered in ${b.batches} batches, ${live} sent live (re-grades and fallbacks). Batch pricing (${BATCH_PRICE_FACTOR * 100}% of list) applies to the batched requests.\n`;
+        built.summary.push(`batch mode: ${b.requests} requests in ${b.batches} batches, ${live} live; batch pricing applied`);
+      }
+      const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
+      if (usage && !fake) {
+        const roleCost = (role: string, spec: string | undefined): number | null =>
+          spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
+        // Requests answered through a batch service are billed at the batch discount.
+        const discount = batchSettings ? await batchUsage(runDir) : null;
+        const roleCostBatch = (role: 'candidate' | 'grader', spec: string | undefined): number | null => {
+          const full = roleCost(role, spec);
+          const batched = discount && spec ? costOf(spec, discount[role], prices) : 0;
+          return full === null || batched === null ? null : full - batched * (1 - BATCH_PRICE_FACTOR);
+        };
+        const candidateCost = config.model ? roleCostBatch('candidate', config.model.spec) : 0;
+        const graderCost = config.graders.length === 1 ? roleCostBatch('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
+        built.json['cost'] = {
+          currency: 'USD',
+          pricesAsOf: PRICES_AS_OF,
+          candidate: candidateCost,
+          grader: graderCost,
+          total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
+          note: batchSettings
+            ? `Estimated from recorded token usage; batch pricing applied (${BATCH_PRICE_FACTOR * 100}% of list price) to requests answered through the batch services, list prices to the rest; null where a model has no known price.`
+            : 'Estimated from recorded token usage and list prices; null where a model has no known price.',
+          pricing: batchSettings ? 'batch' : 'list',
+        };
+        const total = built.json['cost'] as { total: number | null };
+        built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
+      }
+      let gate: GateResult | null = null;
+      if (policy || baseline) {
+        const report = built.json as unknown as Report;
+        const diff = baseline
+          ? diffRuns(baseline, { runId: run.runId, report, samples: [...latest.values()] }, { seed: opts.seed, allowGraderChange: opts.allowGraderChange })
+          : undefined;
+        if (diff) {
+          built.json['diff'] = diff;
+          const diffMd = renderDiffMarkdown(diff);
+          built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
+          await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
+          await store.writeText('diff.md', diffMd);
+          if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
+        }
+        if (policy) {
+          gate = evaluateGate(report, policy, diff);
+          built.json['gate'] = gate;
+          const text = renderGateText(gate);
+          built.markdown += `\n## Release gate: ${gate.passed ? 'PASSED' : 'FAILED'}\n\n\`\`\`\n${text}\n\`\`\`\n`;
+          built.summary.push(`gate: ${gate.passed ? 'PASSED' : 'FAILED'}`, ...text.trimEnd().split('\n').map((l) => `  ${l}`));
+          await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
+        }
+      }
+      // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
+      // must reproduce exactly).
+      const pacing = pool.pace().map(pacingEntry);
+      built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
+      await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
+      await store.writeText('report.md', built.markdown);
+      await writeRunReportHtml(runDir, built.json as unknown as Report);
+      const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
+      await store.writeRunJson(done);
+      reporting = null;
+      // Last: the manifest covers every file the run left, whatever wrote it.
+      await writeManifest(runDir, finished);
+      // A Ctrl-C during the report phase let the files above be finished; now it is honoured.
+      if (deps.signal?.aborted) throw new CancelledError(`cancelled while writing the reports; they were finished first (${runDir})`);
+      return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
     } catch (err) {
-      store.close();
-      await store.writeRunJson({
-        ...run,
-        status: err instanceof CancelledError ? 'cancelled' : 'failed',
-        updatedAt: now().toISOString(),
-        progress: lastProgress,
-        error: err instanceof HealthbenchError ? err.message : String(err),
-        pacing: pool.pace().map(pacingEntry),
-      });
-      const resume = deps.resumeCommand?.(runDir) ?? `healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir}`;
-      const inCwd = relative(deps.cwd, runDir);
-      const shown = inCwd === '' || inCwd.startsWith('..') ? runDir : inCwd;
-      // A batch run's own message says which batches keep running and how to resume or cancel them.
-      if (err instanceof CancelledError && batchSettings && err.message.includes('--resume')) throw err;
-      if (err instanceof CancelledError) throw new CancelledError(`run cancelled; finished work is saved in ${shown}. Resume with: ${resume}`);
-      if (err instanceof RunFailedError) {
-        throw new RunFailedError(`${err.message.replace(/[.\s]+$/, '')}. The records so far are in ${shown}; fix the cause, then resume with: ${resume}`);
-      }
-      if (err instanceof RunFailedError) {
-        throw new RunFailedError(`${err.message}\nResume with: healthbench ${opts.task === 'meta' ? 'meta-eval' : 'eval'} --resume ${runDir} (same flags)`);
-      }
+      if (reporting) recordStop(store, reporting.run, err, { now, progress: reporting.progress, secrets, log });
       throw err;
+    } finally {
+      store.close();
     }
-    store.close();
-    const latest = new Map<string, SampleRecord>();
-    // Reports and diffs never read the conversation, the graders' explanations or more of the response than
-    // an excerpt: dropping them keeps the report stage small (the full records stay in samples.jsonl).
-    for await (const s of iterateSamples(store.samplesPath)) {
-      const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-      const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
-      latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
-    }
-    const finished = now();
-    const built = plan.report(inReferenceOrder([...latest.values()], plan.position), {
-      runId: run.runId,
-      createdAt: finished.toISOString(),
-      toolVersion: TOOL_VERSION,
-      model: config.model ? { spec: config.model.spec, params: { ...config.model.params } } : null,
-      grader: config.graders[0]
-        ? {
-            spec: config.graders.map((g) => g.spec).join(', '),
-            params: { ...config.graders[0].params },
-            templateSha256: template.sha256,
-            officialTemplate: template.official,
-            mode: opts.graderMode,
-          }
-        : null,
-      seed: opts.seed,
-      repeats: opts.repeats,
-      testDouble: fake !== null,
-    });
-    if (fake) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
-    if (batchSettings) {
-      const b = await batchUsage(runDir);
-      const live = batchLive?.() ?? 0;
-      built.json['batch'] = {
-        batches: b.batches,
-        requestsThroughBatches: b.requests,
-        liveCallsThisProcess: live,
-        pricing: `batch (${BATCH_PRICE_FACTOR * 100}% of list) for requests answered through the batch services`,
-      };
-      built.markdown += `\n## Batch mode\n\nRequests went through the providers' batch services: ${b.requests} answered in ${b.batches} batches, ${live} sent live (re-grades and fallbacks). Batch pricing (${BATCH_PRICE_FACTOR * 100}% of list) applies to the batched requests.\n`;
-      built.summary.push(`batch mode: ${b.requests} requests in ${b.batches} batches, ${live} live; batch pricing applied`);
-    }
-    const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
-    if (usage && !fake) {
-      const roleCost = (role: string, spec: string | undefined): number | null =>
-        spec && usage[role] ? costOf(spec, usage[role] as TokenUsage, prices) : null;
-      // Requests answered through a batch service are billed at the batch discount.
-      const discount = batchSettings ? await batchUsage(runDir) : null;
-      const roleCostBatch = (role: 'candidate' | 'grader', spec: string | undefined): number | null => {
-        const full = roleCost(role, spec);
-        const batched = discount && spec ? costOf(spec, discount[role], prices) : 0;
-        return full === null || batched === null ? null : full - batched * (1 - BATCH_PRICE_FACTOR);
-      };
-      const candidateCost = config.model ? roleCostBatch('candidate', config.model.spec) : 0;
-      const graderCost = config.graders.length === 1 ? roleCostBatch('grader', config.graders[0]?.spec) : config.graders.length === 0 ? 0 : null;
-      built.json['cost'] = {
-        currency: 'USD',
-        pricesAsOf: PRICES_AS_OF,
-        candidate: candidateCost,
-        grader: graderCost,
-        total: candidateCost === null || graderCost === null ? null : candidateCost + graderCost,
-        note: batchSettings
-          ? `Estimated from recorded token usage; batch pricing applied (${BATCH_PRICE_FACTOR * 100}% of list price) to requests answered through the batch services, list prices to the rest; null where a model has no known price.`
-          : 'Estimated from recorded token usage and list prices; null where a model has no known price.',
-        pricing: batchSettings ? 'batch' : 'list',
-      };
-      const total = built.json['cost'] as { total: number | null };
-      built.summary.push(`estimated cost: ${total.total === null ? 'unknown (model without a known price)' : `$${total.total.toFixed(2)}`}`);
-    }
-    let gate: GateResult | null = null;
-    if (policy || baseline) {
-      const report = built.json as unknown as Report;
-      const diff = baseline
-        ? diffRuns(baseline, { runId: run.runId, report, samples: [...latest.values()] }, { seed: opts.seed, allowGraderChange: opts.allowGraderChange })
-        : undefined;
-      if (diff) {
-        built.json['diff'] = diff;
-        const diffMd = renderDiffMarkdown(diff);
-        built.markdown += `\n## Compared with the baseline\n\n${diffMd.replace(/^# .*\n/, '')}`;
-        await store.writeText('diff.json', `${JSON.stringify(diff, null, 2)}\n`);
-        await store.writeText('diff.md', diffMd);
-        if (baseline) await writeDiffHtml(runDir, diff, { baseDir: baseline.dir, headDir: runDir });
-      }
-      if (policy) {
-        gate = evaluateGate(report, policy, diff);
-        built.json['gate'] = gate;
-        const text = renderGateText(gate);
-        built.markdown += `\n## Release gate: ${gate.passed ? 'PASSED' : 'FAILED'}\n\n\`\`\`\n${text}\n\`\`\`\n`;
-        built.summary.push(`gate: ${gate.passed ? 'PASSED' : 'FAILED'}`, ...text.trimEnd().split('\n').map((l) => `  ${l}`));
-        await store.writeText('gate.json', `${JSON.stringify(gate, null, 2)}\n`);
-      }
-    }
-    // Run facts, not results: in run.json and report.md, never in report.json (which a resumed or merged run
-    // must reproduce exactly).
-    const pacing = pool.pace().map(pacingEntry);
-    built.markdown += `\n## Pacing\n\n${pacing.map((p) => `- ${p.summary}`).join('\n')}\n`;
-    await store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
-    await store.writeText('report.md', built.markdown);
-    await writeRunReportHtml(runDir, built.json as unknown as Report);
-    const done: RunRecord = { ...run, status: 'completed', updatedAt: finished.toISOString(), finishedAt: finished.toISOString(), progress: lastProgress, pacing };
-    await store.writeRunJson(done);
-    // Last: the manifest covers every file the run left, whatever wrote it.
-    await writeManifest(runDir, finished);
-    return { runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };
   } finally {
     await fake?.close();
   }

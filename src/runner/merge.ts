@@ -2,10 +2,11 @@
  * `healthbench merge`: combines the shard runs of one evaluation (`eval --shard i/n`) into one run directory
  * whose report equals, bit for bit, the report of the same evaluation run in one piece.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
+import { ensureDir } from '../store/atomic.js';
 import { RunStore } from '../store/run-store.js';
 import { writeManifest } from '../store/manifest.js';
 import { collectAudit } from './audit.js';
@@ -77,7 +78,7 @@ function checkShards(runs: RecordedRun[]): string[] {
 async function ensureEmptyDir(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
   if (entries.length > 0) throw new UsageError(`--out ${dir} is not empty; merge writes a new run directory, so name a new one`);
-  await mkdir(dir, { recursive: true });
+  await ensureDir(dir);
 }
 
 /** Sum of the shards' recorded cost estimates per role (null when any shard lacks one). */
@@ -123,7 +124,7 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   const report = await rebuildReport(first, order.map((o) => o.s), order.map((o) => o.p), { runId, createdAt: finished.toISOString(), notes });
   const cost = mergedCost(runs);
   if (cost) report.json['cost'] = cost;
-  const store = new RunStore(runDir, (t) => t);
+  const store = new RunStore(runDir);
   await store.writeText('samples.jsonl', order.map((o) => `${JSON.stringify(o.s)}\n`).join(''));
   const createdAt = runs.map((r) => r.run.createdAt).sort()[0] as string;
   const run: RunRecord = {

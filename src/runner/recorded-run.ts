@@ -5,12 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataValidationError, UsageError } from '../core/errors.js';
+import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import { readSamples } from '../store/read-run.js';
 import type { RunRecord } from './eval.js';
 import type { SelectionFile } from './shard.js';
+import { addFinishReasons } from '../report/finish-reasons.js';
 import type { PlanReport } from './tasks/plan.js';
 
 /** A run directory's records. */
@@ -46,6 +47,8 @@ export async function readRecordedRun(dir: string): Promise<RecordedRun> {
     'runs written before selection.json existed cannot be merged or verified; re-run them',
   );
   const samples = await readSamples(dir).catch((err: NodeJS.ErrnoException) => {
+    // A damaged line is already a located error naming the repair command.
+    if (err instanceof HealthbenchError) throw err;
     throw new UsageError(`${join(dir, 'samples.jsonl')}: cannot read (${err.code ?? err.message})`);
   });
   return { dir, run, report, selection, samples };
@@ -68,6 +71,18 @@ export interface RebuildIdentity {
   notes: string[];
 }
 
+/** The recorded identity every rebuilt report carries. */
+interface RebuildContext {
+  runId: string;
+  createdAt: string;
+  toolVersion: string;
+  model: Report['model'];
+  grader: Report['grader'];
+  seed: number;
+  repeats: number;
+  testDouble: boolean;
+}
+
 /**
  * Rebuilds report.json / report.md from samples with the recorded run's identity (dataset, models, grader,
  * seed, repeats). The same samples in the same reference order give the same figures, bit for bit.
@@ -80,7 +95,7 @@ export async function rebuildReport(
 ): Promise<PlanReport> {
   const r = recorded.report;
   const ordered = samples.map((sample, i) => ({ position: positions[i] as number, sample })).sort((a, b) => a.position - b.position);
-  const rc = {
+  const rc: RebuildContext = {
     runId: identity.runId,
     createdAt: identity.createdAt,
     toolVersion: r.tool.version,
@@ -90,6 +105,18 @@ export async function rebuildReport(
     repeats: r.repeats,
     testDouble: r.testDouble,
   };
+  const built = await rebuildTaskReport(recorded, ordered, rc, identity);
+  addFinishReasons(built, samples);
+  return built;
+}
+
+async function rebuildTaskReport(
+  recorded: Pick<RecordedRun, 'run' | 'report' | 'selection'>,
+  ordered: Array<{ position: number; sample: SampleRecord }>,
+  rc: RebuildContext,
+  identity: RebuildIdentity,
+): Promise<PlanReport> {
+  const r = recorded.report;
   if (r.task === 'healthbench') {
     const { healthbenchReport } = await import('./tasks/healthbench.js');
     const la = r.lengthAdjustment;

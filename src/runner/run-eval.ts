@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { CancelledError, RunFailedError } from '../core/errors.js';
+import { CancelledError, HealthbenchError, RunFailedError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
 import { parseVerdict } from '../grading/index.js';
 import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
 import { EndpointFailure, ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
-import { sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
+import { responseDigest, sampleKey, type JournalEntry, type PriorProgress, type RunStore } from '../store/run-store.js';
 import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
 
 /** A model in a role, with the parameters it is called with. */
@@ -77,6 +77,19 @@ const PRIORITY_GRADER = 1;
 const PRIORITY_CANDIDATE = 0;
 
 class Aborted extends Error {}
+
+type Verdict = Extract<JournalEntry, { t: 'verdict' }>;
+
+/**
+ * The journaled verdicts that judge this very response: those keyed by its digest. An entry from an older version
+ * (no digest) counts only when the response itself came from the journal or the dataset, never for a response
+ * sampled just now: a new candidate response invalidates every earlier verdict.
+ */
+function verdictsFor(known: Map<number, Verdict> | undefined, digest: string, fresh: boolean): Map<number, Verdict> | undefined {
+  if (!known) return undefined;
+  const kept = new Map([...known].filter(([, v]) => (v.r === undefined ? !fresh : v.r === digest)));
+  return kept.size > 0 ? kept : undefined;
+}
 
 /**
  * Runs every work item: candidate call (unless the response is fixed), then the task's grader calls,
@@ -168,7 +181,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     (stopping !== null && (err as Error)?.name === 'AbortError');
 
   /** Grades one slot with its own call; `spent` counts calls already spent on it (a batch that left it out). */
-  async function grade(item: WorkItem, i: number, c: GraderCall, acc: { usage: TokenUsage }, spent = 0): Promise<GraderOutcome> {
+  async function grade(item: WorkItem, r: string, i: number, c: GraderCall, acc: { usage: TokenUsage }, spent = 0): Promise<GraderOutcome> {
     const grader = opts.graders[c.grader];
     if (!grader) throw new Error(`no grader ${c.grader}`);
     let reason = '';
@@ -184,6 +197,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
             exampleId: item.exampleId,
             repeat: item.repeat,
             i,
+            r,
             met: parsed.met,
             explanation: parsed.explanation,
             attempts: spent + attempt,
@@ -195,6 +209,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         opts.logger.debug({ exampleId: item.exampleId, i, attempt, reason }, 'invalid verdict');
       } catch (err) {
         if (isAbort(err)) throw new Aborted('cancelled');
+        // A failed journal write (disk full) stops the run; it is not the grader's failure.
+        if (err instanceof HealthbenchError) throw err;
         const e = err as ProviderCallError;
         return { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: spent + attempt };
       }
@@ -212,7 +228,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
    * them), so a resume never pays for them again; slots it leaves out map to null and are graded one by one.
    * A failed call (after the SDK's retries) is an error for every slot, as a failed per-slot call would be.
    */
-  async function gradeBatch(item: WorkItem, b: GraderBatch, acc: { usage: TokenUsage }): Promise<Map<number, GraderOutcome | null>> {
+  async function gradeBatch(item: WorkItem, r: string, b: GraderBatch, acc: { usage: TokenUsage }): Promise<Map<number, GraderOutcome | null>> {
     const grader = opts.graders[b.grader];
     if (!grader) throw new Error(`no grader ${b.grader}`);
     const out = new Map<number, GraderOutcome | null>();
@@ -221,6 +237,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
       res = await call(grader, [{ role: 'user', content: b.prompt }], PRIORITY_GRADER, 1);
     } catch (err) {
       if (isAbort(err)) throw new Aborted('cancelled');
+      if (err instanceof HealthbenchError) throw err;
       const e = err as ProviderCallError;
       for (const s of b.slots) out.set(s, { ok: false, error: `grader call failed: ${e.message}`, cause: e.causeLabel ?? null, attempts: 1 });
       return out;
@@ -240,6 +257,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         exampleId: item.exampleId,
         repeat: item.repeat,
         i: s,
+        r,
         met: v.met,
         explanation: v.explanation,
         attempts: 1,
@@ -284,12 +302,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     const messagesSent = item.fixedResponse === null ? withSystemPrompt(item.messages, candidateParams) : item.messages;
     let response: string;
     let candidateUsage = emptyUsage();
+    let finishReason: string | null = null;
+    let fresh = false;
     const prior = opts.prior.completions.get(key);
     if (item.fixedResponse !== null) {
       response = item.fixedResponse;
     } else if (prior) {
       response = prior.response;
       candidateUsage = prior.usage;
+      finishReason = prior.finishReason ?? null;
     } else {
       const candidate = opts.candidate;
       if (!candidate) throw new Error('no candidate model for a sampled item');
@@ -297,10 +318,12 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         const res = await call(candidate, item.messages, PRIORITY_CANDIDATE, 1);
         response = res.text;
         candidateUsage = res.usage;
+        finishReason = res.finishReason;
+        fresh = true;
         usage.candidate = addUsage(usage.candidate, res.fromCache ? emptyUsage() : res.usage);
-        opts.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response, usage: res.usage });
       } catch (err) {
         if (isAbort(err) || stopping) return;
+        if (err instanceof HealthbenchError) throw err;
         const e = err as ProviderCallError;
         await record(item, {
           messagesSent,
@@ -314,15 +337,17 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         });
         return;
       }
+      opts.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response, usage: candidateUsage, finishReason });
     }
     const calls = opts.evaluator.graderCalls(item, messagesSent, response);
-    const known = opts.prior.verdicts.get(key);
+    const digest = responseDigest(response);
+    const known = verdictsFor(opts.prior.verdicts.get(key), digest, fresh);
     const acc = { usage: emptyUsage() };
     // Slots decided (or left out) by a batched call; a batch goes out only if none of its slots is known yet.
     const batched = new Map<number, Promise<Map<number, GraderOutcome | null>>>();
     for (const b of opts.evaluator.graderBatches?.(item, messagesSent, response) ?? []) {
       if (b.slots.some((s) => known?.has(s))) continue;
-      const p = gradeBatch(item, b, acc);
+      const p = gradeBatch(item, digest, b, acc);
       for (const s of b.slots) batched.set(s, p);
     }
     const slot = async (c: GraderCall, i: number): Promise<GraderOutcome> => {
@@ -332,8 +357,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
         return { ok: true, met: v.met, explanation: v.explanation, attempts: v.attempts };
       }
       const batch = batched.get(i);
-      if (batch) return (await batch).get(i) ?? grade(item, i, c, acc, 1);
-      return grade(item, i, c, acc);
+      if (batch) return (await batch).get(i) ?? grade(item, digest, i, c, acc, 1);
+      return grade(item, digest, i, c, acc);
     };
     // An Anthropic grader writes its prompt cache only once a call has been answered: one call per grader goes
     // first (the warm-up), then the rest read the cached conversation instead of each paying to write it.
@@ -355,7 +380,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<ExecuteResult> {
     }
     if (stopping === 'cancelled' && outcomes.some((o) => !o.ok)) return;
     const finished = opts.evaluator.finish(item, response, outcomes);
-    await record(item, { messagesSent, response, ...finished, usage: { candidate: candidateUsage, grader: acc.usage } });
+    await record(item, { messagesSent, response, ...finished, usage: { candidate: candidateUsage, grader: acc.usage }, ...(item.fixedResponse === null && { finishReason }) });
   }
 
   const active = new Set<Promise<void>>();

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { LOCK_FILE } from './run-lock.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -38,13 +39,14 @@ export async function sha256OfFile(path: string): Promise<{ sha256: string; byte
   return { sha256: hash.digest('hex'), bytes };
 }
 
-/** Files under `dir` (recursively) as `/`-separated relative paths, minus the manifest and atomic-write leftovers. */
+/** Files under `dir` (recursively) as `/`-separated relative paths, minus the manifest, the lock and atomic-write leftovers. */
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const rel = relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
-    if (rel === MANIFEST_FILE || rel.endsWith('.tmp')) continue;
+    // run.lock only marks that a process is at work in the directory (it is removed when the run ends).
+    if (rel === MANIFEST_FILE || rel === LOCK_FILE || rel.endsWith('.tmp')) continue;
     out.push(rel);
   }
   return out.sort();

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import { readRawLines } from './jsonl.js';
+import { checkSampleLine, readRunFile } from './run-file.js';
 
 /**
  * Reads `samples.jsonl` of a run directory: one record per (example, repeat), the latest. A resumed run appends
@@ -10,25 +11,19 @@ import { readRawLines } from './jsonl.js';
  * line cut short by a crash is dropped, not fatal.
  */
 export async function readSamples(runDir: string): Promise<SampleRecord[]> {
+  const path = join(runDir, 'samples.jsonl');
+  if (!existsSync(path)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
   const latest = new Map<string, SampleRecord>();
-  for await (const s of iterateSamples(join(runDir, 'samples.jsonl'))) latest.set(`${s.exampleId}\u0000${s.repeat}`, s);
+  for await (const s of iterateSamples(path)) latest.set(`${s.exampleId}\u0000${s.repeat}`, s);
   return [...latest.values()];
 }
 
-/** Streams the sample records of a `samples.jsonl` file, skipping a torn last line. */
+/**
+ * Streams the sample records of a `samples.jsonl` file, skipping a torn last line; a damaged line before it is a
+ * CorruptRunFileError naming the file, the line and `healthbench repair`.
+ */
 export async function* iterateSamples(path: string): AsyncGenerator<SampleRecord> {
-  let pending: { line: number; text: string } | null = null;
-  for await (const raw of readRawLines(path)) {
-    if (pending) yield JSON.parse(pending.text) as SampleRecord;
-    pending = raw;
-  }
-  if (pending) {
-    try {
-      yield JSON.parse(pending.text) as SampleRecord;
-    } catch {
-      // A crash mid-append leaves a torn final line; the sample is simply not finished.
-    }
-  }
+  for await (const { value } of readRunFile<SampleRecord>(path, checkSampleLine)) yield value;
 }
 
 export async function readReport(path: string): Promise<Report> {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Completion, CompletionRequest, ModelClient, ModelSpec } from '../providers/model-client.js';
-import { writeFileAtomic } from './atomic.js';
+import { ensureDir, writeFileAtomic } from './atomic.js';
 
 /**
  * An opt-in on-disk response cache (`--cache`). The key covers the provider, endpoint, model, every
@@ -49,8 +49,8 @@ export class CachingClient implements ModelClient {
 
   /** Stores a successful reply obtained elsewhere (a batch result) under its request's `keyOf`, as `complete` stores its own. */
   async remember(key: string, reply: Completion): Promise<void> {
-    await mkdir(join(this.#dir, key.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(join(this.#dir, key.slice(0, 2), `${key}.json`), JSON.stringify(reply));
+    await ensureDir(join(this.#dir, key.slice(0, 2)), 'run');
+    await writeFileAtomic(join(this.#dir, key.slice(0, 2), `${key}.json`), JSON.stringify(reply), { phase: 'run' });
   }
 
   async complete(req: CompletionRequest): Promise<Completion> {

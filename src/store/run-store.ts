@@ -1,9 +1,13 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DataValidationError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
-import { readRawLines } from './jsonl.js';
+import { ensureDir, writeAll, writeFileAtomic, writeFileAtomicSync, type StoreIo } from './atomic.js';
+import { fsError, type FsPhase } from './fs-errors.js';
+import { checkJournalLine, checkSampleLine, readRunFile } from './run-file.js';
+import { acquireRunLock, processAlive, type RunLock } from './run-lock.js';
 
 /** Partial progress of an unfinished sample, appended to `journal.jsonl` as each call completes. */
 export type JournalEntry =
@@ -13,6 +17,8 @@ export type JournalEntry =
       repeat: number;
       response: string;
       usage: SampleRecord['usage']['candidate'];
+      /** The API's finish reason (`stop`, `length`, `content_filter`, ...); absent in journals of older versions. */
+      finishReason?: string | null;
     }
   | {
       t: 'verdict';
@@ -20,6 +26,8 @@ export type JournalEntry =
       repeat: number;
       /** Index of the grader call within the sample (criterion index, or grader×criterion). */
       i: number;
+      /** Digest of the response this verdict judges (responseDigest): a verdict counts only for that response. */
+      r?: string;
       met: boolean;
       explanation: string;
       attempts: number;
@@ -37,20 +45,6 @@ export interface PriorProgress {
   verdicts: Map<string, Map<number, Extract<JournalEntry, { t: 'verdict' }>>>;
   /** Lines dropped because a crash cut them short. */
   tornLines: number;
-}
-
-async function readJsonl<T>(path: string, onValue: (v: T) => void): Promise<number> {
-  if (!existsSync(path)) return 0;
-  let torn = 0;
-  for await (const { text } of readRawLines(path)) {
-    try {
-      onValue(JSON.parse(text) as T);
-    } catch {
-      // Only a crash mid-append produces an unparsable line; the work it described is redone.
-      torn += 1;
-    }
-  }
-  return torn;
 }
 
 /** Truncates a file after its last newline: whatever follows it is a record cut short by a crash. */
@@ -73,20 +67,47 @@ function dropTornTail(fd: number): void {
   ftruncateSync(fd, 0);
 }
 
+/** Options of a RunStore: the filesystem edge (injectable for tests). */
+export interface RunStoreOptions {
+  io?: StoreIo | undefined;
+}
+
+/** A short digest of a response that keys a verdict to the response it judges. */
+export function responseDigest(response: string): string {
+  return createHash('sha256').update(response, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** Deletes `NAME.PID.tmp` files left by processes that no longer run (a crash between write and rename). */
+function removeStaleTempFiles(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = /\.(\d+)\.tmp$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
 /**
  * The run directory: `run.json` (replaced atomically), `samples.jsonl` (one line per finished sample,
  * appended synchronously so a SIGKILL loses at most the line being written), `journal.jsonl` (partial
- * progress for resume), and the reports.
+ * progress for resume), the reports, and `run.lock` while a process works in it. Records are stored as
+ * given: secrets are kept out at their sources (error texts, logs), never by rewriting data.
  */
 export class RunStore {
   readonly dir: string;
   #samplesFd: number | null = null;
   #journalFd: number | null = null;
-  readonly #redact: (text: string) => string;
+  #lock: RunLock | null = null;
+  /** Set by a failed append: the files are no longer written (the run stops and resumes from what is whole). */
+  #broken: unknown = null;
+  readonly #io: StoreIo;
 
-  constructor(dir: string, redact: (text: string) => string) {
+  constructor(dir: string, opts: RunStoreOptions = {}) {
     this.dir = dir;
-    this.#redact = redact;
+    this.#io = opts.io ?? {};
   }
 
   get runJsonPath(): string {
@@ -99,68 +120,130 @@ export class RunStore {
     return join(this.dir, 'journal.jsonl');
   }
 
+  /** How to continue after a failure mid-run. */
+  get resumeHint(): string {
+    return `Finished work is saved; fix the cause, then resume with: healthbench eval --resume ${this.dir} (same flags).`;
+  }
+
   async readRunJson(): Promise<unknown | null> {
     if (!existsSync(this.runJsonPath)) return null;
-    return JSON.parse(await readFile(this.runJsonPath, 'utf8')) as unknown;
+    const text = await readFile(this.runJsonPath, 'utf8').catch((err: unknown) => {
+      throw fsError(err, this.runJsonPath, 'read', 'setup');
+    });
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      const message = `not valid JSON (${(err as Error).message}); it was damaged outside healthbench. Use another --out, or restore the file.`;
+      throw new DataValidationError([{ file: this.runJsonPath, line: 0, pointer: '', message }]);
+    }
+  }
+
+  /** Creates the directory and takes its lock (exit 2 when the path is unusable or another process holds it). */
+  async lock(): Promise<void> {
+    await ensureDir(this.dir, 'setup', this.#io);
+    this.#lock = acquireRunLock(this.dir);
+    removeStaleTempFiles(this.dir);
   }
 
   async loadProgress(): Promise<PriorProgress> {
     const done = new Map<string, SampleRecord>();
-    let torn = await readJsonl<SampleRecord>(this.samplesPath, (s) => {
+    let torn = 0;
+    const onTorn = (): void => void (torn += 1);
+    for await (const { value: s } of readRunFile<SampleRecord>(this.samplesPath, checkSampleLine, onTorn)) {
       const key = sampleKey(s.exampleId, s.repeat);
       if (s.error === null) done.set(key, s);
       else done.delete(key);
-    });
+    }
     const completions: PriorProgress['completions'] = new Map();
     const verdicts: PriorProgress['verdicts'] = new Map();
-    torn += await readJsonl<JournalEntry>(this.journalPath, (e) => {
+    for await (const { value: e } of readRunFile<JournalEntry>(this.journalPath, checkJournalLine, onTorn)) {
+      // Other entry types belong to other readers.
+      if (e.t !== 'completion' && e.t !== 'verdict') continue;
       const key = sampleKey(e.exampleId, e.repeat);
-      if (done.has(key)) return;
-      if (e.t === 'completion') completions.set(key, e);
-      else {
+      if (done.has(key)) continue;
+      if (e.t === 'completion') {
+        // A new candidate response makes every verdict journaled before it stale.
+        completions.set(key, e);
+        verdicts.delete(key);
+      } else {
         let m = verdicts.get(key);
         if (!m) verdicts.set(key, (m = new Map()));
         m.set(e.i, e);
       }
-    });
+    }
     return { done, completions, verdicts, tornLines: torn };
   }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    this.#samplesFd = openSync(this.samplesPath, 'a+');
-    this.#journalFd = openSync(this.journalPath, 'a+');
+    if (!this.#lock) await this.lock();
+    this.#samplesFd = this.#openAppend(this.samplesPath);
+    this.#journalFd = this.#openAppend(this.journalPath);
     // loadProgress has already dropped a torn last line; cut it off the file too, so the next record does not
     // glue onto it and every later reader (report, gate, diff) sees only whole lines.
     dropTornTail(this.#samplesFd);
     dropTornTail(this.#journalFd);
   }
 
+  #openAppend(path: string): number {
+    try {
+      return openSync(path, 'a+');
+    } catch (err) {
+      throw fsError(err, path, 'open', 'setup');
+    }
+  }
+
+  /**
+   * Appends one whole line or nothing: a failed or short write is cut back off the file, the store stops writing,
+   * and an FsError (exit 3) names the file and the reason; the run stays resumable from what is on disk.
+   */
+  #append(fd: number | null, path: string, line: string): void {
+    if (fd === null) throw new Error('run store is not open');
+    if (this.#broken) throw this.#broken;
+    const before = fstatSync(fd).size;
+    try {
+      writeAll(fd, line, path, this.#io);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        // The next open drops a torn tail anyway.
+      }
+      this.#broken = fsError(err, path, 'append to', 'run', this.resumeHint);
+      throw this.#broken;
+    }
+  }
+
   appendSample(record: SampleRecord): void {
-    if (this.#samplesFd === null) throw new Error('run store is not open');
-    writeSync(this.#samplesFd, `${this.#redact(JSON.stringify(record))}\n`);
+    this.#append(this.#samplesFd, this.samplesPath, `${JSON.stringify(record)}\n`);
   }
 
   appendJournal(entry: JournalEntry): void {
-    if (this.#journalFd === null) throw new Error('run store is not open');
-    writeSync(this.#journalFd, `${this.#redact(JSON.stringify(entry))}\n`);
+    this.#append(this.#journalFd, this.journalPath, `${JSON.stringify(entry)}\n`);
   }
 
-  async writeRunJson(value: unknown): Promise<void> {
-    await writeFileAtomic(this.runJsonPath, `${this.#redact(JSON.stringify(value, null, 2))}\n`);
+  async writeRunJson(value: unknown, phase: FsPhase = 'run'): Promise<void> {
+    this.writeRunJsonSync(value, phase);
   }
 
-  writeRunJsonSync(value: unknown): void {
-    writeFileAtomicSync(this.runJsonPath, `${this.#redact(JSON.stringify(value, null, 2))}\n`);
+  writeRunJsonSync(value: unknown, phase: FsPhase = 'run'): void {
+    writeFileAtomicSync(this.runJsonPath, `${JSON.stringify(value, null, 2)}\n`, { io: this.#io, phase, then: this.resumeHint });
   }
 
   async writeText(name: string, content: string): Promise<void> {
-    await writeFileAtomic(join(this.dir, name), this.#redact(content));
+    await writeFileAtomic(join(this.dir, name), content, { io: this.#io, phase: 'run', then: this.resumeHint });
   }
 
-  close(): void {
+  /** Closes the two append-only files; the lock stays held (the report phase still writes here). */
+  closeFiles(): void {
     for (const fd of [this.#samplesFd, this.#journalFd]) if (fd !== null) closeSync(fd);
     this.#samplesFd = null;
     this.#journalFd = null;
+  }
+
+  /** Closes the files and gives the directory back (removes run.lock). */
+  close(): void {
+    this.closeFiles();
+    this.#lock?.release();
+    this.#lock = null;
   }
 }

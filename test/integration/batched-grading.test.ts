@@ -63,7 +63,7 @@ async function run(out: string, examples: Example[], graderAttempts = 2): Promis
   const pool = new ClientPool({ OPENAI_API_KEY: 'test-key' });
   const spec: ModelSpec = { provider: 'openai', model: 'grader-model' };
   const client = pool.create(spec, { baseURL: fake.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 8, maxRetries: 1, timeoutMs: 10_000 }, '--grader');
-  const store = new RunStore(out, (t) => t);
+  const store = new RunStore(out);
   const prior = await store.loadProgress();
   await store.open();
   const result = await executeRun({
@@ -147,7 +147,7 @@ describe('batched grading over the real OpenAI SDK against the fake provider', (
       const spec: ModelSpec = { provider: 'openai', model: 'g' };
       const client = pool.create(spec, { baseURL: plain.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 4, maxRetries: 0, timeoutMs: 10_000 }, '--grader');
       const out = join(dir, 'plain');
-      const store = new RunStore(out, (t) => t);
+      const store = new RunStore(out);
       const prior = await store.loadProgress();
       await store.open();
       const examples = [example('e', ['A.', 'B.', 'C.']), example('f', ['D.', 'E.'])];

@@ -20,3 +20,14 @@ export function captureIo(opts: { env?: Record<string, string | undefined>; cwd?
     err: () => err,
   };
 }
+
+/** Runs `main()` in process with a captured io; returns the exit code and both streams. */
+export async function runCli(
+  main: (argv: string[], io: CliIo) => Promise<number>,
+  argv: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const c = captureIo(opts);
+  const code = await main(argv, c.io);
+  return { code, out: c.out(), err: c.err() };
+}

@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { resolveRunPaths } from '../../gate/index.js';
+import { resolveRunPaths, unfinishedRunWarning } from '../../gate/index.js';
 import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '../../report/agreement.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { readReport, readSamples } from '../../store/read-run.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { commandOf, type CommandRun } from '../io.js';
@@ -39,11 +38,12 @@ async function loadSide(path: string, cwd: string) {
   });
   // The report only labels the side; a run without one (unfinished) still compares.
   const report = await readReport(paths.reportPath).catch(() => null);
+  const warning = await unfinishedRunWarning(paths.dir);
   const side: AgreementSide = {
     label: report?.runId ?? basename(paths.dir),
     grader: report?.grader ? `${report.grader.spec}, ${report.grader.mode}` : null,
   };
-  return { samples, side };
+  return { samples, side, warning };
 }
 
 /** `healthbench agreement RUN_A RUN_B`: how often two runs' verdicts on the same responses agree. */
@@ -59,6 +59,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const maxDisagreements = numberFlag(values.disagreements, 'disagreements', { integer: true, min: 0 });
   const [a, b] = await Promise.all([loadSide(pathA, io.cwd), loadSide(pathB, io.cwd)]);
+  for (const w of new Set([a.warning, b.warning])) if (w) io.stderr(`healthbench: warning: ${w}\n`);
   const result = computeAgreement(a.samples, b.samples, { a: a.side, b: b.side }, maxDisagreements === undefined ? {} : { maxDisagreements });
   if (result.pairing.criteriaPaired === 0) {
     const p = result.pairing;
@@ -71,7 +72,7 @@ export const run: CommandRun = async (argv, io) => {
   const markdown = renderAgreementMarkdown(result);
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);
-    await mkdir(out, { recursive: true });
+    await ensureDir(out);
     await writeFileAtomic(join(out, 'agreement.json'), json);
     await writeFileAtomic(join(out, 'agreement.md'), markdown);
   }

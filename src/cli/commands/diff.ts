@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown } from '../../gate/index.js';
+import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../gate/index.js';
 import { writeDiffHtml } from '../../runner/report-html.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { commandOf, type CommandRun } from '../io.js';
 
@@ -69,12 +68,16 @@ export const run: CommandRun = async (argv, io) => {
   const markdown = renderDiffMarkdown(diff);
   if (values.out !== undefined) {
     const out = resolve(io.cwd, values.out);
-    await mkdir(out, { recursive: true });
+    await ensureDir(out);
     await writeFileAtomic(join(out, 'diff.json'), json);
     await writeFileAtomic(join(out, 'diff.md'), markdown);
     await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
   }
   for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
+  for (const side of new Set([base.dir, head.dir])) {
+    const unfinished = await unfinishedRunWarning(side);
+    if (unfinished) io.stderr(`healthbench: warning: ${unfinished}\n`);
+  }
   io.stdout(values.json === true ? json : markdown);
   return values['fail-on-regression'] === true && hasSignificantRegression(diff) ? ExitCode.GateFailed : ExitCode.Ok;
 };

@@ -84,7 +84,7 @@ Batch mode (half price; results within the providers' 24 h window)
   --batch-attempts N       batches a request may go into before it is given up (default 3)
   --batch-poll SECONDS     how often to poll the batches (default 30)
   --batch-max-requests N   split batches below the provider's limit (OpenAI 50,000, Anthropic 100,000)
-  --batch-max-bytes N      split batches below the provider's byte limit (200 MB / 256 MB)
+  --batch-max-bytes N      input bytes per batch (default 50 MB; the providers allow 200 MB / 256 MB)
   --cancel-batches         with --resume: cancel the run's batches still running (their finished results are kept)
 Release gate
   --gate POLICY            check a policy (JSON/YAML) when the run ends; exit 1 if it fails

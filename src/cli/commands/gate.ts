@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, evaluateGate, loadReport, loadRunSide, readPolicyFile, renderGateText, renderJunit, type RunDiff } from '../../gate/index.js';
+import { diffRuns, evaluateGate, loadReport, loadRunSide, readPolicyFile, renderGateText, renderJunit, unfinishedRunWarning, type RunDiff } from '../../gate/index.js';
 import type { Report } from '../../report/types.js';
-import { writeFileAtomic } from '../../store/atomic.js';
+import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';
 import { commandOf, type CommandRun } from '../io.js';
 
@@ -63,14 +62,16 @@ export const run: CommandRun = async (argv, io) => {
     ({ report, reportPath } = await loadReport(reportArg, io.cwd));
   }
   const result = evaluateGate(report, policy, diff);
+  const warning = await unfinishedRunWarning(dirname(reportPath));
+  if (warning) io.stderr(`healthbench: warning: ${warning}\n`);
 
   const json = `${JSON.stringify(result, null, 2)}\n`;
   const outDir = values.out === undefined ? dirname(reportPath) : resolve(io.cwd, values.out);
-  await mkdir(outDir, { recursive: true });
+  await ensureDir(outDir);
   await writeFileAtomic(join(outDir, 'gate.json'), json);
   if (values.junit !== undefined) {
     const junitPath = resolve(io.cwd, values.junit);
-    await mkdir(dirname(junitPath), { recursive: true });
+    await ensureDir(dirname(junitPath));
     await writeFileAtomic(junitPath, renderJunit(result));
   }
   io.stdout(values.json === true ? json : renderGateText(result));

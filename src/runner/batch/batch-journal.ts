@@ -1,8 +1,9 @@
-import { closeSync, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenUsage } from '../../core/types.js';
 import type { ModelSpec } from '../../providers/model-client.js';
-import { readRawLines } from '../../store/jsonl.js';
+import { writeAll } from '../../store/atomic.js';
+import { readRunFile, type RecordCheck } from '../../store/run-file.js';
 
 /**
  * `batches.jsonl` in the run directory: every batch submitted (its id and the custom ids it holds), written and
@@ -41,18 +42,21 @@ export interface SubmittedBatch extends Extract<BatchJournalEntry, { t: 'submitt
 
 export const batchJournalPath = (runDir: string): string => join(runDir, 'batches.jsonl');
 
+const checkBatchLine: RecordCheck = (v) => {
+  const e = v as Partial<Record<string, unknown>> | null;
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'not a JSON object';
+  if (typeof e['t'] !== 'string' || typeof e['id'] !== 'string') return 'no entry type t or batch id';
+  return null;
+};
+
 /** Every batch of a run directory, in submission order, with its collection line if any. */
 export async function readBatchJournal(runDir: string): Promise<SubmittedBatch[]> {
   const path = batchJournalPath(runDir);
   const byId = new Map<string, SubmittedBatch>();
   if (!existsSync(path)) return [];
-  for await (const { text } of readRawLines(path)) {
-    let e: BatchJournalEntry;
-    try {
-      e = JSON.parse(text) as BatchJournalEntry;
-    } catch {
-      continue; // a line cut short by a crash: the batch it announced was never waited on
-    }
+  // A last line cut short by a crash is skipped (the batch it announced was never waited on); a damaged line
+  // before it is a located error pointing at `healthbench repair`.
+  for await (const { value: e } of readRunFile<BatchJournalEntry>(path, checkBatchLine)) {
     if (e.t === 'submitted') byId.set(e.id, { ...e, collected: null });
     else if (e.t === 'collected') {
       const b = byId.get(e.id);
@@ -65,13 +69,15 @@ export async function readBatchJournal(runDir: string): Promise<SubmittedBatch[]
 /** Appends entries synchronously and syncs them to disk: a batch is on record before anyone waits for it. */
 export class BatchJournal {
   readonly #fd: number;
+  readonly #path: string;
 
   constructor(runDir: string) {
-    this.#fd = openSync(batchJournalPath(runDir), 'a');
+    this.#path = batchJournalPath(runDir);
+    this.#fd = openSync(this.#path, 'a');
   }
 
   append(entry: BatchJournalEntry): void {
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
+    writeAll(this.#fd, `${JSON.stringify(entry)}\n`, this.#path);
     fsyncSync(this.#fd);
   }
 

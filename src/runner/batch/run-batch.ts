@@ -252,7 +252,7 @@ class BatchExecutor {
     this.#outcomes.delete(need.customId);
     if (!outcome.ok) return this.#failed(need, outcome);
     this.#toRemember.push([need, outcome.completion]);
-    this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: outcome.completion.text, usage: outcome.completion.usage });
+    this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: outcome.completion.text, usage: outcome.completion.usage, finishReason: outcome.completion.finishReason });
     return [];
   }
 
@@ -366,7 +366,7 @@ class BatchExecutor {
     if (!hit) return false;
     this.#stats.cacheHits += 1;
     if (need.use.kind === 'candidate') {
-      this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: hit.text, usage: hit.usage });
+      this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: hit.text, usage: hit.usage, finishReason: hit.finishReason });
       this.#settled.add(need.customId);
     } else {
       this.#apply(item, need, { customId: need.customId, ok: true, completion: hit });

@@ -285,7 +285,9 @@ function renderMedcalcMarkdown(report: Report, worst: Array<{ calculatorId: numb
 function medcalcSummary(report: Report): string[] {
   const o = report.overall;
   return [
-    `accuracy ${pct(o.score)}  95% CI [${pct(o.ci95[0])}, ${pct(o.ci95[1])}]  n=${o.n}  errors=${o.errors}`,
+    o.n === 0
+      ? `accuracy: no scored samples (n=0, errors=${o.errors}); there is no accuracy to report`
+      : `accuracy ${pct(o.score)}  95% CI [${pct(o.ci95[0])}, ${pct(o.ci95[1])}]  n=${o.n}  errors=${o.errors}`,
     ...Object.entries(report.byGroup['category'] ?? {}).map(([k, g]) => `  category ${k.padEnd(10)} ${pct(g.score)}  n=${g.n}`),
   ];
 }

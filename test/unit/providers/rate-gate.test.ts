@@ -208,6 +208,20 @@ describe('RateGate: 429s', () => {
   });
 });
 
+describe('RateGate: recent pace', () => {
+  test('answered calls per second and tokens per minute over the last 10 s', () => {
+    const gate = new RateGate({ rpm: null, tpm: null, maxInFlight: 4 });
+    vi.advanceTimersByTime(20_000);
+    for (let i = 0; i < 50; i += 1) {
+      gate.onSuccess(undefined, { inputTokens: 0, outputTokens: 0 }, { inputTokens: 100, outputTokens: 20 });
+      vi.advanceTimersByTime(100);
+    }
+    expect(gate.stats().recent).toEqual({ requestsPerS: 5, tokensPerMin: 36_000 });
+    vi.advanceTimersByTime(20_000);
+    expect(gate.stats().recent).toEqual({ requestsPerS: 0, tokensPerMin: 0 });
+  });
+});
+
 describe('quota headers', () => {
   test.each([
     ['retry-after-ms', { 'retry-after-ms': '1500' }, 1500],

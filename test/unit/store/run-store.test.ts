@@ -2,13 +2,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { redactSecrets } from '../../../src/providers/errors.js';
 import { RunStore, sampleKey, type JournalEntry } from '../../../src/store/run-store.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../../../src/store/atomic.js';
 import { failedSample, graded } from '../report/make-sample.js';
 
-const SECRET = 'hb-sentinel-key-7f3a9c';
-const redact = (text: string): string => redactSecrets(text, [SECRET]);
 const item = { points: 5, tags: ['axis:accuracy'], met: true };
 const zero = { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 };
 
@@ -34,7 +31,7 @@ afterEach(async () => {
 
 describe('RunStore', () => {
   test('open creates the directory; appends write one JSON line each', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(graded('a', [item]));
     store.appendSample(graded('b', [item]));
@@ -48,26 +45,23 @@ describe('RunStore', () => {
   });
 
   test('appending before open throws', () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     expect(() => store.appendSample(graded('a', [item]))).toThrow(/not open/);
     expect(() => store.appendJournal(completion('a'))).toThrow(/not open/);
   });
 
-  test('records are redacted before they reach the disk', async () => {
-    const store = new RunStore(dir, redact);
+  test('records are stored as given: data is never rewritten by secret redaction (issue #17.2)', async () => {
+    const store = new RunStore(dir);
     await store.open();
-    store.appendSample({ ...graded('a', [item]), response: `my key is ${SECRET}` });
-    store.appendJournal({ ...(completion('b') as Extract<JournalEntry, { t: 'completion' }>), response: `key ${SECRET}` });
-    await store.writeRunJson({ apiKey: SECRET });
-    await store.writeText('report.md', `# ${SECRET}`);
+    store.appendSample({ ...graded('a', [item]), response: 'get a blood test' });
+    store.appendJournal({ ...(completion('b') as Extract<JournalEntry, { t: 'completion' }>), response: 'get a blood test' });
     store.close();
-    for (const name of await readdir(dir)) {
-      expect(await readFile(join(dir, name), 'utf8')).not.toContain(SECRET);
-    }
+    expect(await readFile(store.samplesPath, 'utf8')).toContain('get a blood test');
+    expect(await readFile(store.journalPath, 'utf8')).toContain('get a blood test');
   });
 
   test('loadProgress on an empty directory finds nothing', async () => {
-    const progress = await new RunStore(dir, redact).loadProgress();
+    const progress = await new RunStore(dir).loadProgress();
     expect(progress.done.size).toBe(0);
     expect(progress.completions.size).toBe(0);
     expect(progress.verdicts.size).toBe(0);
@@ -75,7 +69,7 @@ describe('RunStore', () => {
   });
 
   test('finished samples are done; error records are not', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(graded('ok', [item]));
     store.appendSample(failedSample('bad', 'candidate', 'HTTP 500'));
@@ -87,7 +81,7 @@ describe('RunStore', () => {
   });
 
   test('a sample that failed and then succeeded on a later attempt is done', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(failedSample('x', 'grader', 'no valid verdict'));
     store.appendSample(graded('x', [item]));
@@ -96,7 +90,7 @@ describe('RunStore', () => {
   });
 
   test('journal entries are kept for unfinished samples only', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendJournal(completion('done'));
     store.appendJournal(verdict('done', 0));
@@ -115,7 +109,7 @@ describe('RunStore', () => {
   });
 
   test('a torn last line of samples.jsonl is dropped by loadProgress', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(graded('a', [item]));
     store.close();
@@ -127,7 +121,7 @@ describe('RunStore', () => {
   });
 
   test('a torn last line of journal.jsonl is dropped by loadProgress', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendJournal(completion('a'));
     store.close();
@@ -139,7 +133,7 @@ describe('RunStore', () => {
   });
 
   test('open cuts a torn last line off both files, so the next record starts on its own line and every line parses', async () => {
-    const first = new RunStore(dir, redact);
+    const first = new RunStore(dir);
     await first.open();
     first.appendSample(graded('a', [item]));
     first.appendJournal(completion('a'));
@@ -147,7 +141,7 @@ describe('RunStore', () => {
     await writeFile(first.samplesPath, `${await readFile(first.samplesPath, 'utf8')}{"task":"healthbench","exampleId":"b"`);
     await writeFile(first.journalPath, `${await readFile(first.journalPath, 'utf8')}{"t":"verdict","exampl`);
 
-    const resumed = new RunStore(dir, redact);
+    const resumed = new RunStore(dir);
     expect((await resumed.loadProgress()).tornLines).toBe(2);
     await resumed.open();
     resumed.appendSample(graded('c', [item]));
@@ -167,7 +161,7 @@ describe('RunStore', () => {
   });
 
   test('open on a file that is one torn line (no newline at all) empties it', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.close();
     await writeFile(store.samplesPath, '{"task":"healthbench","exa');
@@ -178,7 +172,7 @@ describe('RunStore', () => {
   });
 
   test('open finds the last newline even when the torn record is longer than its read chunk', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(graded('a', [item]));
     store.close();
@@ -190,7 +184,7 @@ describe('RunStore', () => {
   });
 
   test('open on intact files adds nothing', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     store.appendSample(graded('a', [item]));
     store.close();
@@ -201,7 +195,7 @@ describe('RunStore', () => {
   });
 
   test('writeRunJson replaces run.json atomically and leaves no temporary file', async () => {
-    const store = new RunStore(dir, redact);
+    const store = new RunStore(dir);
     await store.open();
     await store.writeRunJson({ status: 'running', n: 1 });
     await store.writeRunJson({ status: 'finished', n: 2 });
@@ -213,7 +207,7 @@ describe('RunStore', () => {
   });
 
   test('readRunJson is null when there is no run.json', async () => {
-    expect(await new RunStore(dir, redact).readRunJson()).toBeNull();
+    expect(await new RunStore(dir).readRunJson()).toBeNull();
   });
 });
 
