@@ -92,10 +92,14 @@ function byPrefix(series: Map<string, number[]>, prefix: string, seed: number): 
 }
 
 /** `meanResponseChars` when the samples recorded lengths, and `lengthAdjustment` when an adjustment is configured. */
-function lengthFields(scored: readonly SampleRecord[], ctx: ReportContext): Pick<Report, 'meanResponseChars' | 'lengthAdjustment'> {
+function lengthFields(scored: readonly SampleRecord[], ctx: ReportContext): Pick<Report, 'meanResponseChars' | 'lengthAdjustment' | 'overall_score_length_adjusted'> {
   const chars = meanResponseChars(scored);
   const adjustment = buildLengthAdjustment(scored, ctx.lengthAdjustment, ctx.seed);
-  return { ...(chars === null ? {} : { meanResponseChars: chars }), ...(adjustment ? { lengthAdjustment: adjustment } : {}) };
+  return {
+    ...(chars === null ? {} : { meanResponseChars: chars }),
+    // The adjusted headline also as a plain group summary, so generic readers (report.html) show it beside `overall`.
+    ...(adjustment ? { overall_score_length_adjusted: adjustment.overall.adjusted, lengthAdjustment: adjustment } : {}),
+  };
 }
 
 /**

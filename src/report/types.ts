@@ -32,7 +32,9 @@ export interface Report {
   lowest: LowScoringExample[];
   /** Mean length of the graded responses in characters (Unicode code points), when recorded. */
   meanResponseChars?: number;
-  /** With a length adjustment: its constants and the adjusted scores beside the raw ones (docs/healthbench.md §13). */
+  /** With a length adjustment: the adjusted headline (= `lengthAdjustment.overall.adjusted`), named like its metric. */
+  overall_score_length_adjusted?: GroupSummary;
+  /** With a length adjustment: its constants and the adjusted scores beside the raw ones (docs/professional.md §2). */
   lengthAdjustment?: LengthAdjustmentReport;
   /** With several graders: the overall score under each grader alone. */
   graderScores?: Record<string, GroupSummary>;

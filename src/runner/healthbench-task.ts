@@ -79,7 +79,7 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
 /**
  * Adds what the length-adjusted score needs to every finished HealthBench sample: the response length in code points
  * (`detail.responseChars`, for the report's mean response length) and, when an adjustment is configured, the
- * per-example adjusted score in the metric map (docs/healthbench.md §13), so it is aggregated like every metric.
+ * per-example adjusted score in the metric map (docs/professional.md §2), so it is aggregated like every metric.
  */
 export function withResponseLength(base: TaskEvaluator, adjustment: LengthAdjustment | null): TaskEvaluator {
   return {

@@ -1,5 +1,5 @@
 /**
- * The length-adjusted HealthBench score (docs/healthbench.md §13): a per-example score minus a penalty that grows
+ * The length-adjusted HealthBench score (docs/professional.md §2): a per-example score minus a penalty that grows
  * linearly with how far the response's length lies above (or, as a bonus, below) a center length. The aggregate is
  * the same clipped mean as every other metric, so the per-example value is stored in the metric map under
  * {@link LENGTH_ADJUSTED_KEY} and aggregated with it.

@@ -83,3 +83,16 @@ export async function axeSerious(page: Page): Promise<string[]> {
   );
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(' ')}`);
 }
+
+/** Every bar-chart row of the page: chart title → group → [score text, n text]. */
+export async function chartRows(page: Page): Promise<Record<string, Record<string, [string, string]>>> {
+  return await page.evaluate<Record<string, Record<string, [string, string]>>>(`(() => {
+    const out = {};
+    for (const s of document.querySelectorAll('section.chart')) {
+      const rows = {};
+      for (const tr of s.querySelectorAll('tbody tr')) rows[tr.dataset.group] = [tr.querySelector('td.score').textContent, tr.querySelector('td.n').textContent];
+      out[s.querySelector('h3').textContent] = rows;
+    }
+    return out;
+  })()`);
+}

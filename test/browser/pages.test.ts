@@ -16,7 +16,7 @@ import type { Report } from '../../src/report/types.js';
 import { PAGE_COMPRESSION } from '../../src/runner/report-html.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import { captureIo } from '../support/cli-io.js';
-import { ARTIFACTS, axeSerious, launch, type Browser } from './browser.js';
+import { ARTIFACTS, axeSerious, chartRows, launch, type Browser } from './browser.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const HOSTILE = ['<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', '</textarea><textarea>window.__pwned=1'];
@@ -86,19 +86,6 @@ async function clean(page: Page): Promise<void> {
   expect(browser.problems, 'console / page errors').toEqual([]);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
   expect(await page.locator('img, svg, iframe, textarea, #injected-b, a[href^="http"]').count()).toBe(0);
-}
-
-/** Every bar-chart row of the page: chart title → group → [score text, n text]. */
-async function chartRows(page: Page): Promise<Record<string, Record<string, [string, string]>>> {
-  return await page.evaluate<Record<string, Record<string, [string, string]>>>(`(() => {
-    const out = {};
-    for (const s of document.querySelectorAll('section.chart')) {
-      const rows = {};
-      for (const tr of s.querySelectorAll('tbody tr')) rows[tr.dataset.group] = [tr.querySelector('td.score').textContent, tr.querySelector('td.n').textContent];
-      out[s.querySelector('h3').textContent] = rows;
-    }
-    return out;
-  })()`);
 }
 
 /** The visible table rows' cells, by column header text. */

@@ -171,6 +171,7 @@ describe('HealthBench Professional end to end: gpt-5 candidate and the default G
     expect(report.lengthAdjustment?.overall.adjusted.score).toBe(report.metrics[LENGTH_ADJUSTED_KEY]);
     expect(report.lengthAdjustment?.overall.adjusted.bootstrapStd).toBe(report.metrics[`${LENGTH_ADJUSTED_KEY}:bootstrap_std`]);
     expect(report.lengthAdjustment?.overall.raw.score).toBe(report.overall.score);
+    expect(report.overall_score_length_adjusted).toEqual(report.lengthAdjustment?.overall.adjusted);
     expect(Object.keys(report.lengthAdjustment?.byGroup ?? {})).toEqual(['use_case', 'type', 'difficulty', 'specialty']);
     expect(report.meanResponseChars).toBeCloseTo(samples.reduce((n, s) => n + codePointLength(s.response ?? ''), 0) / 6, 9);
     expect(res.markdown).toContain('## Raw and length-adjusted scores');
