@@ -1,5 +1,6 @@
 /** The library API: what the CLI calls, for programs that drive healthbench directly. */
-export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult, type RunRecord, type RunConfig } from './runner/eval.js';
+export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult } from './runner/eval.js';
+export type { RunRecord, RunConfig } from './core/records.js';
 export { openDataset, type Dataset } from './data/load-dataset.js';
 export { validatePaths } from './data/validate-paths.js';
 export { buildHealthbenchReport } from './report/build-report.js';

@@ -14,7 +14,7 @@ import {
 } from '../grading/index.js';
 import { redactSecrets } from '../providers/errors.js';
 import { ClientPool } from '../providers/factory.js';
-import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
+import { pacingEntry } from '../providers/pace-report.js';
 import {
   DEFAULT_GRADER,
   DEFAULT_PROFESSIONAL_GRADER,
@@ -30,7 +30,7 @@ import {
   type SamplingParams,
 } from '../providers/model-client.js';
 import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
-import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
+import { RESPONSE_EXCERPT_CHARS, type Report, type SavedReport } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';
 import { BATCH_PRICE_FACTOR, costOf, PRICES, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
@@ -41,15 +41,15 @@ import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { peekLayout } from '../data/professional.js';
-import { prepareHealthbench, type LengthAdjustmentChoice } from '../tasks/healthbench/prepare.js';
-import { prepareMeta } from '../tasks/meta/prepare.js';
+import { loadTask, type LengthAdjustmentChoice } from '../tasks/index.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from '../core/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
 import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
-import { collectAudit, type RunAudit } from './audit.js';
-import { renderSelection, withShard, type ShardRecord, type ShardSpec } from './shard.js';
+import { collectAudit } from './audit.js';
+import { renderSelection, withShard, type ShardSpec } from './shard.js';
 import { writeManifest } from '../store/manifest.js';
+import type { EffectiveConfig, RunConfig, RunRecord } from '../core/records.js';
 
 /** Everything `healthbench eval` can be asked to do, already parsed. */
 export interface EvalOptions {
@@ -131,15 +131,6 @@ export interface EvalOptions {
   effectiveConfig?: EffectiveConfig;
 }
 
-/** What run.json records of how a run was asked for: enough to resume it with `--resume DIR` alone. */
-export interface EffectiveConfig {
-  /** The config file read, if any, and the profile applied. */
-  file: string | null;
-  profile: string | null;
-  /** Option values by flag name (paths absolute). */
-  options: Record<string, unknown>;
-}
-
 export type ApiChoice = 'auto' | 'chat' | 'responses';
 
 export interface EvalDeps {
@@ -161,52 +152,11 @@ export interface EvalDeps {
   storeIo?: StoreIo;
 }
 
-/** The configuration that identifies a run: resuming requires it to be identical. */
-export interface RunConfig {
-  task: EvalOptions['task'];
-  dataset: { name: string; sha256: string; officialSha256: string; limit: number | null; count: number; version?: string };
-  model: { spec: string; params: SamplingParams } | null;
-  graders: Array<{ spec: string; params: SamplingParams; templateSha256: string; officialTemplate: boolean }>;
-  graderAttempts: number;
-  /** Task-specific settings (response mode, prompt style, compat mode, labels...). */
-  taskSettings: Record<string, unknown>;
-  seed: number;
-  repeats: number;
-  /** Set for a shard run only (`--shard i/n`). */
-  shard?: ShardSpec;
-}
-
-/** `run.json`: what was run, and how far it got. */
-export interface RunRecord {
-  formatVersion: 1;
-  runId: string;
-  status: 'running' | 'completed' | 'cancelled' | 'failed';
-  tool: { name: 'healthbench'; version: string };
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  attempts: number;
-  testDouble: boolean;
-  config: RunConfig;
-  progress: Progress | null;
-  error: string | null;
-  /** Who or what ran the latest attempt, where, with which build of the tool. */
-  audit?: RunAudit;
-  /** A shard run: which part of the selection it evaluated. */
-  shard?: ShardRecord;
-  /** A run written by `healthbench merge`: the shard runs it combines. */
-  mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
-  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
-  pacing?: PacingEntry[];
-  /** The options the run was started with (absent in runs written before it was recorded). */
-  effectiveConfig?: EffectiveConfig;
-}
-
 export interface EvalResult {
   runDir: string;
   run: RunRecord;
-  /** report.json as written (a `Report` for HealthBench and MedCalc). */
-  report: Record<string, unknown>;
+  /** report.json as written. */
+  report: SavedReport;
   markdown: string;
   /** Lines for the human summary on stdout. */
   summary: string[];
@@ -218,13 +168,12 @@ const DEFAULT_BATCH_SETTINGS: BatchSettings = { fallbackLive: false, attempts: 3
 
 /** Picks the task plan for the options; every input problem surfaces here, before anything is written. */
 async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
-  if (opts.task === 'meta') return prepareMeta(opts.dataset, ctx);
+  if (opts.task === 'meta') return (await loadTask('meta')).prepare(opts.dataset, ctx);
   if (opts.task === 'medcalc') {
-    const { prepareMedcalc } = await import('../tasks/medcalc/prepare.js');
-    return prepareMedcalc(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
+    return (await loadTask('medcalc')).prepare(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
   }
   const batchedTemplate = opts.graderMode === 'batched' ? await loadBatchedTemplate(opts.batchedTemplatePath, ctx.cwd) : null;
-  return prepareHealthbench(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote, batchedTemplate, lengthAdjustment: opts.lengthAdjustment });
+  return (await loadTask('healthbench')).prepare(opts.dataset, { ...ctx, responses: opts.responses, graderVote: opts.graderVote, batchedTemplate, lengthAdjustment: opts.lengthAdjustment });
 }
 
 async function loadBatchedTemplate(path: string | null, cwd: string): Promise<string> {
@@ -697,7 +646,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
         built.markdown += `\n## Batch mode\n\nRequests went through the providers' batch services: ${b.requests} answered in ${b.batches} batches, ${live} sent live (re-grades and fallbacks). Batch pricing (${BATCH_PRICE_FACTOR * 100}% of list) applies to the batched requests.\n`;
         built.summary.push(`batch mode: ${b.requests} requests in ${b.batches} batches, ${live} live; batch pricing applied`);
       }
-      const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
+      const usage = built.json['usage'];
       if (usage && !fake) {
         const roleCost = (role: string, spec: string | undefined): number | null =>
           spec && usage[role] ? costOf(spec, usage[role], prices) : null;

@@ -82,4 +82,16 @@ describe('architecture', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('the runner reaches a benchmark only through the task contract (tasks/index.ts)', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('runner/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && target.startsWith('tasks/') && target !== 'tasks/index.js') problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
