@@ -28,7 +28,8 @@ export interface EndpointOptions {
   otpm?: number | null;
   /** Seconds of budget the quota buckets hold. @default 1 */
   burstS?: number;
-  maxInFlight: number;
+  /** Ceiling of the gate's 429 congestion window; the runner leaves it unset (its call queue is the limit). */
+  maxInFlight?: number;
   /** Retries of failures other than 429. */
   maxRetries: number;
   timeoutMs: number;
@@ -101,7 +102,7 @@ export class ClientPool {
         tpm: opts.tpm,
         otpm: opts.otpm ?? null,
         burstS: opts.burstS ?? 1,
-        maxInFlight: opts.maxInFlight,
+        ...(opts.maxInFlight !== undefined && { maxInFlight: opts.maxInFlight }),
         clock: this.#clock,
         ...(windowMs === undefined ? {} : { windowMs }),
       });

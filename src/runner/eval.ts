@@ -44,7 +44,7 @@ import { peekLayout } from '../data/professional.js';
 import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthbench.js';
 import { prepareMeta } from './tasks/meta.js';
 import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
-import { executeRun, type Progress, type RoleClient } from './run-eval.js';
+import { executeRun, type Progress, type RoleClient } from './execute.js';
 import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { collectAudit, type RunAudit } from './audit.js';
@@ -514,7 +514,6 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
       tpm: opts.tpm,
       otpm: opts.otpm ?? null,
       burstS: opts.burstS ?? 1,
-      maxInFlight: opts.concurrency,
       maxRetries: opts.maxRetries,
       timeoutMs: opts.timeoutMs,
       rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,

@@ -15,7 +15,6 @@ const SRC = new URL('../../src', import.meta.url).pathname;
  */
 const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
   ['testing/fake-batch.ts#createFakeBatchService', 304],
-  ['runner/run-eval.ts#executeRun', 286],
   ['testing/fake-provider.ts#startFakeProvider', 240],
   ['runner/eval.ts#runEval', 202],
   ['testing/fake-provider.ts#handleModel', 144],
