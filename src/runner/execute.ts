@@ -6,7 +6,7 @@ import { withSystemPrompt } from '../providers/model-client.js';
 import { responseDigest, sampleKey, type PriorProgress, type RunStore } from '../store/run-store.js';
 import { Aborted, CallScheduler, PRIORITY_CANDIDATE, type RoleClient } from './call-scheduler.js';
 import { gradeResponse, verdictsFor, type GradingContext } from './grade-sample.js';
-import type { TaskEvaluator, WorkItem } from './task.js';
+import type { TaskEvaluator, WorkItem } from '../core/task.js';
 
 export type { RoleClient } from './call-scheduler.js';
 

@@ -5,7 +5,7 @@ import { parseVerdict } from '../grading/index.js';
 import type { Completion, ProviderCallError } from '../providers/model-client.js';
 import type { JournalEntry, RunStore } from '../store/run-store.js';
 import { Aborted, PRIORITY_GRADER, type CallScheduler, type RoleClient } from './call-scheduler.js';
-import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from '../core/task.js';
 
 type Verdict = Extract<JournalEntry, { t: 'verdict' }>;
 
