@@ -59,7 +59,14 @@ function countGraderUsage(ctx: GradingContext, acc: { usage: TokenUsage }, res: 
   acc.usage = addUsage(acc.usage, res.usage);
 }
 
-function journalVerdict(ctx: GradingContext, g: ResponseToGrade, i: number, v: { met: boolean; explanation: string }, attempts: number, usage: TokenUsage): void {
+function journalVerdict(
+  ctx: GradingContext,
+  g: ResponseToGrade,
+  i: number,
+  v: { met: boolean; explanation: string },
+  attempts: number,
+  usage: TokenUsage,
+): void {
   const { exampleId, repeat } = g.item;
   ctx.store.appendJournal({ t: 'verdict', exampleId, repeat, i, r: g.digest, met: v.met, explanation: v.explanation, attempts, usage });
 }
@@ -76,7 +83,14 @@ function callFailure(ctx: GradingContext, err: unknown, attempts: number): Grade
  * Grades one slot with its own call, up to `graderAttempts` times while the reply is not a valid verdict;
  * `spent` counts calls already spent on it (a batch that left it out).
  */
-async function gradeSlot(ctx: GradingContext, g: ResponseToGrade, i: number, c: GraderCall, acc: { usage: TokenUsage }, spent = 0): Promise<GraderOutcome> {
+async function gradeSlot(
+  ctx: GradingContext,
+  g: ResponseToGrade,
+  i: number,
+  c: GraderCall,
+  acc: { usage: TokenUsage },
+  spent = 0,
+): Promise<GraderOutcome> {
   const grader = graderOf(ctx, c.grader);
   let reason = '';
   for (let attempt = 1; attempt <= ctx.graderAttempts; attempt += 1) {
@@ -104,7 +118,12 @@ async function gradeSlot(ctx: GradingContext, g: ResponseToGrade, i: number, c: 
  * them), so a resume never pays for them again; slots it leaves out map to null and are graded one by one.
  * A failed call (after the retries) is an error for every slot, as a failed per-slot call would be.
  */
-async function gradeBatch(ctx: GradingContext, g: ResponseToGrade, b: GraderBatch, acc: { usage: TokenUsage }): Promise<Map<number, GraderOutcome | null>> {
+async function gradeBatch(
+  ctx: GradingContext,
+  g: ResponseToGrade,
+  b: GraderBatch,
+  acc: { usage: TokenUsage },
+): Promise<Map<number, GraderOutcome | null>> {
   const grader = graderOf(ctx, b.grader);
   const out = new Map<number, GraderOutcome | null>();
   let res: Completion;

@@ -16,7 +16,6 @@ const SRC = new URL('../../src', import.meta.url).pathname;
 const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
   ['testing/fake-batch.ts#createFakeBatchService', 304],
   ['testing/fake-provider.ts#startFakeProvider', 240],
-  ['runner/eval.ts#runEval', 202],
   ['testing/fake-provider.ts#handleModel', 144],
   ['gate/diff-runs.ts#diffRuns', 135],
   ['bench/run-bench.ts#main', 129],

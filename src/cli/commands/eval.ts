@@ -1,5 +1,6 @@
 import { ExitCode } from '../../core/errors.js';
 import { estimateEval, runEval } from '../../runner/eval.js';
+import { withTestDouble } from '../test-double.js';
 import { parseFlags } from '../args.js';
 import { withDotenv } from '../dotenv.js';
 import { FLAGS, toEvalOptions } from '../eval-flags.js';
@@ -113,7 +114,7 @@ export const run: CommandRun = async (argv, io) => {
   const setup = await setUpRun(given, io, { configFile: true, command: 'eval' });
   const { values, progress, logger } = setup;
   try {
-    const result = await runEval(setup.options, setup.deps);
+    const result = await withTestDouble(setup.options, setup.deps, (deps) => runEval(setup.options, deps));
     progress.done();
     io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return result.gate && !result.gate.passed ? ExitCode.GateFailed : ExitCode.Ok;
