@@ -72,4 +72,16 @@ describe('architecture', () => {
     const statics = imports(mainText).filter((i) => !mainText.includes(`import('${i.spec}')`));
     expect(statics.map((i) => i.spec).filter((s) => s.startsWith('.'))).toEqual(['../core/errors.js', './io.js']);
   });
+
+  it('benchmark tasks never import the runner or the CLI', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('tasks/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && (target.startsWith('runner/') || target.startsWith('cli/'))) problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
