@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { parseLabels } from '../runner/audit.js';
 import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
 import { parseShard } from '../runner/shard.js';
-import type { LengthAdjustmentChoice } from '../runner/tasks/healthbench.js';
+import type { LengthAdjustmentChoice } from '../tasks/healthbench/prepare.js';
 import type { BatchSettings } from '../runner/batch/batch-mode.js';
 
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;

@@ -41,9 +41,9 @@ import { RunStore, sampleKey } from '../store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../testing/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { peekLayout } from '../data/professional.js';
-import { prepareHealthbench, type LengthAdjustmentChoice } from './tasks/healthbench.js';
-import { prepareMeta } from './tasks/meta.js';
-import { inReferenceOrder, type PrepareContext, type TaskPlan } from './tasks/plan.js';
+import { prepareHealthbench, type LengthAdjustmentChoice } from '../tasks/healthbench/prepare.js';
+import { prepareMeta } from '../tasks/meta/prepare.js';
+import { inReferenceOrder, type PrepareContext, type TaskPlan } from '../core/plan.js';
 import { executeRun, type Progress, type RoleClient } from './run-eval.js';
 import { batchUsage, hasBatchesInFlight, runBatchMode, type BatchSettings } from './batch/batch-mode.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
@@ -220,7 +220,7 @@ const DEFAULT_BATCH_SETTINGS: BatchSettings = { fallbackLive: false, attempts: 3
 async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
   if (opts.task === 'meta') return prepareMeta(opts.dataset, ctx);
   if (opts.task === 'medcalc') {
-    const { prepareMedcalc } = await import('./tasks/medcalc.js');
+    const { prepareMedcalc } = await import('../tasks/medcalc/prepare.js');
     return prepareMedcalc(opts.dataset, { ...ctx, promptStyle: opts.promptStyle, compat: opts.medcalcCompat, labelsPath: opts.labelsPath, exemplarsPath: opts.exemplarsPath });
   }
   const batchedTemplate = opts.graderMode === 'batched' ? await loadBatchedTemplate(opts.batchedTemplatePath, ctx.cwd) : null;

@@ -13,7 +13,7 @@ import { collectAudit } from './audit.js';
 import { configDifferences, type RunConfig, type RunRecord } from './eval.js';
 import { readRecordedRun, rebuildReport, referencePositions, type RecordedRun } from './recorded-run.js';
 import { isShardNote, shardOf } from './shard.js';
-import type { PlanReport } from './tasks/plan.js';
+import type { PlanReport } from '../core/plan.js';
 import { writeRunReportHtml } from './report-html.js';
 import type { Report } from '../report/types.js';
 

@@ -12,7 +12,7 @@ import { readSamples } from '../store/read-run.js';
 import type { RunRecord } from './eval.js';
 import type { SelectionFile } from './shard.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
-import type { PlanReport } from './tasks/plan.js';
+import type { PlanReport } from '../core/plan.js';
 
 /** A run directory's records. */
 export interface RecordedRun {
@@ -118,13 +118,13 @@ async function rebuildTaskReport(
 ): Promise<PlanReport> {
   const r = recorded.report;
   if (r.task === 'healthbench') {
-    const { healthbenchReport } = await import('./tasks/healthbench.js');
+    const { healthbenchReport } = await import('../tasks/healthbench/report.js');
     const la = r.lengthAdjustment;
     const lengthAdjustment = la ? { center: la.center, penalty: la.penalty, source: la.source } : null;
     return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec), lengthAdjustment });
   }
   if (r.task === 'medcalc') {
-    const { medcalcReport } = await import('./tasks/medcalc.js');
+    const { medcalcReport } = await import('../tasks/medcalc/report.js');
     const m = r.medcalc ?? {};
     return medcalcReport(
       ordered.map((o) => o.sample),
@@ -139,7 +139,7 @@ async function rebuildTaskReport(
     );
   }
   if (r.task === 'meta') {
-    const { metaReport } = await import('./tasks/meta.js');
+    const { metaReport } = await import('../tasks/meta/report.js');
     return metaReport(
       ordered.map((o) => o.sample),
       rc,

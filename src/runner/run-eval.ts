@@ -7,7 +7,7 @@ import { parseVerdict } from '../grading/index.js';
 import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
 import { EndpointFailure, ProviderCallError, withSystemPrompt } from '../providers/model-client.js';
 import { responseDigest, sampleKey, type JournalEntry, type PriorProgress, type RunStore } from '../store/run-store.js';
-import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+import type { GraderBatch, GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from '../core/task.js';
 
 /** A model in a role, with the parameters it is called with. */
 export interface RoleClient {

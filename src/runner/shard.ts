@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
-import type { WorkItem } from './task.js';
-import type { TaskPlan } from './tasks/plan.js';
+import type { WorkItem } from '../core/task.js';
+import type { TaskPlan } from '../core/plan.js';
 
 /** `--shard i/n`: this run evaluates shard `index` (1-based) of `count`. */
 export interface ShardSpec {

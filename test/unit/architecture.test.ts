@@ -15,6 +15,8 @@ const OWNERS: Record<string, string[]> = {
   '@anthropic-ai/sdk': ['providers'],
   'p-queue': ['runner'],
   pino: ['log.ts', 'runner', 'cli'],
+  // One Ajv instance for the tool: others compile through lazyValidator and import only ajv's types.
+  ajv: ['schemas/validate.ts'],
 };
 
 /**
@@ -65,7 +67,7 @@ describe('architecture', () => {
     expect(problems).toEqual([]);
   });
 
-  it('SDKs, p-queue and pino are imported only by their owning modules', () => {
+  it('SDKs, p-queue, pino and ajv are imported only by their owning modules', () => {
     const problems: string[] = [];
     for (const { rel, text } of all) {
       for (const { spec, typeOnly } of imports(text)) {
@@ -99,5 +101,17 @@ describe('architecture', () => {
     const mainText = all.find((f) => f.rel === 'cli/main.ts')?.text ?? '';
     const statics = imports(mainText).filter((i) => !mainText.includes(`import('${i.spec}')`));
     expect(statics.map((i) => i.spec).filter((s) => s.startsWith('.'))).toEqual(['../core/errors.js', './io.js']);
+  });
+
+  it('benchmark tasks never import the runner or the CLI', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('tasks/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && (target.startsWith('runner/') || target.startsWith('cli/'))) problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { ExitCode, formatIssue } from '../../core/errors.js';
 import { relative } from 'node:path';
 import { validatePaths } from '../../data/validate-paths.js';
 import { loadMedcalcCsv } from '../../medcalc/index.js';
-import { loadMetaRows } from '../../runner/tasks/meta.js';
+import { loadMetaRows } from '../../tasks/meta/prepare.js';
 import { parseFlags } from '../args.js';
 import type { CommandRun } from '../io.js';
 

@@ -8,7 +8,7 @@ import type { Completion, CompletionRequest, ModelSpec, SamplingParams } from '.
 import { ProviderCallError, withSystemPrompt } from '../../providers/model-client.js';
 import type { CachingClient } from '../../store/response-cache.js';
 import { sampleKey, type PriorProgress, type RunStore } from '../../store/run-store.js';
-import type { GraderBatch, TaskEvaluator, WorkItem } from '../task.js';
+import type { GraderBatch, TaskEvaluator, WorkItem } from '../../core/task.js';
 import { requestKey } from './answers-client.js';
 import { BatchJournal, readBatchJournal, type SubmittedBatch } from './batch-journal.js';
 import { BatchInputWriter } from './input-writer.js';

@@ -1,4 +1,4 @@
-import type { CriterionResult, Message, SampleError, SampleRecord } from '../core/types.js';
+import type { CriterionResult, Message, SampleError, SampleRecord } from './types.js';
 
 /** One unit of work: one example (or one physician/reference completion of it) in one repeat. */
 export interface WorkItem {

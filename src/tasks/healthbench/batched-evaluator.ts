@@ -1,7 +1,7 @@
-import type { Example, Message } from '../core/types.js';
-import { batchItemId, parseBatchedVerdicts, renderBatchedPrompt, type BatchItem } from '../grading/index.js';
-import { healthbenchEvaluator } from './healthbench-task.js';
-import type { GraderBatch, TaskEvaluator, WorkItem } from './task.js';
+import type { Example, Message } from '../../core/types.js';
+import { batchItemId, parseBatchedVerdicts, renderBatchedPrompt, type BatchItem } from '../../grading/index.js';
+import { healthbenchEvaluator } from './evaluator.js';
+import type { GraderBatch, TaskEvaluator, WorkItem } from '../../core/task.js';
 
 /** Options of batched HealthBench grading. */
 export interface BatchedGradingOptions {

@@ -1,7 +1,7 @@
-import type { SampleRecord } from '../../core/types.js';
-import type { ModelSpec } from '../../providers/model-client.js';
-import type { DatasetInfo, GraderInfo, ModelInfo } from '../../report/types.js';
-import type { TaskEvaluator, WorkItem } from '../task.js';
+import type { SampleRecord } from './types.js';
+import type { ModelSpec } from '../providers/model-client.js';
+import type { DatasetInfo, GraderInfo, ModelInfo } from '../report/types.js';
+import type { TaskEvaluator, WorkItem } from './task.js';
 
 /** What the generic runner needs to know about one benchmark task once its data is loaded and checked. */
 export interface TaskPlan {

@@ -1,19 +1,18 @@
 import type { SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
-import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
-import { renderMarkdownReport } from '../../report/render-markdown.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
 import { formatModelSpec } from '../../providers/model-client.js';
-import { batchedHealthbenchEvaluator } from '../batched-task.js';
-import { healthbenchEvaluator, withResponseLength } from '../healthbench-task.js';
+import { batchedHealthbenchEvaluator } from './batched-evaluator.js';
+import { healthbenchEvaluator, withResponseLength } from './evaluator.js';
 import { UsageError } from '../../core/errors.js';
 import { OFFICIAL_FILES } from '../../data/official.js';
 import type { LengthAdjustmentSetting } from '../../report/length-report.js';
 import { checkLengthAdjustment, PUBLISHED_LENGTH_ADJUSTMENT, type PublishedSet } from '../../scoring/index.js';
-import type { WorkItem } from '../task.js';
-import type { PlanReport, PrepareContext, TaskPlan } from './plan.js';
+import type { WorkItem } from '../../core/task.js';
+import type { PrepareContext, TaskPlan } from '../../core/plan.js';
+import { healthbenchReport } from './report.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
 
@@ -178,24 +177,5 @@ export async function prepareHealthbench(
         { ...rc, dataset: datasetInfo, notes, graderSpecs: ctx.graderSpecs.map(formatModelSpec), lengthAdjustment: adjustment },
       );
     },
-  };
-}
-
-/** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
-export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport {
-  const report = buildHealthbenchReport(samples, ctx);
-  const o = report.overall;
-  const la = report.lengthAdjustment?.overall.adjusted;
-  return {
-    json: report as unknown as Record<string, unknown>,
-    markdown: renderMarkdownReport(report),
-    summary: [
-      o.n === 0
-        ? `overall: no scored samples (n=0, errors=${o.errors}); there is no score to report`
-        : `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-      ...(la ? [`length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`] : []),
-      ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
-      ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
-    ],
   };
 }

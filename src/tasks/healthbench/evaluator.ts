@@ -1,7 +1,7 @@
-import type { CriterionResult, Example, Message } from '../core/types.js';
-import { renderGraderPrompt, renderRubricItem, sharedPrefixLength } from '../grading/index.js';
-import { codePointLength, exampleMetrics, LENGTH_ADJUSTED_KEY, lengthAdjustedScore, type LengthAdjustment } from '../scoring/index.js';
-import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from './task.js';
+import type { CriterionResult, Example, Message } from '../../core/types.js';
+import { renderGraderPrompt, renderRubricItem, sharedPrefixLength } from '../../grading/index.js';
+import { codePointLength, exampleMetrics, LENGTH_ADJUSTED_KEY, lengthAdjustedScore, type LengthAdjustment } from '../../scoring/index.js';
+import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from '../../core/task.js';
 
 /**
  * HealthBench grading: one grader call per rubric item (and per grader when several are given); the
