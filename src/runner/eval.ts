@@ -12,7 +12,6 @@ import { prepareRun, type TestDoubleEndpoints } from './prepare.js';
 import { openRun } from './run-dir.js';
 import { runCalls } from './run-calls.js';
 
-export { estimateEval } from './estimate-eval.js';
 export { configDifferences, resolveMaxErrors, taskForDataset } from './settings.js';
 export type { TestDoubleEndpoints } from './prepare.js';
 

@@ -107,4 +107,27 @@ describe('architecture', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  it('an eval loads, before its first call, none of the code it needs only later or only sometimes', () => {
+    // Static imports only: a dynamic import() is loaded when (and if) the code reaches it. What is listed here is
+    // loaded after the first request (report, provider SDKs) or only when asked for (gate, batch, MedCalc, meta,
+    // the test double, the dry run, the YAML config reader).
+    const byRel = new Map(all.map((f) => [f.rel, f.text]));
+    const staticImports = (text: string): string[] =>
+      [...text.matchAll(/^\s*(?:(?:import|export)\s+(?!type\s)[^'"]*?from\s+|import\s+)'([^']+)'/gm)].map((m) => m[1] ?? '');
+    const loaded = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (rel: string): void => {
+      if (loaded.has(rel)) return;
+      loaded.add(rel);
+      for (const spec of staticImports(byRel.get(rel) ?? '')) {
+        if (spec.startsWith('.')) visit(join(dirname(rel), spec).replace(/\.js$/, '.ts'));
+        else packages.add(spec);
+      }
+    };
+    visit('cli/commands/eval.ts');
+    const later = /^(report\/html\/|gate\/|compare\/|testing\/|tasks\/(medcalc|meta)\/|runner\/batch\/|runner\/(finalize|estimate-eval|report-html)\.ts$|schemas\/located\.ts$)/;
+    expect([...loaded].filter((rel) => later.test(rel)).sort()).toEqual([]);
+    expect([...packages].filter((p) => ['openai', '@anthropic-ai/sdk', 'yaml'].includes(p))).toEqual([]);
+  });
 });

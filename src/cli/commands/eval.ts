@@ -1,5 +1,5 @@
 import { ExitCode } from '../../core/errors.js';
-import { estimateEval, runEval } from '../../runner/eval.js';
+import { runEval } from '../../runner/eval.js';
 import { withTestDouble } from '../test-double.js';
 import { parseFlags } from '../args.js';
 import { withDotenv } from '../dotenv.js';
@@ -107,6 +107,7 @@ export const run: CommandRun = async (argv, io) => {
   if (given['dry-run']) {
     const { values: raw } = await resolveRunValues(given, io, { configFile: true });
     const values = raw as typeof given;
+    const { estimateEval } = await import('../../runner/estimate-eval.js');
     const { estimate, text } = await estimateEval(toEvalOptions(values), { cwd: io.cwd, env: withDotenv(io.env, io.cwd) });
     io.stdout(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : text);
     return ExitCode.Ok;
