@@ -1,4 +1,7 @@
-/** The library API: what the CLI calls, for programs that drive healthbench directly. */
+/**
+ * The library API: what the CLI calls, for programs that drive healthbench directly. The test double (the fake
+ * OpenAI/Anthropic server) is not part of it: it is the separate entry point `healthbench/testing` (src/testing).
+ */
 export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult } from './runner/eval.js';
 export type { RunRecord, RunConfig } from './core/records.js';
 export { openDataset, type Dataset } from './data/load-dataset.js';
@@ -10,6 +13,5 @@ export { aggregateClipped, exampleMetrics, scoreExample, selectExampleIndices, s
 export { parseVerdict, renderGraderPrompt } from './grading/index.js';
 export { diffRuns, evaluateGate, parsePolicy, renderDiffMarkdown, renderGateText, renderJunit } from './gate/index.js';
 export { buildMetaReport, computeMetricsForRaterByClass } from './meta/index.js';
-export { startFakeProvider, type FakeProvider, type FakeProviderOptions } from './testing/index.js';
 export { ExitCode, HealthbenchError, UsageError, DataValidationError, RunFailedError, CancelledError } from './core/errors.js';
 export type * from './core/types.js';

@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { Ajv } from 'ajv';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
-import { parseLocated } from '../schemas/located.js';
+import { lazyValidator } from '../schemas/validate.js';
 import { CHOICE_FLAGS, FLAGS, NUMERIC_FLAGS } from './eval-flags.js';
 
 /** Looked for in the working directory, in this order, when `--config` is not given. */
@@ -86,11 +85,7 @@ export function renderConfigSchemaJson(): string {
 
 type ConfigFile = FlagMap & { profiles?: Record<string, FlagMap> };
 
-let validator: ReturnType<Ajv['compile']> | null = null;
-function validateConfig(): ReturnType<Ajv['compile']> {
-  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(configSchema());
-  return validator;
-}
+const validateConfig = lazyValidator<ConfigFile>(configSchema);
 
 export interface LoadedConfig {
   /** The file read, as shown to the user; null when there is none. */
@@ -142,7 +137,9 @@ export async function loadConfig(
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`--config ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}; check the path`);
   });
-  const data = (text.trim() === '' ? {} : parseLocated(text, shown, validateConfig(), 'invalid configuration')) as ConfigFile;
+  // The YAML parser is loaded only when there is a config file to read.
+  const { parseLocated } = await import('../schemas/located.js');
+  const data = (text.trim() === '' ? {} : parseLocated(text, shown, validateConfig, 'invalid configuration'));
   const dir = dirname(path);
   let values = asFlagValues(data, dir);
   if (profile !== undefined) {

@@ -6,7 +6,7 @@
 import type { PacingEntry } from '../providers/pace-report.js';
 import type { SamplingParams } from '../providers/model-client.js';
 import type { RunAudit } from '../runner/audit.js';
-import type { Progress } from '../runner/run-eval.js';
+import type { Progress } from '../runner/execute.js';
 import type { ShardRecord, ShardSpec } from '../runner/shard.js';
 import type { SampleRecord } from './types.js';
 

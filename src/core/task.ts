@@ -9,8 +9,11 @@ export interface WorkItem<Payload = unknown> {
   /** Position of the example in the selected order (reference `--examples` order). */
   rank: number;
   repeat: number;
-  /** ISO 639-1 code; a promise while the language is still being detected (awaited before recording). */
-  language: string | Promise<string>;
+  /**
+   * ISO 639-1 code, or a thenable while it is still to be detected: awaited before the sample is recorded, which is
+   * what starts the detection, so it never runs before the first call.
+   */
+  language: string | PromiseLike<string>;
   exampleTags: string[];
   /** The conversation to send to the candidate (before the system prompt), or the raw prompt for baselines. */
   messages: Message[];

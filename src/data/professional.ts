@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import type { DataIssue } from '../core/errors.js';
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import type { Example, Message } from '../core/types.js';
-import { ajv, messageSchema, validateRecord, type MessageRecord } from '../schemas/index.js';
+import { lazyValidator, messageSchema, validateRecord, type MessageRecord } from '../schemas/index.js';
 
 /** Which record layout a JSONL file holds. */
 export type RecordLayout = 'healthbench' | 'professional';
@@ -27,7 +27,7 @@ export const LAYOUT_NAMES: Record<RecordLayout, string> = {
   professional: 'HealthBench Professional',
 };
 
-const validateMessages = ajv.compile<MessageRecord[]>({ type: 'array', items: messageSchema, minItems: 1 });
+const validateMessages = lazyValidator<MessageRecord[]>({ type: 'array', items: messageSchema, minItems: 1 });
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -99,7 +99,7 @@ export function neitherLayoutIssue(value: unknown, file: string, line: number): 
 function variantKey(r: Obj, keys: readonly [string, string], at: (pointer: string, message: string) => DataIssue, base = ''): string | DataIssue {
   const present = keys.filter((k) => k in r);
   if (present.length === 2) return at(`${base}/${keys[1]}`, `both '${keys[0]}' and '${keys[1]}' are given; keep one`);
-  if (present.length === 0) return at(`${base}/${keys[0]}`, `missing required property '${keys[0]}' (or '${keys[1]}')`);
+  if (present.length === 0) return at(`${base}/${keys[0]}`, `missing required field '${keys[0]}' (or '${keys[1]}')`);
   return present[0] as string;
 }
 
@@ -129,7 +129,7 @@ function readRubricItem(item: unknown, pointer: string, at: (p: string, m: strin
   const text = typeof key === 'string' ? item[key] : undefined;
   if (typeof key === 'string' && (typeof text !== 'string' || text.trim() === '')) issues.push(at(`${pointer}/${key}`, 'must be a non-empty string'));
   const points = item['points'];
-  if (!('points' in item)) issues.push(at(`${pointer}/points`, "missing required property 'points'"));
+  if (!('points' in item)) issues.push(at(`${pointer}/points`, "missing required field 'points'"));
   else if (typeof points !== 'number' || !Number.isFinite(points)) issues.push(at(`${pointer}/points`, 'must be a number'));
   const tags = item['tags'] ?? [];
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) issues.push(at(`${pointer}/tags`, 'must be an array of strings'));

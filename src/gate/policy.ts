@@ -2,8 +2,8 @@
  * Release-gate policy: type, JSON Schema (checked by ajv) and a parser for JSON or YAML that reports every problem
  * as `file:line /pointer: message`. Pure: the caller reads the file.
  */
-import { Ajv } from 'ajv';
 import { parseLocated } from '../schemas/located.js';
+import { lazyValidator } from '../schemas/validate.js';
 
 /** Maximum drops against a baseline run, in score units (0.02 = two points on a 0–1 scale). */
 export interface MaxDropPolicy {
@@ -104,9 +104,7 @@ const maxDropKeysMatch: SameKeys<keyof MaxDropPolicy, PropertyKeys<typeof GATE_P
 void topLevelKeysMatch;
 void maxDropKeysMatch;
 
-// verbose: errors carry their schema, so an unknown key can be answered with the closest known one.
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-const validatePolicy = ajv.compile<GatePolicy>(GATE_POLICY_SCHEMA);
+const validatePolicy = lazyValidator<GatePolicy>(GATE_POLICY_SCHEMA);
 
 /** The text of `docs/gate-policy.schema.json`. */
 export function renderPolicySchemaJson(): string {

@@ -5,7 +5,7 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { Message } from '../core/types.js';
-import { ajv } from '../schemas/index.js';
+import { lazyValidator } from '../schemas/index.js';
 import { CONVERSATION_PLACEHOLDER, fillTemplate, renderConversation, renderRubricItem } from './render-prompt.js';
 
 export const RUBRIC_ITEMS_PLACEHOLDER = '<<rubric_items>>';
@@ -80,7 +80,7 @@ interface BatchedReply {
   verdicts: Array<{ id: string; explanation?: string; criteria_met: boolean }>;
 }
 
-const validateReply = ajv.compile<BatchedReply>({
+const validateReply = lazyValidator<BatchedReply>({
   type: 'object',
   required: ['verdicts'],
   properties: {

@@ -3,11 +3,11 @@
  * Pure: the caller reads the file and passes each parsed line with its file name and 1-based line number.
  */
 
-import { Ajv } from 'ajv';
 import type { ErrorObject, JSONSchemaType } from 'ajv';
 import type { Role } from '../core/types.js';
 import type { DataIssue } from '../core/errors.js';
 import type { MetaRow } from './types.js';
+import { lazyValidator, validateRecord } from '../schemas/validate.js';
 
 /** The record as stored in the official JSONL (snake_case). */
 interface RawMetaRecord {
@@ -64,34 +64,12 @@ const rawMetaRecordSchema: JSONSchemaType<RawMetaRecord> = {
   additionalProperties: true,
 };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateRawMetaRecord = ajv.compile(rawMetaRecordSchema);
-
-function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+/** The one meta-eval error whose fix the schema cannot say. */
+function metaHint(error: ErrorObject): string | undefined {
+  return error.keyword === 'pattern' && error.instancePath === '/category' ? 'must start with "cluster:"' : undefined;
 }
 
-function paramString(params: Record<string, unknown>, name: string): string | undefined {
-  const value = params[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** One ajv error as a located issue: pointer to the offending value (or the missing property), readable message. */
-function toIssue(error: ErrorObject, file: string, line: number): DataIssue {
-  const params = error.params as Record<string, unknown>;
-  if (error.keyword === 'required') {
-    const missing = paramString(params, 'missingProperty') ?? '';
-    return { file, line, pointer: `${error.instancePath}/${escapePointerToken(missing)}`, message: 'is required' };
-  }
-  if (error.keyword === 'enum') {
-    const allowed = Array.isArray(params['allowedValues']) ? params['allowedValues'].map(String).join(', ') : '';
-    return { file, line, pointer: error.instancePath, message: `must be one of: ${allowed}` };
-  }
-  if (error.keyword === 'pattern' && error.instancePath === '/category') {
-    return { file, line, pointer: error.instancePath, message: 'must start with "cluster:"' };
-  }
-  return { file, line, pointer: error.instancePath, message: error.message ?? `fails ${error.keyword}` };
-}
+const validateRawMetaRecord = lazyValidator<RawMetaRecord>(rawMetaRecordSchema, metaHint);
 
 /** Rules JSON Schema cannot state: the physician ids run parallel to the labels. */
 function crossFieldIssues(value: unknown, file: string, line: number): DataIssue[] {
@@ -119,11 +97,10 @@ export function parseMetaRecord(
   file: string,
   line: number,
 ): { row: MetaRow } | { issues: DataIssue[] } {
-  const valid = validateRawMetaRecord(value);
-  const issues = valid ? [] : (validateRawMetaRecord.errors ?? []).map((error) => toIssue(error, file, line));
-  issues.push(...crossFieldIssues(value, file, line));
-  if (!valid || issues.length > 0) return { issues };
-  const raw = value;
+  const checked = validateRecord(validateRawMetaRecord, value, file, line);
+  const issues = [...(checked.ok ? [] : checked.issues), ...crossFieldIssues(value, file, line)];
+  if (!checked.ok || issues.length > 0) return { issues };
+  const raw = checked.value;
   return {
     row: {
       promptId: raw.prompt_id,

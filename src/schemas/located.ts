@@ -2,28 +2,15 @@
  * JSON or YAML files checked against a JSON Schema, every problem reported as `file:line /pointer: message`
  * (release policies, the config file). Pure: the caller reads the file.
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { DataValidationError, type DataIssue } from '../core/errors.js';
-import { didYouMean } from '../core/suggest.js';
-
-function decodePointer(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function encodeSegment(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
-}
+import { DataValidationError } from '../core/errors.js';
+import { issuesFromAjvErrors, type LazyValidator } from './validate.js';
 
 /**
  * Start offset of the node at `path`, or of the key `keyName` inside it when given; falls back to the nearest
  * ancestor that exists so every issue gets some line.
  */
-function offsetOf(doc: Document, path: string[], keyName: string | undefined): number | undefined {
+function offsetOf(doc: Document, path: readonly string[], keyName: string | undefined): number | undefined {
   let node: unknown = doc.contents;
   let best: number | undefined = rangeStart(node);
   for (const seg of path) {
@@ -54,28 +41,6 @@ function rangeStart(node: unknown): number | undefined {
   return undefined;
 }
 
-export function issueForAjvError(e: ErrorObject, doc: Document, counter: LineCounter, file: string): DataIssue {
-  const path = decodePointer(e.instancePath);
-  const params = e.params as Record<string, unknown>;
-  const extra = typeof params['additionalProperty'] === 'string' ? params['additionalProperty'] : undefined;
-  // Errors raised inside `propertyNames` carry the offending key on the error itself.
-  const badName = e.propertyName;
-  const keyName = extra ?? badName;
-  const offset = offsetOf(doc, path, keyName);
-  const pointer = keyName === undefined ? e.instancePath : `${e.instancePath}/${encodeSegment(keyName)}`;
-  let message = e.message ?? 'is invalid';
-  if (extra !== undefined) message = `unknown field '${extra}'${didYouMean(extra, knownKeys(e), (k) => `'${k}'`)}`;
-  else if (badName !== undefined) message = `key '${badName}' ${message}`;
-  else if (e.keyword === 'enum' && Array.isArray(params['allowedValues'])) message += `: ${params['allowedValues'].join(', ')}`;
-  return { file, line: offset === undefined ? 0 : counter.linePos(offset).line, pointer, message };
-}
-
-/** The property names the schema around an error allows (ajv gives the schema only with `verbose: true`). */
-function knownKeys(e: ErrorObject): string[] {
-  const properties = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return properties ? Object.keys(properties).filter((k) => k !== '$schema') : [];
-}
-
 /** Line of a character offset in `text` (1-based). */
 function lineAt(text: string, offset: number): number {
   let line = 1;
@@ -87,7 +52,7 @@ function lineAt(text: string, offset: number): number {
  * Parses and validates a file written as JSON (`.json`) or YAML (anything else). Throws DataValidationError
  * listing every problem as `file:line /pointer: message`.
  */
-export function parseLocated<T>(text: string, file: string, validate: ValidateFunction<T>, invalid: string): T {
+export function parseLocated<T>(text: string, file: string, validate: LazyValidator<T>, invalid: string): T {
   if (file.toLowerCase().endsWith('.json')) {
     // YAML would accept things JSON forbids (comments, bare words), so a .json file must be strict JSON first.
     try {
@@ -115,9 +80,10 @@ export function parseLocated<T>(text: string, file: string, validate: ValidateFu
   }
   const value: unknown = doc.toJS();
   if (validate(value)) return value;
-  const issues = (validate.errors ?? [])
-    // `propertyNames` reports the bad key twice (the pattern, then "property name must be valid"); keep the first.
-    .filter((e) => e.keyword !== 'propertyNames')
-    .map((e) => issueForAjvError(e, doc, counter, file));
+  const lineOf = (path: readonly string[], key: string | undefined): number => {
+    const offset = offsetOf(doc, path, key);
+    return offset === undefined ? 0 : counter.linePos(offset).line;
+  };
+  const issues = issuesFromAjvErrors(validate.errors ?? [], file, lineOf, validate.hint);
   throw new DataValidationError(issues.length > 0 ? issues : [{ file, line: 0, pointer: '', message: invalid }]);
 }

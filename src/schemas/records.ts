@@ -1,5 +1,5 @@
-import type { JSONSchemaType } from 'ajv';
-import { ajv } from './validate.js';
+import type { ErrorObject, JSONSchemaType } from 'ajv';
+import { lazyValidator } from './validate.js';
 
 const ROLES = ['system', 'user', 'assistant'] as const;
 
@@ -135,6 +135,14 @@ export const officialRecordSchema: JSONSchemaType<OfficialRecord> = {
   additionalProperties: false,
 };
 
-export const validateConversation = ajv.compile(conversationSchema);
-export const validateRubric = ajv.compile(rubricSchema);
-export const validateOfficialRecord = ajv.compile(officialRecordSchema);
+/** A zero weight is the one rubric error whose fix the schema cannot say. */
+function rubricHint(e: ErrorObject): string | undefined {
+  if (e.keyword === 'not' && e.instancePath.endsWith('/points')) {
+    return 'must not be 0: give the criterion a weight from -10 to 10 (negative for behaviour to penalise), or drop it';
+  }
+  return undefined;
+}
+
+export const validateConversation = lazyValidator<ConversationRecord>(conversationSchema);
+export const validateRubric = lazyValidator<RubricRecord>(rubricSchema, rubricHint);
+export const validateOfficialRecord = lazyValidator<OfficialRecord>(officialRecordSchema);

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, HealthbenchError } from '../core/errors.js';
+import { ExitCode, formatIssue, HealthbenchError } from '../core/errors.js';
 import { parseJsonLine, readRawLines } from './jsonl.js';
 
 /** A damaged line in the middle of a run file. Exit 2: the input (the run directory) is bad, and repairable. */
@@ -15,10 +15,10 @@ export class CorruptRunFileError extends HealthbenchError {
   readonly file: string;
   readonly line: number;
   constructor(file: string, line: number, problem: string) {
-    super(
-      `${file}:${line}: corrupt record (${problem}). Run \`healthbench repair ${dirname(file)}\` to drop the line; ` +
-        'the sample it held is redone by the next `healthbench eval --resume` of this directory.',
-    );
+    const message =
+      `corrupt record (${problem}). Run \`healthbench repair ${dirname(file)}\` to drop the line; ` +
+      'the sample it held is redone by the next `healthbench eval --resume` of this directory.';
+    super(formatIssue({ file, line, pointer: '', message }));
     this.file = file;
     this.line = line;
   }

@@ -69,8 +69,8 @@ export function resolveLengthAdjustment(choice: LengthAdjustmentChoice, set: Pub
 
 /**
  * Languages the data does not state, detected in one batch (one pass over the data, one short-lived
- * detector process). It runs beside the first calls instead of delaying them, and the detector is gone
- * long before the run ends.
+ * detector process). It starts when the first sample is recorded, so it runs beside the calls instead of
+ * delaying the first one, and the detector is gone long before the run ends.
  */
 async function detectMissingLanguages(dataset: Dataset, selected: ReadonlySet<number>): Promise<Map<string, string>> {
   const unknown: Array<{ id: string; text: string }> = [];
@@ -89,11 +89,14 @@ async function* healthbenchItems(
   responses: ResponseMode,
 ): AsyncGenerator<WorkItem<Example>> {
   const selected = new Set(rank.keys());
-  const languages = detectMissingLanguages(dataset, selected);
-  // Awaited by each sample before it is recorded; a failure surfaces there, not as an unhandled rejection.
-  languages.catch(() => undefined);
+  // Started by the first sample that needs a language, when it is recorded: after the first calls, not before.
+  // A failure surfaces in each sample that awaits it.
+  let languages: Promise<Map<string, string>> | null = null;
+  const detected = (id: string): PromiseLike<string> => ({
+    then: (onDone, onFail) => (languages ??= detectMissingLanguages(dataset, selected)).then((m) => m.get(id) ?? 'und').then(onDone, onFail),
+  });
   for await (const { index, example } of dataset.iterate(selected)) {
-    const language = example.language ?? languages.then((m) => m.get(example.id) ?? 'und');
+    const language = example.language ?? detected(example.id);
     const base = {
       exampleId: example.id,
       rank: rank.get(index) ?? 0,

@@ -58,7 +58,7 @@ describe('HealthBench Professional layout', () => {
     expect(lines).toEqual([
       `${BAD}:2 /: record matches neither the HealthBench layout (prompt_id, prompt, rubrics, example_tags) nor the HealthBench Professional layout (id, conversation (or prompt), rubric_items, use_case, type, difficulty, specialty, physician_response); its fields are uuid, question, answers. Fix or remove this line`,
       `${BAD}:3 /: this record is in the HealthBench layout but the file is in the HealthBench Professional layout (line 1); one file holds one layout`,
-      `${BAD}:4 /rubric_items/0/criterion_text: missing required property 'criterion_text' (or 'criterion')`,
+      `${BAD}:4 /rubric_items/0/criterion_text: missing required field 'criterion_text' (or 'criterion')`,
       `${BAD}:4 /rubric_items/1/criterion: both 'criterion_text' and 'criterion' are given; keep one`,
       `${BAD}:4 /rubric_items/1/points: must be a number`,
       `${BAD}:4 /use_case: must be a string or null, got number`,

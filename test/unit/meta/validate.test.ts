@@ -55,7 +55,7 @@ describe('parseMetaRecord', () => {
     const value = valid();
     delete value['completion_id'];
     expect(issuesOf(value)).toEqual([
-      { file: 'meta.jsonl', line: 7, pointer: '/completion_id', message: 'is required' },
+      { file: 'meta.jsonl', line: 7, pointer: '/completion_id', message: "missing required field 'completion_id'" },
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('parseMetaRecord', () => {
     const issues = issuesOf(value);
     const byPointer = new Map(issues.map((i) => [i.pointer, i.message]));
     expect(byPointer.get('/prompt/0/role')).toBe('must be one of: system, user, assistant');
-    expect(byPointer.get('/prompt/1/content')).toBe('is required');
+    expect(byPointer.get('/prompt/1/content')).toBe("missing required field 'content'");
     expect(byPointer.get('/binary_labels/1')).toBe('must be boolean');
     expect(byPointer.get('/category')).toBe('must start with "cluster:"');
     expect(byPointer.get('/rubric')).toBe('must be string');

@@ -32,7 +32,7 @@ describe('readRunFile', () => {
     await writeFile(path, `${completion('a')}\n{"t":"verd\n${verdict('a', 0)}\n`);
     const err = await collect(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptRunFileError);
-    expect((err as CorruptRunFileError).message).toContain(`${path}:2: corrupt record`);
+    expect((err as CorruptRunFileError).message).toContain(`${path}:2 /: corrupt record`);
     expect((err as CorruptRunFileError).message).toContain(`healthbench repair ${dir}`);
     expect((err as CorruptRunFileError).exitCode).toBe(2);
   });
@@ -40,7 +40,7 @@ describe('readRunFile', () => {
   test('JSON that is not a record of the file is damage too; entry types of other features are left alone', async () => {
     const path = join(dir, 'journal.jsonl');
     await writeFile(path, `null\n${completion('a')}\n`);
-    await expect(collect(path)).rejects.toThrow(/:1: corrupt record \(not a JSON object\)/);
+    await expect(collect(path)).rejects.toThrow(/:1 \/: corrupt record \(not a JSON object\)/);
     await writeFile(path, `{"t":"verdict","exampleId":"a","repeat":0}\n${completion('a')}\n`);
     await expect(collect(path)).rejects.toThrow(/verdict without an index or met/);
     await writeFile(path, `{"t":"batch-job","id":"b1"}\n${completion('a')}\n`);
