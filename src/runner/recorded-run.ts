@@ -3,12 +3,11 @@
  * `healthbench merge` and `healthbench verify` stand on. The rebuild needs no dataset and no model: the
  * selection (selection.json) gives the reference order, report.json and run.json the run's identity.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
+import { HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report, SavedReport } from '../core/report.js';
-import { readSamples } from '../store/read-run.js';
+import { readRunRecord, readSamples, readSavedReport, readSelection } from '../store/read-run.js';
 import { isTaskName, type RunRecord } from '../core/records.js';
 import type { SelectionFile } from './shard.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
@@ -26,28 +25,21 @@ export interface RecordedRun {
   samples: SampleRecord[];
 }
 
-async function readJson<T>(dir: string, name: string, why: string): Promise<T> {
+/** Reads one saved file of the run through its validated reader; a missing or unreadable file says what it means. */
+async function readSaved<T>(dir: string, name: string, why: string, read: (path: string) => Promise<T>): Promise<T> {
   const path = join(dir, name);
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  return read(path).catch((err: NodeJS.ErrnoException) => {
+    if (err instanceof HealthbenchError) throw err;
     if (err.code === 'ENOENT') throw new UsageError(`${path}: not found; ${why}`);
     throw new UsageError(`${path}: cannot read (${err.code ?? err.message})`);
   });
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `invalid JSON: ${(err as Error).message}` }]);
-  }
 }
 
 /** Reads run.json, report.json, selection.json and samples.jsonl of a finished run. */
 export async function readRecordedRun(dir: string): Promise<RecordedRun> {
-  const run = await readJson<RunRecord>(dir, 'run.json', 'is this a run directory written by `healthbench eval`?');
-  const report = await readJson<SavedReport>(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`);
-  const selection = await readJson<SelectionFile>(
-    dir,
-    'selection.json',
-    'runs written before selection.json existed cannot be merged or verified; re-run them',
-  );
+  const run = await readSaved(dir, 'run.json', 'is this a run directory written by `healthbench eval`?', (p) => readRunRecord(p));
+  const report = await readSaved(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`, readSavedReport);
+  const selection = await readSaved(dir, 'selection.json', 'runs written before selection.json existed cannot be merged or verified; re-run them', readSelection);
   const samples = await readSamples(dir).catch((err: NodeJS.ErrnoException) => {
     // A damaged line is already a located error naming the repair command.
     if (err instanceof HealthbenchError) throw err;

@@ -24,7 +24,7 @@ export interface OpenedRun {
 
 /** The run already in the directory, if any; refused when it was run with another configuration. */
 async function previousRun(store: RunStore, config: RunConfig, resume: boolean): Promise<RunRecord | null> {
-  const previous = (await store.readRunJson()) as RunRecord | null;
+  const previous = await store.readRunRecord();
   if (resume && !previous) throw new UsageError(`--resume ${store.dir}: no run.json there, nothing to resume`);
   if (previous) {
     const diffs = configDifferences(previous.config, config);

@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunRecord } from '../core/records.js';
+import type { SavedReport } from '../core/report.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
+import type { SelectionFile } from '../runner/shard.js';
+import { validateRunRecord, validateSavedReport, validateSelection } from '../schemas/saved.js';
 import { checkSampleLine, readRunFile } from './run-file.js';
+import { parseSavedJson } from './saved-json.js';
+
+/** The fix for a saved file that healthbench did not write as it is. */
+export const DAMAGED_RUN_FILE = 'it was changed outside healthbench; restore the file, or re-run into a new directory';
 
 /**
  * Reads `samples.jsonl` of a run directory: one record per (example, repeat), the latest. A resumed run appends
@@ -28,4 +36,19 @@ export async function* iterateSamples(path: string): AsyncGenerator<SampleRecord
 
 export async function readReport(path: string): Promise<Report> {
   return JSON.parse(await readFile(path, 'utf8')) as Report;
+}
+
+/** Reads a `run.json`, validated (an unreadable file rejects with the file system's error, e.g. ENOENT). */
+export async function readRunRecord(path: string, damaged = DAMAGED_RUN_FILE): Promise<RunRecord> {
+  return parseSavedJson(await readFile(path, 'utf8'), path, validateRunRecord, damaged);
+}
+
+/** Reads a run's `report.json`, validated against the report of its task. */
+export async function readSavedReport(path: string): Promise<SavedReport> {
+  return parseSavedJson(await readFile(path, 'utf8'), path, validateSavedReport, DAMAGED_RUN_FILE);
+}
+
+/** Reads a run's `selection.json` (the selected example ids in reference order), validated. */
+export async function readSelection(path: string): Promise<SelectionFile> {
+  return parseSavedJson(await readFile(path, 'utf8'), path, validateSelection, DAMAGED_RUN_FILE);
 }

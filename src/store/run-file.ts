@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExitCode, formatIssue, HealthbenchError } from '../core/errors.js';
+import { validateJournalEntry, validateSampleRecord } from '../schemas/saved.js';
+import { issuesFromAjvErrors, type LazyValidator } from '../schemas/validate.js';
 import { parseJsonLine, readRawLines } from './jsonl.js';
 
 /** A damaged line in the middle of a run file. Exit 2: the input (the run directory) is bad, and repairable. */
@@ -14,18 +16,36 @@ export class CorruptRunFileError extends HealthbenchError {
   readonly exitCode = ExitCode.Usage;
   readonly file: string;
   readonly line: number;
-  constructor(file: string, line: number, problem: string) {
+  constructor(file: string, line: number, problem: string, pointer = '') {
     const message =
       `corrupt record (${problem}). Run \`healthbench repair ${dirname(file)}\` to drop the line; ` +
       'the sample it held is redone by the next `healthbench eval --resume` of this directory.';
-    super(formatIssue({ file, line, pointer: '', message }));
+    super(formatIssue({ file, line, pointer, message }));
     this.file = file;
     this.line = line;
   }
 }
 
+/** What is wrong with a record: a message, and where in the record (a JSON pointer, '' for the whole line). */
+export interface RecordProblem {
+  pointer: string;
+  message: string;
+}
+
 /** Returns what is wrong with a parsed line, or null when it is a usable record. */
-export type RecordCheck = (value: unknown) => string | null;
+export type RecordCheck = (value: unknown) => string | RecordProblem | null;
+
+/** The first schema problem of a record (the one a corrupt-record message names), or null when it is valid. */
+function schemaProblem(validate: LazyValidator<unknown>, value: unknown): RecordProblem | null {
+  if (validate(value)) return null;
+  const [first, ...rest] = issuesFromAjvErrors(validate.errors ?? [], '', 0, validate.hint);
+  if (!first) return { pointer: '', message: 'does not match its schema' };
+  return { pointer: first.pointer, message: rest.length > 0 ? `${first.message}; and ${rest.length} more` : first.message };
+}
+
+function asProblem(problem: string | RecordProblem | null): RecordProblem | null {
+  return typeof problem === 'string' ? { pointer: '', message: problem } : problem;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -43,7 +63,7 @@ export const checkSampleLine: RecordCheck = (v) => {
   if (!Array.isArray(v['criteria'])) return 'no criteria array';
   if (!isObject(v['usage'])) return 'no usage';
   if (v['error'] !== null && !isObject(v['error'])) return 'error is neither null nor an object';
-  return null;
+  return schemaProblem(validateSampleRecord, v);
 };
 
 /**
@@ -56,14 +76,17 @@ export const checkJournalLine: RecordCheck = (v) => {
   if (v['t'] !== 'completion' && v['t'] !== 'verdict') return null;
   const key = keyProblem(v);
   if (key) return key;
-  if (v['t'] === 'completion') return typeof v['response'] === 'string' ? null : 'completion without a response';
-  return Number.isInteger(v['i']) && typeof v['met'] === 'boolean' ? null : 'verdict without an index or met';
+  if (v['t'] === 'completion' && typeof v['response'] !== 'string') return 'completion without a response';
+  if (v['t'] === 'verdict' && !(Number.isInteger(v['i']) && typeof v['met'] === 'boolean')) return 'verdict without an index or met';
+  return schemaProblem(validateJournalEntry, v);
 };
 
 /** Why a raw line is not a usable record, or null. */
 export function lineProblem(text: string, check: RecordCheck): string | null {
   const parsed = parseJsonLine(text);
-  return parsed.ok ? check(parsed.value) : parsed.message;
+  const problem = parsed.ok ? asProblem(check(parsed.value)) : { pointer: '', message: parsed.message };
+  if (problem === null) return null;
+  return problem.pointer === '' ? problem.message : `${problem.pointer}: ${problem.message}`;
 }
 
 /**
@@ -75,13 +98,13 @@ export async function* readRunFile<T>(path: string, check: RecordCheck, onTorn?:
   let pending: { line: number; text: string } | null = null;
   const settle = (p: { line: number; text: string }, last: boolean): { line: number; value: T } | null => {
     const parsed = parseJsonLine(p.text);
-    const problem = parsed.ok ? check(parsed.value) : parsed.message;
+    const problem = parsed.ok ? asProblem(check(parsed.value)) : { pointer: '', message: parsed.message };
     if (problem === null && parsed.ok) return { line: p.line, value: parsed.value as T };
     if (last) {
       onTorn?.(p.line);
       return null;
     }
-    throw new CorruptRunFileError(path, p.line, problem ?? 'unreadable');
+    throw new CorruptRunFileError(path, p.line, problem?.message ?? 'unreadable', problem?.pointer);
   };
   for await (const raw of readRawLines(path)) {
     if (pending) {

@@ -3,11 +3,14 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync,
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataValidationError } from '../core/errors.js';
+import type { RunRecord } from '../core/records.js';
 import type { SampleRecord } from '../core/types.js';
+import { validateRunRecord } from '../schemas/saved.js';
 import { ensureDir, writeAll, writeFileAtomic, writeFileAtomicSync, type StoreIo } from './atomic.js';
 import { fsError, type FsPhase } from './fs-errors.js';
 import { checkJournalLine, checkSampleLine, readRunFile } from './run-file.js';
 import { acquireRunLock, processAlive, type RunLock } from './run-lock.js';
+import { parseSavedJson } from './saved-json.js';
 
 /** Partial progress of an unfinished sample, appended to `journal.jsonl` as each call completes. */
 export type JournalEntry =
@@ -136,6 +139,15 @@ export class RunStore {
       const message = `not valid JSON (${(err as Error).message}); it was damaged outside healthbench. Use another --out, or restore the file.`;
       throw new DataValidationError([{ file: this.runJsonPath, line: 0, pointer: '', message }]);
     }
+  }
+
+  /** run.json validated (null when there is none): a damaged or edited file is a located error, exit 2. */
+  async readRunRecord(): Promise<RunRecord | null> {
+    if (!existsSync(this.runJsonPath)) return null;
+    const text = await readFile(this.runJsonPath, 'utf8').catch((err: unknown) => {
+      throw fsError(err, this.runJsonPath, 'read', 'setup');
+    });
+    return parseSavedJson(text, this.runJsonPath, validateRunRecord, 'it was damaged outside healthbench. Use another --out, or restore the file.');
   }
 
   /** Creates the directory and takes its lock (exit 2 when the path is unusable or another process holds it). */
