@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../core/types.js';
 import { BATCH_PRICE_FACTOR, costOf, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
-import type { RunConfig } from './eval.js';
+import type { RunConfig } from '../core/records.js';
 
 type Role = 'candidate' | 'grader';
 

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
-import type { SamplingParams } from '../providers/model-client.js';
+import type { EffectiveConfig, RunRecord } from '../core/records.js';
+import type { SavedReport } from '../core/report.js';
 import type { StoreIo } from '../store/atomic.js';
-import type { PacingEntry } from '../providers/pace-report.js';
 import type { GateResult } from '../gate/index.js';
-import type { LengthAdjustmentChoice } from '../tasks/healthbench/prepare.js';
+import type { LengthAdjustmentChoice } from '../tasks/index.js';
 import type { BatchSettings } from './batch/batch-mode.js';
 import type { Progress } from './execute.js';
-import type { RunAudit } from './audit.js';
-import type { ShardRecord, ShardSpec } from './shard.js';
+import type { ShardSpec } from './shard.js';
 import { prepareRun, type TestDoubleEndpoints } from './prepare.js';
 import { openRun } from './run-dir.js';
 import { runCalls } from './run-calls.js';
@@ -98,15 +97,6 @@ export interface EvalOptions {
   effectiveConfig?: EffectiveConfig;
 }
 
-/** What run.json records of how a run was asked for: enough to resume it with `--resume DIR` alone. */
-export interface EffectiveConfig {
-  /** The config file read, if any, and the profile applied. */
-  file: string | null;
-  profile: string | null;
-  /** Option values by flag name (paths absolute). */
-  options: Record<string, unknown>;
-}
-
 export type ApiChoice = 'auto' | 'chat' | 'responses';
 
 export interface EvalDeps {
@@ -130,52 +120,11 @@ export interface EvalDeps {
   testDouble?: TestDoubleEndpoints;
 }
 
-/** The configuration that identifies a run: resuming requires it to be identical. */
-export interface RunConfig {
-  task: EvalOptions['task'];
-  dataset: { name: string; sha256: string; officialSha256: string; limit: number | null; count: number; version?: string };
-  model: { spec: string; params: SamplingParams } | null;
-  graders: Array<{ spec: string; params: SamplingParams; templateSha256: string; officialTemplate: boolean }>;
-  graderAttempts: number;
-  /** Task-specific settings (response mode, prompt style, compat mode, labels...). */
-  taskSettings: Record<string, unknown>;
-  seed: number;
-  repeats: number;
-  /** Set for a shard run only (`--shard i/n`). */
-  shard?: ShardSpec;
-}
-
-/** `run.json`: what was run, and how far it got. */
-export interface RunRecord {
-  formatVersion: 1;
-  runId: string;
-  status: 'running' | 'completed' | 'cancelled' | 'failed';
-  tool: { name: 'healthbench'; version: string };
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  attempts: number;
-  testDouble: boolean;
-  config: RunConfig;
-  progress: Progress | null;
-  error: string | null;
-  /** Who or what ran the latest attempt, where, with which build of the tool. */
-  audit?: RunAudit;
-  /** A shard run: which part of the selection it evaluated. */
-  shard?: ShardRecord;
-  /** A run written by `healthbench merge`: the shard runs it combines. */
-  mergedFrom?: Array<{ runId: string; dir: string; shard: ShardSpec; samples: number }>;
-  /** How the latest attempt paced its calls per endpoint: limits and their source, 429s, waits (also in report.md). */
-  pacing?: PacingEntry[];
-  /** The options the run was started with (absent in runs written before it was recorded). */
-  effectiveConfig?: EffectiveConfig;
-}
-
 export interface EvalResult {
   runDir: string;
   run: RunRecord;
-  /** report.json as written (a `Report` for HealthBench and MedCalc). */
-  report: Record<string, unknown>;
+  /** report.json as written. */
+  report: SavedReport;
   markdown: string;
   /** Lines for the human summary on stdout. */
   summary: string[];

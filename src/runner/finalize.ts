@@ -1,6 +1,6 @@
 import { CancelledError } from '../core/errors.js';
 import { inReferenceOrder, type PlanReport, type PlanReportContext } from '../core/plan.js';
-import type { SampleRecord, TokenUsage } from '../core/types.js';
+import type { SampleRecord } from '../core/types.js';
 import { diffRuns, evaluateGate, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
 import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
@@ -12,7 +12,8 @@ import { iterateSamples } from '../store/read-run.js';
 import { sampleKey } from '../store/run-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { runCost } from './cost.js';
-import type { EvalDeps, EvalResult, RunRecord } from './eval.js';
+import type { RunRecord } from '../core/records.js';
+import type { EvalDeps, EvalResult } from './eval.js';
 import type { PreparedRun } from './prepare.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
 import { recordStop, type OpenedRun } from './run-dir.js';
@@ -76,7 +77,7 @@ async function addBatchSection(built: PlanReport, runDir: string, liveCalls: num
 
 /** The estimated cost of the recorded usage (never for the test double, whose tokens cost nothing). */
 async function addCost(built: PlanReport, p: PreparedRun, runDir: string, batch: boolean): Promise<void> {
-  const usage = built.json['usage'] as Record<string, TokenUsage> | undefined;
+  const usage = built.json['usage'];
   if (!usage || p.testDouble) return;
   const batched = batch ? await (await import('./batch/batch-mode.js')).batchUsage(runDir) : null;
   const cost = runCost(p.config, usage, p.prices, batched);

@@ -8,7 +8,9 @@ import type { GatePolicy, loadRunSide } from '../gate/index.js';
 import type { ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
 import type { RoleClient } from './call-scheduler.js';
-import type { EvalDeps, EvalOptions, RunConfig } from './eval.js';
+import type { RunConfig } from '../core/records.js';
+import { loadTask } from '../tasks/index.js';
+import type { EvalDeps, EvalOptions } from './eval.js';
 import { loadBatchedTemplate, loadPrices, loadTemplate, type GraderTemplate } from './inputs.js';
 import { graderParamsFor, isProfessional, noteShortDataset, resolveMaxErrors, resolveSpecs, samplingParams } from './settings.js';
 import { withShard, type ShardRecord } from './shard.js';
@@ -50,12 +52,10 @@ export interface PreparedRun extends RunModels {
 /** Picks the task plan for the options (each benchmark's code is loaded only when it runs). */
 export async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promise<TaskPlan> {
   if (opts.task === 'meta') {
-    const { prepareMeta } = await import('../tasks/meta/prepare.js');
-    return prepareMeta(opts.dataset, ctx);
+    return (await loadTask('meta')).prepare(opts.dataset, ctx);
   }
   if (opts.task === 'medcalc') {
-    const { prepareMedcalc } = await import('../tasks/medcalc/prepare.js');
-    return prepareMedcalc(opts.dataset, {
+    return (await loadTask('medcalc')).prepare(opts.dataset, {
       ...ctx,
       promptStyle: opts.promptStyle,
       compat: opts.medcalcCompat,
@@ -64,8 +64,7 @@ export async function prepareTask(opts: EvalOptions, ctx: PrepareContext): Promi
     });
   }
   const batchedTemplate = opts.graderMode === 'batched' ? await loadBatchedTemplate(opts.batchedTemplatePath, ctx.cwd) : null;
-  const { prepareHealthbench } = await import('../tasks/healthbench/prepare.js');
-  return prepareHealthbench(opts.dataset, {
+  return (await loadTask('healthbench')).prepare(opts.dataset, {
     ...ctx,
     responses: opts.responses,
     graderVote: opts.graderVote,

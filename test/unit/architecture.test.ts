@@ -108,6 +108,18 @@ describe('architecture', () => {
     expect(problems).toEqual([]);
   });
 
+  it('the runner reaches a benchmark only through the task contract (tasks/index.ts)', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('runner/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && target.startsWith('tasks/') && target !== 'tasks/index.js') problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('an eval loads, before its first call, none of the code it needs only later or only sometimes', () => {
     // Static imports only: a dynamic import() is loaded when (and if) the code reaches it. What is listed here is
     // loaded after the first request (report, provider SDKs) or only when asked for (gate, batch, MedCalc, meta,

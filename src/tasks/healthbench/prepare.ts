@@ -1,4 +1,6 @@
-import type { SampleRecord } from '../../core/types.js';
+import type { HealthbenchDetail } from '../../core/records.js';
+import type { HealthbenchReport } from '../../core/report.js';
+import type { Example, SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
 import { selectExampleIndices } from '../../scoring/index.js';
@@ -85,7 +87,7 @@ async function* healthbenchItems(
   rank: ReadonlyMap<number, number>,
   repeats: number,
   responses: ResponseMode,
-): AsyncGenerator<WorkItem> {
+): AsyncGenerator<WorkItem<Example>> {
   const selected = new Set(rank.keys());
   // Started by the first sample that needs a language, when it is recorded: after the first calls, not before.
   // A failure surfaces in each sample that awaits it.
@@ -113,18 +115,21 @@ async function* healthbenchItems(
   }
 }
 
+/** HealthBench's own `prepare` options. */
+export interface HealthbenchOptions {
+  responses: ResponseMode;
+  graderVote: 'first' | 'majority';
+  /** Set for `--grader-mode batched`: the batched template text. */
+  batchedTemplate: string | null;
+  /** @default { kind: 'default' } */
+  lengthAdjustment?: LengthAdjustmentChoice | undefined;
+}
+
 /** HealthBench (all / hard / consensus / own data): candidate call, one grader call per rubric item, reference scoring. */
 export async function prepareHealthbench(
   datasetSpec: string,
-  ctx: PrepareContext & {
-    responses: ResponseMode;
-    graderVote: 'first' | 'majority';
-    /** Set for `--grader-mode batched`: the batched template text. */
-    batchedTemplate: string | null;
-    /** @default { kind: 'default' } */
-    lengthAdjustment?: LengthAdjustmentChoice | undefined;
-  },
-): Promise<TaskPlan> {
+  ctx: PrepareContext & HealthbenchOptions,
+): Promise<TaskPlan<Example, HealthbenchDetail, HealthbenchReport>> {
   const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
   if (dataset.layout === 'professional' && ctx.responses === 'reference') {
     throw new UsageError('--responses reference: HealthBench Professional has no reference completions; use --responses physician or model');
@@ -135,7 +140,7 @@ export async function prepareHealthbench(
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
   const n = selected.length;
   /** Reference order: all examples of repeat 0 in selection order, then repeat 1, ... (docs/healthbench.md §9). */
-  const position = (s: SampleRecord): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
+  const position = (s: Pick<SampleRecord, 'exampleId' | 'repeat'>): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
   const repeatsPerExample = ctx.responses === 'reference' ? 4 : ctx.responses === 'physician' ? 1 : ctx.repeats;
   const notes: string[] = [];
   if (ctx.responses !== 'model') {
