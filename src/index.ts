@@ -2,7 +2,8 @@
  * The library API: what the CLI calls, for programs that drive healthbench directly. The test double (the fake
  * OpenAI/Anthropic server) is not part of it: it is the separate entry point `healthbench/testing` (src/testing).
  */
-export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult, type RunRecord, type RunConfig } from './runner/eval.js';
+export { runEval, taskForDataset, type EvalOptions, type EvalDeps, type EvalResult } from './runner/eval.js';
+export type { RunRecord, RunConfig } from './core/records.js';
 export { openDataset, type Dataset } from './data/load-dataset.js';
 export { validatePaths } from './data/validate-paths.js';
 export { buildHealthbenchReport } from './report/build-report.js';

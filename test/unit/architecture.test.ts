@@ -23,13 +23,7 @@ const OWNERS: Record<string, string[]> = {
  * The test double (src/testing) is its own entry point, `healthbench/testing`. Inside src/ only the CLI entry points
  * that start it may import it: `healthbench fake-server` and the eval command's `--fake-server` path.
  */
-const TESTING_IMPORTERS = new Set(['cli/commands/fake-server.ts', 'cli/commands/eval.ts']);
-/**
- * TEMPORARY, to be deleted: runner/eval.ts still starts the double for `--fake-server`. The runner restructuring
- * (issue #14) moves that start into the CLI and passes the base URLs to runEval; then this entry goes, and the list
- * must end empty.
- */
-const TESTING_IMPORTERS_TEMPORARY = new Set(['runner/eval.ts']);
+const TESTING_IMPORTERS = new Set(['cli/commands/fake-server.ts', 'cli/test-double.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -84,8 +78,7 @@ describe('architecture', () => {
       .filter(({ rel }) => !rel.startsWith('testing/'))
       .filter(({ rel, text }) => imports(text).some(({ spec }) => spec.startsWith('.') && join(dirname(rel), spec).startsWith('testing/')))
       .map(({ rel }) => rel);
-    expect(importers.filter((rel) => !TESTING_IMPORTERS.has(rel) && !TESTING_IMPORTERS_TEMPORARY.has(rel))).toEqual([]);
-    expect([...TESTING_IMPORTERS_TEMPORARY].filter((rel) => !importers.includes(rel)), 'delete from TESTING_IMPORTERS_TEMPORARY').toEqual([]);
+    expect(importers.filter((rel) => !TESTING_IMPORTERS.has(rel))).toEqual([]);
   });
 
   it('the test double stands alone: src/testing imports only itself and core/', () => {
@@ -113,5 +106,40 @@ describe('architecture', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('the runner reaches a benchmark only through the task contract (tasks/index.ts)', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('runner/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && target.startsWith('tasks/') && target !== 'tasks/index.js') problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('an eval loads, before its first call, none of the code it needs only later or only sometimes', () => {
+    // Static imports only: a dynamic import() is loaded when (and if) the code reaches it. What is listed here is
+    // loaded after the first request (report, provider SDKs) or only when asked for (gate, batch, MedCalc, meta,
+    // the test double, the dry run, the YAML config reader).
+    const byRel = new Map(all.map((f) => [f.rel, f.text]));
+    const staticImports = (text: string): string[] =>
+      [...text.matchAll(/^\s*(?:(?:import|export)\s+(?!type\s)[^'"]*?from\s+|import\s+)'([^']+)'/gm)].map((m) => m[1] ?? '');
+    const loaded = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (rel: string): void => {
+      if (loaded.has(rel)) return;
+      loaded.add(rel);
+      for (const spec of staticImports(byRel.get(rel) ?? '')) {
+        if (spec.startsWith('.')) visit(join(dirname(rel), spec).replace(/\.js$/, '.ts'));
+        else packages.add(spec);
+      }
+    };
+    visit('cli/commands/eval.ts');
+    const later = /^(report\/html\/|gate\/|compare\/|testing\/|tasks\/(medcalc|meta)\/|runner\/batch\/|runner\/(finalize|estimate-eval|report-html)\.ts$|schemas\/located\.ts$)/;
+    expect([...loaded].filter((rel) => later.test(rel)).sort()).toEqual([]);
+    expect([...packages].filter((p) => ['openai', '@anthropic-ai/sdk', 'yaml'].includes(p))).toEqual([]);
   });
 });

@@ -17,8 +17,6 @@ const BENCH = new URL('../../bench', import.meta.url).pathname;
  * Keys are `<file under src>#<function name>` (`../bench/<file>#<name>` for the benchmark); the number is the length measured when it was listed (information only).
  */
 const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
-  ['runner/run-eval.ts#executeRun', 286],
-  ['runner/eval.ts#runEval', 202],
   ['gate/diff-runs.ts#diffRuns', 135],
 ]);
 
