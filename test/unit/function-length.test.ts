@@ -17,9 +17,6 @@ const BENCH = new URL('../../bench', import.meta.url).pathname;
  * Keys are `<file under src>#<function name>` (`../bench/<file>#<name>` for the benchmark); the number is the length measured when it was listed (information only).
  */
 const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
-  ['testing/fake-batch.ts#createFakeBatchService', 304],
-  ['testing/fake-provider.ts#startFakeProvider', 240],
-  ['testing/fake-provider.ts#handleModel', 144],
   ['gate/diff-runs.ts#diffRuns', 135],
 ]);
 
