@@ -165,6 +165,8 @@ export async function prepareRun(opts: EvalOptions, deps: EvalDeps): Promise<Pre
   const { candidateSpec, graderSpecs } = resolveSpecs(opts, professional);
   const prices = await loadPrices(opts.pricesPath, deps.cwd);
   const models = connectModels(opts, deps, { candidateSpec, graderSpecs, professional });
+  // The first call needs the SDK: load it while the rest of the set-up waits on files.
+  models.pool.warmUp();
   const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
   const { policy, baseline } = await readGateInputs(opts, deps.cwd);
   const ctx = { cwd: deps.cwd, env: models.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs };
