@@ -29,7 +29,8 @@ import {
   type ModelSpec,
   type SamplingParams,
 } from '../providers/model-client.js';
-import { diffRuns, evaluateGate, loadRunSide, readPolicyFile, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
+import { diffRuns, loadRunSide, renderDiffMarkdown } from '../compare/index.js';
+import { evaluateGate, readPolicyFile, renderGateText, type GateResult } from '../gate/index.js';
 import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { iterateSamples } from '../store/read-run.js';
 import { estimateRun, renderEstimate, type RunEstimate } from '../report/estimate.js';

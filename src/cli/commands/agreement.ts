@@ -1,7 +1,6 @@
 import { basename, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { resolveRunPaths, unfinishedRunWarning } from '../../gate/index.js';
-import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '../../report/agreement.js';
+import { computeAgreement, renderAgreementMarkdown, resolveRunPaths, unfinishedRunWarning, type AgreementSide } from '../../compare/index.js';
 import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { readReport, readSamples } from '../../store/read-run.js';
 import { numberFlag, parseFlags } from '../args.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../gate/index.js';
+import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../compare/index.js';
 import { writeDiffHtml } from '../../runner/report-html.js';
 import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';

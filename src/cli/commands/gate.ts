@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, evaluateGate, loadReport, loadRunSide, readPolicyFile, renderGateText, renderJunit, unfinishedRunWarning, type RunDiff } from '../../gate/index.js';
+import { diffRuns, loadReport, loadRunSide, unfinishedRunWarning, type RunDiff } from '../../compare/index.js';
+import { evaluateGate, readPolicyFile, renderGateText, renderJunit } from '../../gate/index.js';
 import type { Report } from '../../report/types.js';
 import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
 import { numberFlag, parseFlags } from '../args.js';

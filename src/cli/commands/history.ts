@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { renderAlarms } from '../../gate/drift.js';
+import { renderAlarms } from '../../compare/drift.js';
 import { renderHistoryTable } from '../../report/history.js';
 import { historyAlarms, readHistory } from '../../runner/history.js';
 import { writeFileAtomic } from '../../store/atomic.js';
