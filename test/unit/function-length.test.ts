@@ -19,7 +19,6 @@ const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
   ['testing/fake-provider.ts#startFakeProvider', 240],
   ['runner/eval.ts#runEval', 202],
   ['testing/fake-provider.ts#handleModel', 144],
-  ['compare/diff-runs.ts#diffRuns', 135],
   ['bench/run-bench.ts#main', 129],
 ]);
 
