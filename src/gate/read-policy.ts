@@ -24,6 +24,8 @@ export async function readPolicyFile(path: string, cwd: string): Promise<GatePol
   } catch (err) {
     if (err instanceof HealthbenchError) throw err;
     // The YAML parser refuses alias expansions that would blow up ("Excessive alias count ..."): bad input too.
-    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `policy rejected by the YAML parser: ${(err as Error).message}` }]);
+    throw new DataValidationError([
+      { file: path, line: 0, pointer: '', message: `policy rejected by the YAML parser: ${(err as Error).message}` },
+    ]);
   }
 }
