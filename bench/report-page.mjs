@@ -1,14 +1,14 @@
 // Measures report.html at a given number of examples: page size, and load time in headless Chromium (navigation to
 // the page's "ready" mark, i.e. data parsed, charts and the first table page drawn), plus opening a sample and a search.
-// Samples are synthesized from the bench workload (src/bench/workload.ts) with HealthBench-like text sizes:
+// Samples are synthesized from the bench workload (bench/workload.ts, built into bench/dist/) with HealthBench-like text sizes:
 // a 2,000-character response and a 250-character grader explanation per rubric item.
-// Usage: npm run build && node bench/report-page.mjs 100 5000
+// Usage: npm run bench:build && node bench/report-page.mjs 100 5000
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { seededRandom, syntheticExample } from '../dist/bench/workload.js';
+import { seededRandom, syntheticExample } from './dist/bench/workload.js';
 import { buildHealthbenchReport } from '../dist/report/build-report.js';
 import { buildReportPage, toPageSample } from '../dist/report/html/index.js';
 import { exampleMetrics } from '../dist/scoring/index.js';

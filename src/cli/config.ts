@@ -2,7 +2,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
-import { parseLocated } from '../schemas/located.js';
 import { lazyValidator } from '../schemas/validate.js';
 import { CHOICE_FLAGS, FLAGS, NUMERIC_FLAGS } from './eval-flags.js';
 
@@ -138,6 +137,8 @@ export async function loadConfig(
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`--config ${shown}: ${err.code === 'ENOENT' ? 'no such file' : err.message}; check the path`);
   });
+  // The YAML parser is loaded only when there is a config file to read.
+  const { parseLocated } = await import('../schemas/located.js');
   const data = (text.trim() === '' ? {} : parseLocated(text, shown, validateConfig, 'invalid configuration'));
   const dir = dirname(path);
   let values = asFlagValues(data, dir);

@@ -1,4 +1,4 @@
-import type { Progress } from '../runner/run-eval.js';
+import type { Progress } from '../runner/execute.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 

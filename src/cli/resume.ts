@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import type { EffectiveConfig } from '../runner/eval.js';
+import type { EffectiveConfig } from '../core/records.js';
 import { looksLikePath, PATH_FLAGS, type FlagMap } from './config.js';
 
 /** Options that decide what a run computes: changing one on resume would mix two experiments in one run. */

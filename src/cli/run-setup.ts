@@ -1,7 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../log.js';
-import type { EffectiveConfig, EvalDeps, EvalOptions, EvalResult } from '../runner/eval.js';
+import type { EffectiveConfig } from '../core/records.js';
+import type { EvalDeps, EvalOptions, EvalResult } from '../runner/eval.js';
 import { loadConfig, type FlagMap } from './config.js';
 import { withDotenv } from './dotenv.js';
 import { FLAGS, toEvalOptions } from './eval-flags.js';

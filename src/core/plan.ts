@@ -1,11 +1,12 @@
-import type { SampleRecord } from './types.js';
 import type { ModelSpec } from '../providers/model-client.js';
-import type { DatasetInfo, GraderInfo, ModelInfo } from '../report/types.js';
+import type { TaskName } from './records.js';
+import type { DatasetInfo, GraderInfo, ModelInfo, SavedReport } from './report.js';
 import type { TaskEvaluator, WorkItem } from './task.js';
+import type { SampleDetail, SampleRecord } from './types.js';
 
 /** What the generic runner needs to know about one benchmark task once its data is loaded and checked. */
-export interface TaskPlan {
-  task: SampleRecord['task'];
+export interface TaskPlan<Payload = unknown, Detail extends SampleDetail = SampleDetail, R extends SavedReport = SavedReport> {
+  task: TaskName;
   dataset: DatasetInfo;
   /** Task-specific settings that identify the run (prompt style, compat mode, labels, response mode...). */
   identity: Record<string, unknown>;
@@ -14,14 +15,14 @@ export interface TaskPlan {
   /** Ids of the selected examples (after `--limit`) in reference order: a sample's position is repeat × length + index. */
   selectedIds: readonly string[];
   /** The work, streamed. */
-  items(): AsyncIterable<WorkItem>;
-  evaluator: TaskEvaluator;
+  items(): AsyncIterable<WorkItem<Payload>>;
+  evaluator: TaskEvaluator<Payload, Detail>;
   needsCandidate: boolean;
   needsGrader: boolean;
   /** Position of a sample in the reference order, so aggregation order (and pairwise means) never depend on timing. */
-  position: (sample: SampleRecord) => number;
+  position: (sample: Pick<SampleRecord, 'exampleId' | 'repeat'>) => number;
   /** Builds report.json (as an object), report.md and the lines printed on stdout. */
-  report(samples: readonly SampleRecord[], ctx: PlanReportContext): PlanReport;
+  report(samples: ReadonlyArray<SampleRecord<Detail>>, ctx: PlanReportContext): PlanReport<R>;
   /** Labels that qualify the figures. */
   notes: string[];
 }
@@ -37,8 +38,9 @@ export interface PlanReportContext {
   testDouble: boolean;
 }
 
-export interface PlanReport {
-  json: Record<string, unknown>;
+/** A built report: report.json (typed; the runner adds its extras in place), report.md and the stdout summary. */
+export interface PlanReport<R extends SavedReport = SavedReport> {
+  json: R;
   markdown: string;
   summary: string[];
 }

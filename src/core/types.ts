@@ -93,8 +93,14 @@ export interface CriterionResult {
   verdicts?: Array<boolean | null>;
 }
 
-/** What one finished (or failed) sample looks like in `samples.jsonl`. */
-export interface SampleRecord {
+/** A sample's task-specific detail: any JSON object (each task narrows it: core/records.ts). */
+export type SampleDetail = Record<string, unknown>;
+
+/**
+ * What one finished (or failed) sample looks like in `samples.jsonl`. `Detail` is the task's own `detail`
+ * (HealthbenchDetail, MedcalcDetail, MetaDetail in core/records.ts); the default is any JSON object.
+ */
+export interface SampleRecord<Detail extends SampleDetail = SampleDetail> {
   /** Which task produced it: decides how `result` is read. */
   task: 'healthbench' | 'medcalc' | 'meta';
   exampleId: string;
@@ -118,7 +124,7 @@ export interface SampleRecord {
    */
   metrics: Record<string, number> | null;
   /** Task-specific detail (MedCalc: extracted answer, ground truth, limits; meta: labels). */
-  detail: Record<string, unknown> | null;
+  detail: Detail | null;
   usage: { candidate: TokenUsage; grader: TokenUsage };
   error: SampleError | null;
   /**

@@ -1,8 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import type { ModelClient, ModelSpec } from './model-client.js';
-import { OpenAIClient } from './openai.js';
-import { OpenAIResponsesClient } from './openai-responses.js';
-import { AnthropicClient } from './anthropic.js';
+import type { Completion, CompletionRequest, ModelClient, ModelSpec } from './model-client.js';
 import { resilientFetch } from './call-loop.js';
 import { ProgressClock, RateGate, type RateGateStats } from './rate-gate.js';
 
@@ -20,6 +17,33 @@ export interface ClientOptions {
 // Far beyond any --timeout; the real per-attempt timeout is applied inside `fetch` (see call-loop.ts).
 const SDK_BACKSTOP_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
+/** The client of the model's SDK; each SDK is loaded when a model of its provider is first called. */
+async function sdkClient(spec: ModelSpec, opts: ClientOptions, api: 'chat' | 'responses'): Promise<ModelClient> {
+  if (spec.provider === 'anthropic') return new (await import('./anthropic.js')).AnthropicClient(spec, opts);
+  if (api === 'responses') return new (await import('./openai-responses.js')).OpenAIResponsesClient(spec, opts);
+  return new (await import('./openai.js')).OpenAIClient(spec, opts);
+}
+
+/**
+ * A model client that loads its SDK on the first call: a run that never calls Anthropic never loads its SDK, and
+ * no SDK is loaded before the run's inputs are checked.
+ */
+class LazyClient implements ModelClient {
+  readonly spec: ModelSpec;
+  readonly #load: () => Promise<ModelClient>;
+  #client: Promise<ModelClient> | null = null;
+
+  constructor(spec: ModelSpec, load: () => Promise<ModelClient>) {
+    this.spec = spec;
+    this.#load = load;
+  }
+
+  complete(request: CompletionRequest): Promise<Completion> {
+    this.#client ??= this.#load();
+    return this.#client.then((client) => client.complete(request));
+  }
+}
+
 export interface EndpointOptions {
   baseURL: string | null;
   rpm: number | null;
@@ -28,7 +52,8 @@ export interface EndpointOptions {
   otpm?: number | null;
   /** Seconds of budget the quota buckets hold. @default 1 */
   burstS?: number;
-  maxInFlight: number;
+  /** Ceiling of the gate's 429 congestion window; the runner leaves it unset (its call queue is the limit). */
+  maxInFlight?: number;
   /** Retries of failures other than 429. */
   maxRetries: number;
   timeoutMs: number;
@@ -101,7 +126,7 @@ export class ClientPool {
         tpm: opts.tpm,
         otpm: opts.otpm ?? null,
         burstS: opts.burstS ?? 1,
-        maxInFlight: opts.maxInFlight,
+        ...(opts.maxInFlight !== undefined && { maxInFlight: opts.maxInFlight }),
         clock: this.#clock,
         ...(windowMs === undefined ? {} : { windowMs }),
       });
@@ -114,8 +139,7 @@ export class ClientPool {
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
       fetch: resilientFetch({ gate, maxRetries: opts.maxRetries, timeoutMs: opts.timeoutMs, rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000 }),
     };
-    if (spec.provider === 'anthropic') return new AnthropicClient(spec, clientOpts);
-    return api === 'responses' ? new OpenAIResponsesClient(spec, clientOpts) : new OpenAIClient(spec, clientOpts);
+    return new LazyClient(spec, () => sdkClient(spec, clientOpts, api));
   }
 
   gateStats(): Record<string, RateGateStats> {

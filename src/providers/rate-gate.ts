@@ -37,8 +37,11 @@ export interface RateGateOptions {
   readonly otpm?: number | null;
   /** Seconds of budget a bucket holds (the largest burst). @default 1 */
   readonly burstS?: number;
-  /** Upper bound of calls in flight through this gate. */
-  readonly maxInFlight: number;
+  /**
+   * Ceiling of the congestion window (see `onRateLimited`). The run's one in-flight limit is its call queue
+   * (`--concurrency`), so the runner leaves this unset: no window until a 429 opens one. @default Infinity
+   */
+  readonly maxInFlight?: number;
   /** Pause applied after a 429 that carries no retry-after header. @default 1000 */
   readonly defaultPauseMs?: number;
   /** Length of "a minute" for the limits (shorter only in tests and the bench). @default 60000 */
@@ -132,14 +135,14 @@ export class RateGate {
   #recent = Array.from({ length: RECENT_S }, () => ({ second: -1, calls: 0, tokens: 0 }));
 
   constructor(opts: RateGateOptions) {
-    if (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
+    if (opts.maxInFlight !== undefined && (!Number.isInteger(opts.maxInFlight) || opts.maxInFlight < 1)) {
       throw new TypeError(`Expected \`maxInFlight\` to be an integer from 1 and up, got \`${opts.maxInFlight}\``);
     }
     const burstS = opts.burstS ?? 1;
     if (!(burstS > 0)) throw new TypeError(`Expected \`burstS\` to be a positive number of seconds, got \`${burstS}\``);
-    this.#opts = { defaultPauseMs: 1000, windowMs: 60_000, otpm: null, ...opts, burstS };
+    this.#opts = { defaultPauseMs: 1000, windowMs: 60_000, otpm: null, ...opts, burstS, maxInFlight: opts.maxInFlight ?? Infinity };
     this.clock = opts.clock ?? new ProgressClock();
-    this.#limit = opts.maxInFlight;
+    this.#limit = this.#opts.maxInFlight;
     const now = Date.now();
     for (const kind of QUOTA_KINDS) {
       const flag = this.#opts[FLAG_OF[kind]];
@@ -258,7 +261,8 @@ export class RateGate {
     // No limit known: a 429 that says a quota is used up is about the rate, which the pause handles; otherwise
     // fewer calls in flight is the only lever.
     if (headers && isQuotaExhausted(headers)) return;
-    this.#limit = Math.max(1, this.#limit / 2);
+    // Without an open window, it opens at half the calls in flight now.
+    this.#limit = Math.max(1, (Number.isFinite(this.#limit) ? this.#limit : this.#inFlight) / 2);
     this.#epoch += 1;
   }
 
@@ -305,6 +309,8 @@ export class RateGate {
     if (this.#limit >= this.#opts.maxInFlight) return;
     const before = Math.floor(this.#limit);
     this.#limit = Math.min(this.#opts.maxInFlight, this.#limit + 1 / Math.max(1, this.#limit));
+    // Without a ceiling, a window wider than the most calls ever in flight here no longer limits anything: closed.
+    if (this.#opts.maxInFlight === Infinity && this.#limit > this.#peakInFlight) this.#limit = Infinity;
     if (Math.floor(this.#limit) > before) this.#pump();
   }
 

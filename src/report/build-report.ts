@@ -3,7 +3,10 @@ import { aggregateClipped, exampleMetrics, summarizeGroup } from '../scoring/ind
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
-import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';
+import type { OrderedSample } from '../core/task.js';
+import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type HealthbenchReport, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';
+
+export type { OrderedSample } from '../core/task.js';
 
 
 /** What the report needs besides the samples: the run's identity, as recorded in run.json. */
@@ -63,12 +66,6 @@ function perGrader(scored: readonly SampleRecord[], specs: readonly string[], se
   return { graderScores, graderAgreement };
 }
 
-/** A sample with its position in the reference order (repeat × examples + rank). */
-export interface OrderedSample {
-  position: number;
-  sample: SampleRecord;
-}
-
 const FAMILIES = ['cluster', 'physician_agreed_category', 'level', ...PROFESSIONAL_FAMILIES] as const;
 
 /** Appends a value to the list under `key`. */
@@ -107,7 +104,7 @@ function lengthFields(scored: readonly SampleRecord[], ctx: ReportContext): Pick
  * reference order (by position) first, so pairwise means match the reference bit for bit and a resumed
  * run reports exactly what an uninterrupted one does.
  */
-export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): Report {
+export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): HealthbenchReport {
   const ordered = [...samples].sort((a, b) => a.position - b.position).map((s) => s.sample);
   const scored = ordered.filter((s) => s.error === null && s.metrics !== null);
   const perExample = scored.map((s) => s.metrics as Record<string, number>);

@@ -3,6 +3,7 @@
  * warning in the summary and report.md for responses cut off at the token limit or stopped by a filter. Used by
  * eval and by the reports rebuilt from samples (merge, verify), so both agree. Pure.
  */
+import type { ReportExtras } from '../core/report.js';
 import type { SampleRecord } from '../core/types.js';
 
 /** Responses the candidate's API reported as cut off at the token limit or stopped by a content filter. */
@@ -10,11 +11,11 @@ const TRUNCATED = new Set(['length', 'max_tokens']);
 const FILTERED = new Set(['content_filter', 'refusal']);
 
 /** Counts the candidates' finish reasons into report.json, the summary and report.md (nothing for fixed responses). */
-export function addFinishReasons(built: { json: Record<string, unknown>; markdown: string; summary: string[] }, samples: Iterable<SampleRecord>): void {
+export function addFinishReasons(built: { json: ReportExtras; markdown: string; summary: string[] }, samples: Iterable<SampleRecord>): void {
   const counts: Record<string, number> = {};
   for (const s of samples) if (typeof s.finishReason === 'string') counts[s.finishReason] = (counts[s.finishReason] ?? 0) + 1;
   if (Object.keys(counts).length === 0) return;
-  built.json['finishReasons'] = counts;
+  built.json.finishReasons = counts;
   const sum = (set: Set<string>): number => Object.entries(counts).reduce((n, [k, v]) => n + (set.has(k) ? v : 0), 0);
   const notes: string[] = [];
   const truncated = sum(TRUNCATED);

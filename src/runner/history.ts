@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { compareForDrift, decideAlarms, type DriftComparison } from '../compare/drift.js';
 import { loadReport, loadRunSide } from '../compare/index.js';
 import { groupHistory, historyRun, seriesIdentity, seriesKey, type HistoryRun, type HistorySeries, type SeriesIdentity } from '../report/history.js';
-import type { RunRecord } from './eval.js';
+import type { RunRecord } from '../core/records.js';
 
 export interface HistoryOptions {
   roots: string[];

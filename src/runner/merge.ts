@@ -10,12 +10,13 @@ import { ensureDir } from '../store/atomic.js';
 import { RunStore } from '../store/run-store.js';
 import { writeManifest } from '../store/manifest.js';
 import { collectAudit } from './audit.js';
-import { configDifferences, type RunConfig, type RunRecord } from './eval.js';
+import type { RunConfig, RunRecord } from '../core/records.js';
+import { configDifferences } from './eval.js';
 import { readRecordedRun, rebuildReport, referencePositions, type RecordedRun } from './recorded-run.js';
 import { isShardNote, shardOf } from './shard.js';
 import type { PlanReport } from '../core/plan.js';
 import { writeRunReportHtml } from './report-html.js';
-import type { Report } from '../report/types.js';
+import { reportNotes, type CostReport, type Report } from '../core/report.js';
 
 export interface MergeOptions {
   /** Shard run directories (resolved against `cwd`). */
@@ -82,12 +83,16 @@ async function ensureEmptyDir(dir: string): Promise<void> {
 }
 
 /** Sum of the shards' recorded cost estimates per role (null when any shard lacks one). */
-function mergedCost(runs: RecordedRun[]): Record<string, unknown> | undefined {
-  const costs = runs.map((r) => (r.report as unknown as Record<string, unknown>)['cost'] as Record<string, unknown> | undefined);
-  if (costs.some((c) => c === undefined)) return undefined;
-  const sum = (key: string): number | null =>
-    costs.reduce<number | null>((acc, c) => (acc === null || typeof c?.[key] !== 'number' ? null : acc + c[key]), 0);
-  return { ...(costs[0] as Record<string, unknown>), candidate: sum('candidate'), grader: sum('grader'), total: sum('total') };
+function mergedCost(runs: RecordedRun[]): CostReport | undefined {
+  const costs = runs.map((r) => r.report.cost);
+  const first = costs[0];
+  if (first === undefined || costs.some((c) => c === undefined)) return undefined;
+  const sum = (key: 'candidate' | 'grader' | 'total'): number | null =>
+    costs.reduce<number | null>((acc, c) => {
+      const value = c?.[key];
+      return acc === null || typeof value !== 'number' ? null : acc + value;
+    }, 0);
+  return { ...first, candidate: sum('candidate'), grader: sum('grader'), total: sum('total') };
 }
 
 /** Merges shard runs into `outDir`. Throws UsageError (exit 2) when they do not belong together or some are missing. */
@@ -113,7 +118,7 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   const samples: SampleRecord[] = runs.flatMap((r) => r.samples);
   const positions = referencePositions(first.selection, samples, runDir);
   const order = samples.map((s, i) => ({ s, p: positions[i] as number })).sort((a, b) => a.p - b.p);
-  const notes = (first.report.notes ?? []).filter((n) => !isShardNote(n));
+  const notes = reportNotes(first.report).filter((n) => !isShardNote(n));
   if (missing.length > 0) {
     notes.push(
       `PARTIAL MERGE: shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} missing, so ${missingExamples} of the ${first.selection.count} selected examples are not in these figures.`,

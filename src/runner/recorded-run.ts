@@ -7,18 +7,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
-import type { Report } from '../report/types.js';
+import type { Report, SavedReport } from '../core/report.js';
 import { readSamples } from '../store/read-run.js';
-import type { RunRecord } from './eval.js';
+import { isTaskName, type RunRecord } from '../core/records.js';
 import type { SelectionFile } from './shard.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
 import type { PlanReport } from '../core/plan.js';
+import type { AnyTask } from '../core/task.js';
+import { loadTask } from '../tasks/index.js';
 
 /** A run directory's records. */
 export interface RecordedRun {
   dir: string;
   run: RunRecord;
-  report: Report;
+  report: SavedReport;
   selection: SelectionFile;
   /** The latest record of each (example, repeat). */
   samples: SampleRecord[];
@@ -40,7 +42,7 @@ async function readJson<T>(dir: string, name: string, why: string): Promise<T> {
 /** Reads run.json, report.json, selection.json and samples.jsonl of a finished run. */
 export async function readRecordedRun(dir: string): Promise<RecordedRun> {
   const run = await readJson<RunRecord>(dir, 'run.json', 'is this a run directory written by `healthbench eval`?');
-  const report = await readJson<Report>(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`);
+  const report = await readJson<SavedReport>(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`);
   const selection = await readJson<SelectionFile>(
     dir,
     'selection.json',
@@ -99,10 +101,11 @@ export async function rebuildReport(
     runId: identity.runId,
     createdAt: identity.createdAt,
     toolVersion: r.tool.version,
-    model: r.model,
+    // A meta-evaluation report records neither a candidate nor repeats (its rebuild reads neither).
+    model: r.task === 'meta' ? null : r.model,
     grader: r.grader,
     seed: r.seed,
-    repeats: r.repeats,
+    repeats: r.task === 'meta' ? 1 : r.repeats,
     testDouble: r.testDouble,
   };
   const built = await rebuildTaskReport(recorded, ordered, rc, identity);
@@ -117,34 +120,9 @@ async function rebuildTaskReport(
   identity: RebuildIdentity,
 ): Promise<PlanReport> {
   const r = recorded.report;
-  if (r.task === 'healthbench') {
-    const { healthbenchReport } = await import('../tasks/healthbench/report.js');
-    const la = r.lengthAdjustment;
-    const lengthAdjustment = la ? { center: la.center, penalty: la.penalty, source: la.source } : null;
-    return healthbenchReport(ordered, { ...rc, dataset: r.dataset, notes: identity.notes, graderSpecs: recorded.run.config.graders.map((g) => g.spec), lengthAdjustment });
+  if (!isTaskName(r.task)) {
+    throw new UsageError(`run ${String(r.runId)} has an unknown task '${String(r.task)}'; merge and verify rebuild HealthBench, MedCalc-Bench and meta-eval reports`);
   }
-  if (r.task === 'medcalc') {
-    const { medcalcReport } = await import('../tasks/medcalc/report.js');
-    const m = r.medcalc ?? {};
-    return medcalcReport(
-      ordered.map((o) => o.sample),
-      rc,
-      {
-        dataset: r.dataset,
-        notes: identity.notes,
-        labelsInfo: (m['labels'] as Record<string, unknown> | null | undefined) ?? null,
-        promptStyle: String(m['promptStyle']),
-        compat: String(m['compat']),
-      },
-    );
-  }
-  if (r.task === 'meta') {
-    const { metaReport } = await import('../tasks/meta/report.js');
-    return metaReport(
-      ordered.map((o) => o.sample),
-      rc,
-      r.dataset,
-    );
-  }
-  throw new UsageError(`run ${String(r.runId)} has an unknown task '${String(r.task)}'; merge and verify rebuild HealthBench, MedCalc-Bench and meta-eval reports`);
+  const task: AnyTask = await loadTask(r.task);
+  return task.rebuild(ordered, { run: recorded.run, report: r, notes: identity.notes }, rc);
 }

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { reportNotes } from '../core/report.js';
 import { checkManifest, readManifest, type ManifestProblem } from '../store/manifest.js';
 import { configDifferences } from './eval.js';
 import { readRecordedRun, rebuildReport, referencePositions } from './recorded-run.js';
@@ -31,11 +32,12 @@ export async function verifyRun(path: string, cwd: string): Promise<VerifyResult
   const manifestProblems = await checkManifest(dir, manifest);
   const positions = referencePositions(recorded.selection, recorded.samples, dir);
   const r = recorded.report;
-  const rebuilt = await rebuildReport(recorded, recorded.samples, positions, { runId: r.runId, createdAt: r.createdAt, notes: r.notes });
+  const rebuilt = await rebuildReport(recorded, recorded.samples, positions, { runId: r.runId, createdAt: r.createdAt, notes: reportNotes(r) });
   const recordedJson = r as unknown as Record<string, unknown>;
-  const fieldsRecomputed = Object.keys(rebuilt.json);
-  const reportDifferences = fieldsRecomputed.flatMap((key) =>
-    configDifferences(recordedJson[key], rebuilt.json[key], `.${key}`).map((d) => `report.json ${d.replace(' → ', ' (recorded) ≠ ')} (rebuilt from samples.jsonl)`),
+  const rebuiltFields = Object.entries(rebuilt.json);
+  const fieldsRecomputed = rebuiltFields.map(([key]) => key);
+  const reportDifferences = rebuiltFields.flatMap(([key, value]) =>
+    configDifferences(recordedJson[key], value, `.${key}`).map((d) => `report.json ${d.replace(' → ', ' (recorded) ≠ ')} (rebuilt from samples.jsonl)`),
   );
   return {
     dir,

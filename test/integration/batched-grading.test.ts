@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { ClientPool } from '../../src/providers/factory.js';
 import { referenceGraderParams, type ModelSpec } from '../../src/providers/model-client.js';
 import { batchedHealthbenchEvaluator } from '../../src/tasks/healthbench/batched-evaluator.js';
-import { executeRun, type ExecuteResult } from '../../src/runner/run-eval.js';
+import { executeRun, type ExecuteResult } from '../../src/runner/execute.js';
 import type { WorkItem } from '../../src/core/task.js';
 import { RunStore, type JournalEntry } from '../../src/store/run-store.js';
 import { startFakeProvider, type FakeProvider, type FakeRequest } from '../../src/testing/index.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { runEval, type EvalOptions } from '../../src/runner/eval.js';
+import { runEval, type EvalDeps, type EvalOptions } from '../../src/runner/eval.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import type { SampleRecord } from '../../src/core/types.js';
 import type { Report } from '../../src/report/types.js';
@@ -64,8 +64,8 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
   };
 }
 
-async function evalReport(opts: EvalOptions, e: Record<string, string> = env): Promise<{ report: Report; markdown: string }> {
-  const res = await runEval(opts, { cwd: ROOT, env: e, logger });
+async function evalReport(opts: EvalOptions, e: Record<string, string> = env, extra: Partial<EvalDeps> = {}): Promise<{ report: Report; markdown: string }> {
+  const res = await runEval(opts, { cwd: ROOT, env: e, logger, ...extra });
   return { report: res.report as unknown as Report, markdown: res.markdown };
 }
 
@@ -192,9 +192,17 @@ describe('healthbench eval, end to end over the real SDKs', () => {
 
   it('eval – the bundled test double (--fake-server) needs no key and labels the report', async () => {
     const out = join(dir, 'fake');
-    const res = await evalReport(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {});
+    // The CLI starts the double (the runner never loads it) and passes where it listens; no key in the environment.
+    const testDouble = { openaiBaseUrl: fake.openaiBaseUrl, anthropicBaseUrl: fake.anthropicBaseUrl };
+    const res = await evalReport(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {}, { testDouble });
     expect(res.report.testDouble).toBe(true);
     expect(res.markdown).toContain('Test double');
+  });
+
+  it('eval – --fake-server without a running test double is refused before anything is written', async () => {
+    const out = join(dir, 'fake-missing');
+    await expect(evalReport(options({ dataset: 'demo', limit: 3, outDir: out, fakeServer: {} }), {})).rejects.toThrow(/--fake-server: the test double is not running/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('eval – several graders: each criterion graded by each, majority vote, per-grader scores and pairwise kappa', async () => {

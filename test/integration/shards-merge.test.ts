@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import type { RunRecord } from '../../src/runner/eval.js';
+import type { RunRecord } from '../../src/core/records.js';
 import { captureIo } from '../support/cli-io.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;

@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { runEval, type EvalOptions } from '../../src/runner/eval.js';
+import { runEval, type EvalOptions, type TestDoubleEndpoints } from '../../src/runner/eval.js';
+import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import { aggregateClipped, exampleMetrics } from '../../src/scoring/index.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -28,6 +29,17 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
 }
 
 describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
+  // The runs below use the bundled test double (fakeServer), started here as the CLI starts it.
+  let fake: FakeProvider;
+  let testDouble: TestDoubleEndpoints;
+  beforeAll(async () => {
+    fake = await startFakeProvider({});
+    testDouble = { openaiBaseUrl: fake.openaiBaseUrl, anthropicBaseUrl: fake.anthropicBaseUrl };
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
   it('the recorded m42 run replays to final_metrics.json exactly (70/70 means and n)', async () => {
     const dir = join(HB, 'recorded/m42_llama31_70b_judge');
     const rows = (await readFile(join(dir, 'judge_responses.converted.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as {
@@ -47,7 +59,7 @@ describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
   it('the 100 real records load, and an eval over them covers every theme and axis tag present', async () => {
     const file = join(HB, 'partial/oss_eval_sample100_from_m42-health.jsonl');
     const out = join(await mkdtemp(join(tmpdir(), 'hb-real-')), 'run');
-    const res = await runEval(options({ dataset: file, outDir: out }), { cwd: ROOT, env: {}, logger });
+    const res = await runEval(options({ dataset: file, outDir: out }), { cwd: ROOT, env: {}, logger, testDouble });
     const report = res.report as unknown as Report;
     expect(report.overall.n).toBe(100);
     const records = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { example_tags: string[]; rubrics: Array<{ tags: string[] }> });
@@ -60,7 +72,7 @@ describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
 
   it('MedCalc-Bench v1.0: all 1,047 rows run and the per-category counts equal the data', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'hb-real-')), 'medcalc');
-    const res = await runEval(options({ task: 'medcalc', dataset: join(SHARED, 'data/medcalc/test_data.csv'), outDir: out, concurrency: 64 }), { cwd: ROOT, env: {}, logger });
+    const res = await runEval(options({ task: 'medcalc', dataset: join(SHARED, 'data/medcalc/test_data.csv'), outDir: out, concurrency: 64 }), { cwd: ROOT, env: {}, logger, testDouble });
     const report = res.report as unknown as Report;
     expect(report.overall.n).toBe(1047);
     expect(report.dataset.version).toBe('v1.0');

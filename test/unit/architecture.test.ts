@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // Our own rule (docs: style.md §2.2): a pure core with I/O at the edges. Pure folders never import
@@ -18,6 +18,12 @@ const OWNERS: Record<string, string[]> = {
   // One Ajv instance for the tool: others compile through lazyValidator and import only ajv's types.
   ajv: ['schemas/validate.ts'],
 };
+
+/**
+ * The test double (src/testing) is its own entry point, `healthbench/testing`. Inside src/ only the CLI entry points
+ * that start it may import it: `healthbench fake-server` and the eval command's `--fake-server` path.
+ */
+const TESTING_IMPORTERS = new Set(['cli/commands/fake-server.ts', 'cli/test-double.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -74,6 +80,23 @@ describe('architecture', () => {
     expect(problems).toEqual([]);
   });
 
+  it('src/testing (the test double) is imported only by the CLI entry points that start it', () => {
+    const importers = all
+      .filter(({ rel }) => !rel.startsWith('testing/'))
+      .filter(({ rel, text }) => imports(text).some(({ spec }) => spec.startsWith('.') && join(dirname(rel), spec).startsWith('testing/')))
+      .map(({ rel }) => rel);
+    expect(importers.filter((rel) => !TESTING_IMPORTERS.has(rel))).toEqual([]);
+  });
+
+  it('the test double stands alone: src/testing imports only itself and core/', () => {
+    const problems = all
+      .filter(({ rel }) => rel.startsWith('testing/'))
+      .flatMap(({ rel, text }) => imports(text).map(({ spec }) => ({ rel, spec })))
+      .filter(({ rel, spec }) => spec.startsWith('.') && !/^(testing|core)\//.test(join(dirname(rel), spec)))
+      .map(({ rel, spec }) => `${rel} imports ${spec}`);
+    expect(problems).toEqual([]);
+  });
+
   it('the CLI reaches the project only through commands that call the library', () => {
     const mainText = all.find((f) => f.rel === 'cli/main.ts')?.text ?? '';
     const statics = imports(mainText).filter((i) => !mainText.includes(`import('${i.spec}')`));
@@ -90,5 +113,40 @@ describe('architecture', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('the runner reaches a benchmark only through the task contract (tasks/index.ts)', () => {
+    const problems: string[] = [];
+    for (const { rel, text } of all) {
+      if (!rel.startsWith('runner/')) continue;
+      for (const { spec } of imports(text)) {
+        const target = join(rel, '..', spec);
+        if (spec.startsWith('.') && target.startsWith('tasks/') && target !== 'tasks/index.js') problems.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('an eval loads, before its first call, none of the code it needs only later or only sometimes', () => {
+    // Static imports only: a dynamic import() is loaded when (and if) the code reaches it. What is listed here is
+    // loaded after the first request (report, provider SDKs) or only when asked for (gate, batch, MedCalc, meta,
+    // the test double, the dry run, the YAML config reader).
+    const byRel = new Map(all.map((f) => [f.rel, f.text]));
+    const staticImports = (text: string): string[] =>
+      [...text.matchAll(/^\s*(?:(?:import|export)\s+(?!type\s)[^'"]*?from\s+|import\s+)'([^']+)'/gm)].map((m) => m[1] ?? '');
+    const loaded = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (rel: string): void => {
+      if (loaded.has(rel)) return;
+      loaded.add(rel);
+      for (const spec of staticImports(byRel.get(rel) ?? '')) {
+        if (spec.startsWith('.')) visit(join(dirname(rel), spec).replace(/\.js$/, '.ts'));
+        else packages.add(spec);
+      }
+    };
+    visit('cli/commands/eval.ts');
+    const later = /^(report\/html\/|gate\/|compare\/|testing\/|tasks\/(medcalc|meta)\/|runner\/batch\/|runner\/(finalize|estimate-eval|report-html)\.ts$|schemas\/located\.ts$)/;
+    expect([...loaded].filter((rel) => later.test(rel)).sort()).toEqual([]);
+    expect([...packages].filter((p) => ['openai', '@anthropic-ai/sdk', 'yaml'].includes(p))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { ExitCode } from '../../core/errors.js';
-import { estimateEval, runEval } from '../../runner/eval.js';
+import { runEval } from '../../runner/eval.js';
+import { withTestDouble } from '../test-double.js';
 import { parseFlags } from '../args.js';
 import { withDotenv } from '../dotenv.js';
 import { FLAGS, toEvalOptions } from '../eval-flags.js';
@@ -106,6 +107,7 @@ export const run: CommandRun = async (argv, io) => {
   if (given['dry-run']) {
     const { values: raw } = await resolveRunValues(given, io, { configFile: true });
     const values = raw as typeof given;
+    const { estimateEval } = await import('../../runner/estimate-eval.js');
     const { estimate, text } = await estimateEval(toEvalOptions(values), { cwd: io.cwd, env: withDotenv(io.env, io.cwd) });
     io.stdout(values.json ? `${JSON.stringify(estimate, null, 2)}\n` : text);
     return ExitCode.Ok;
@@ -113,7 +115,7 @@ export const run: CommandRun = async (argv, io) => {
   const setup = await setUpRun(given, io, { configFile: true, command: 'eval' });
   const { values, progress, logger } = setup;
   try {
-    const result = await runEval(setup.options, setup.deps);
+    const result = await withTestDouble(setup.options, setup.deps, (deps) => runEval(setup.options, deps));
     progress.done();
     io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return result.gate && !result.gate.passed ? ExitCode.GateFailed : ExitCode.Ok;

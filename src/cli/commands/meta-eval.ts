@@ -2,6 +2,7 @@ import { relative, resolve, join } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
 import { buildMetaReport } from '../../meta/index.js';
 import { runEval } from '../../runner/eval.js';
+import { withTestDouble } from '../test-double.js';
 import { loadMetaRows } from '../../tasks/meta/prepare.js';
 import { metaReportJson } from '../../tasks/meta/report.js';
 import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
@@ -52,7 +53,7 @@ export const run: CommandRun = async (argv, io) => {
   const options = { ...setup.options, task: 'meta' as const };
   const { logger, progress } = setup;
   try {
-    const result = await runEval(options, setup.deps);
+    const result = await withTestDouble(options, setup.deps, (deps) => runEval(options, deps));
     progress.done();
     io.stdout(values.json ? `${JSON.stringify(result.report, null, 2)}\n` : summaryText(result, io.cwd));
     return ExitCode.Ok;

@@ -5,7 +5,7 @@ import { resolveApiKey } from '../../providers/factory.js';
 import type { ModelSpec } from '../../providers/model-client.js';
 import { CachingClient } from '../../store/response-cache.js';
 import type { RunStore } from '../../store/run-store.js';
-import type { RoleClient } from '../run-eval.js';
+import type { RoleClient } from '../execute.js';
 import type { TaskEvaluator, WorkItem } from '../../core/task.js';
 import { BatchAnswersClient } from './answers-client.js';
 import { readBatchJournal } from './batch-journal.js';

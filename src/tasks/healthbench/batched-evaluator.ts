@@ -1,7 +1,7 @@
 import type { Example, Message } from '../../core/types.js';
 import { batchItemId, parseBatchedVerdicts, renderBatchedPrompt, type BatchItem } from '../../grading/index.js';
-import { healthbenchEvaluator } from './evaluator.js';
-import type { GraderBatch, TaskEvaluator, WorkItem } from '../../core/task.js';
+import { healthbenchEvaluator, type HealthbenchEvaluator } from './evaluator.js';
+import type { GraderBatch, WorkItem } from '../../core/task.js';
 
 /** Options of batched HealthBench grading. */
 export interface BatchedGradingOptions {
@@ -24,14 +24,14 @@ export function batchedHealthbenchEvaluator(
   templates: readonly string[],
   vote: 'first' | 'majority',
   opts: BatchedGradingOptions,
-): TaskEvaluator {
+): HealthbenchEvaluator {
   const base = healthbenchEvaluator(templates, vote);
   const size = opts.maxItemsPerCall ?? 64;
   if (!Number.isInteger(size) || size < 1) throw new TypeError(`Expected \`maxItemsPerCall\` to be an integer from 1 and up, got \`${size}\``);
   return {
     ...base,
-    graderBatches(item: WorkItem, messagesSent: Message[], response: string): GraderBatch[] {
-      const rubric = (item.payload as Example).rubric;
+    graderBatches(item: WorkItem<Example>, messagesSent: Message[], response: string): GraderBatch[] {
+      const rubric = item.payload.rubric;
       const n = rubric.length;
       const batches: GraderBatch[] = [];
       for (let start = 0; start < n; start += size) {

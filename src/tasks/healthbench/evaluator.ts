@@ -1,17 +1,21 @@
+import type { HealthbenchDetail } from '../../core/records.js';
 import type { CriterionResult, Example, Message } from '../../core/types.js';
 import { renderGraderPrompt, renderRubricItem, sharedPrefixLength } from '../../grading/index.js';
 import { codePointLength, exampleMetrics, LENGTH_ADJUSTED_KEY, lengthAdjustedScore, type LengthAdjustment } from '../../scoring/index.js';
 import type { GraderCall, GraderOutcome, TaskEvaluator, WorkItem } from '../../core/task.js';
 
+/** The evaluator of a HealthBench work item (its payload is the Example). */
+export type HealthbenchEvaluator = TaskEvaluator<Example, HealthbenchDetail>;
+
 /**
  * HealthBench grading: one grader call per rubric item (and per grader when several are given); the
  * sample's score follows the reference, or, with several graders, the majority verdict.
  */
-export function healthbenchEvaluator(templates: readonly string[], vote: 'first' | 'majority'): TaskEvaluator {
+export function healthbenchEvaluator(templates: readonly string[], vote: 'first' | 'majority'): HealthbenchEvaluator {
   return {
     task: 'healthbench',
-    graderCalls(item: WorkItem, messagesSent: Message[], response: string): GraderCall[] {
-      const example = item.payload as Example;
+    graderCalls(item: WorkItem<Example>, messagesSent: Message[], response: string): GraderCall[] {
+      const example = item.payload;
       const calls: GraderCall[] = [];
       templates.forEach((template, grader) => {
         const cachePrefixChars = sharedPrefixLength(template, messagesSent, response);
@@ -21,8 +25,8 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
       });
       return calls;
     },
-    finish(item: WorkItem, _response: string, outcomes: GraderOutcome[]) {
-      const example = item.payload as Example;
+    finish(item: WorkItem<Example>, _response: string, outcomes: GraderOutcome[]) {
+      const example = item.payload;
       const n = example.rubric.length;
       const perGrader = templates.map((_, g) => outcomes.slice(g * n, (g + 1) * n));
       const criteria: CriterionResult[] = example.rubric.map((c, i) => {
@@ -81,7 +85,7 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
  * (`detail.responseChars`, for the report's mean response length) and, when an adjustment is configured, the
  * per-example adjusted score in the metric map (docs/professional.md §2), so it is aggregated like every metric.
  */
-export function withResponseLength(base: TaskEvaluator, adjustment: LengthAdjustment | null): TaskEvaluator {
+export function withResponseLength(base: HealthbenchEvaluator, adjustment: LengthAdjustment | null): HealthbenchEvaluator {
   return {
     ...base,
     finish(item, response, outcomes) {

@@ -1,4 +1,6 @@
-import type { SampleRecord } from '../../core/types.js';
+import type { HealthbenchDetail } from '../../core/records.js';
+import type { HealthbenchReport } from '../../core/report.js';
+import type { Example, SampleRecord } from '../../core/types.js';
 import { detectLanguages, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
 import { selectExampleIndices } from '../../scoring/index.js';
@@ -67,8 +69,8 @@ export function resolveLengthAdjustment(choice: LengthAdjustmentChoice, set: Pub
 
 /**
  * Languages the data does not state, detected in one batch (one pass over the data, one short-lived
- * detector process). It runs beside the first calls instead of delaying them, and the detector is gone
- * long before the run ends.
+ * detector process). It starts when the first sample is recorded, so it runs beside the calls instead of
+ * delaying the first one, and the detector is gone long before the run ends.
  */
 async function detectMissingLanguages(dataset: Dataset, selected: ReadonlySet<number>): Promise<Map<string, string>> {
   const unknown: Array<{ id: string; text: string }> = [];
@@ -85,13 +87,16 @@ async function* healthbenchItems(
   rank: ReadonlyMap<number, number>,
   repeats: number,
   responses: ResponseMode,
-): AsyncGenerator<WorkItem> {
+): AsyncGenerator<WorkItem<Example>> {
   const selected = new Set(rank.keys());
-  const languages = detectMissingLanguages(dataset, selected);
-  // Awaited by each sample before it is recorded; a failure surfaces there, not as an unhandled rejection.
-  languages.catch(() => undefined);
+  // Started by the first sample that needs a language, when it is recorded: after the first calls, not before.
+  // A failure surfaces in each sample that awaits it.
+  let languages: Promise<Map<string, string>> | null = null;
+  const detected = (id: string): PromiseLike<string> => ({
+    then: (onDone, onFail) => (languages ??= detectMissingLanguages(dataset, selected)).then((m) => m.get(id) ?? 'und').then(onDone, onFail),
+  });
   for await (const { index, example } of dataset.iterate(selected)) {
-    const language = example.language ?? languages.then((m) => m.get(example.id) ?? 'und');
+    const language = example.language ?? detected(example.id);
     const base = {
       exampleId: example.id,
       rank: rank.get(index) ?? 0,
@@ -110,18 +115,21 @@ async function* healthbenchItems(
   }
 }
 
+/** HealthBench's own `prepare` options. */
+export interface HealthbenchOptions {
+  responses: ResponseMode;
+  graderVote: 'first' | 'majority';
+  /** Set for `--grader-mode batched`: the batched template text. */
+  batchedTemplate: string | null;
+  /** @default { kind: 'default' } */
+  lengthAdjustment?: LengthAdjustmentChoice | undefined;
+}
+
 /** HealthBench (all / hard / consensus / own data): candidate call, one grader call per rubric item, reference scoring. */
 export async function prepareHealthbench(
   datasetSpec: string,
-  ctx: PrepareContext & {
-    responses: ResponseMode;
-    graderVote: 'first' | 'majority';
-    /** Set for `--grader-mode batched`: the batched template text. */
-    batchedTemplate: string | null;
-    /** @default { kind: 'default' } */
-    lengthAdjustment?: LengthAdjustmentChoice | undefined;
-  },
-): Promise<TaskPlan> {
+  ctx: PrepareContext & HealthbenchOptions,
+): Promise<TaskPlan<Example, HealthbenchDetail, HealthbenchReport>> {
   const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
   if (dataset.layout === 'professional' && ctx.responses === 'reference') {
     throw new UsageError('--responses reference: HealthBench Professional has no reference completions; use --responses physician or model');
@@ -132,7 +140,7 @@ export async function prepareHealthbench(
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
   const n = selected.length;
   /** Reference order: all examples of repeat 0 in selection order, then repeat 1, ... (docs/healthbench.md §9). */
-  const position = (s: SampleRecord): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
+  const position = (s: Pick<SampleRecord, 'exampleId' | 'repeat'>): number => s.repeat * n + (rankById.get(s.exampleId) ?? 0);
   const repeatsPerExample = ctx.responses === 'reference' ? 4 : ctx.responses === 'physician' ? 1 : ctx.repeats;
   const notes: string[] = [];
   if (ctx.responses !== 'model') {

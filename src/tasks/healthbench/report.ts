@@ -1,14 +1,15 @@
 import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import type { PlanReport } from '../../core/plan.js';
+import type { HealthbenchReport } from '../../core/report.js';
 
 /** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
-export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport {
+export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport<HealthbenchReport> {
   const report = buildHealthbenchReport(samples, ctx);
   const o = report.overall;
   const la = report.lengthAdjustment?.overall.adjusted;
   return {
-    json: report as unknown as Record<string, unknown>,
+    json: report,
     markdown: renderMarkdownReport(report),
     summary: [
       o.n === 0

@@ -1,13 +1,14 @@
+import type { MedcalcDetail } from '../../core/records.js';
 import type { TaskEvaluator, WorkItem } from '../../core/task.js';
 import { gradeMedcalc, medcalcSampleMetrics, type MedcalcMode, type MedcalcRow } from '../../medcalc/index.js';
 
 /** MedCalc-Bench scoring of one response: deterministic extraction and correctness, no grader call. */
-export function medcalcEvaluator(compat: MedcalcMode): TaskEvaluator {
+export function medcalcEvaluator(compat: MedcalcMode): TaskEvaluator<MedcalcRow, MedcalcDetail> {
   return {
     task: 'medcalc',
     graderCalls: () => [],
-    finish(item: WorkItem, response: string) {
-      const row = item.payload as MedcalcRow;
+    finish(item: WorkItem<MedcalcRow>, response: string) {
+      const row = item.payload;
       const grade = gradeMedcalc(response, row, compat);
       return {
         criteria: [],

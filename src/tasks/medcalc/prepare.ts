@@ -20,18 +20,22 @@ import {
   type MedcalcPromptStyle,
   type MedcalcRow,
 } from '../../medcalc/index.js';
-import type { Report } from '../../report/types.js';
+import type { MedcalcDetail } from '../../core/records.js';
+import type { DatasetInfo, MedcalcLabelsInfo, MedcalcReport } from '../../core/report.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import type { PrepareContext, TaskPlan } from '../../core/plan.js';
 import { medcalcEvaluator } from './evaluator.js';
 import { medcalcReport } from './report.js';
 
-export interface MedcalcPrepare extends PrepareContext {
+/** MedCalc-Bench's own `prepare` options. */
+export interface MedcalcOptions {
   promptStyle: MedcalcPromptStyle;
   compat: MedcalcMode;
   labelsPath: string | null;
   exemplarsPath: string | null;
 }
+
+export type MedcalcPrepare = PrepareContext & MedcalcOptions;
 
 /** Downloads one of the versions' files from its first directly addressable source. */
 async function fetchMedcalcFile(
@@ -51,11 +55,11 @@ async function fetchMedcalcFile(
 }
 
 /** MedCalc-Bench: one candidate call per row, deterministic extraction and correctness, no grader. */
-export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): Promise<TaskPlan> {
+export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): Promise<TaskPlan<MedcalcRow, MedcalcDetail, MedcalcReport>> {
   const named = findMedcalcDataset(datasetSpec);
   let path: string;
   let version: string;
-  let officialSha256: Report['dataset']['officialSha256'];
+  let officialSha256: DatasetInfo['officialSha256'];
   if (named) {
     path = await fetchMedcalcFile(named.test, `medcalc-${named.version}-test.csv`, ctx.env, `MedCalc-Bench ${named.version}`, '--dataset FILE.csv');
     version = named.version;
@@ -75,7 +79,7 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   const display = shown(path);
   let rows = await loadMedcalcCsv(path, display);
   const sha256 = await sha256File(path);
-  let labelsInfo: Record<string, unknown> | null = null;
+  let labelsInfo: MedcalcLabelsInfo | null = null;
   if (ctx.labelsPath) {
     const labelsFile = resolve(ctx.cwd, ctx.labelsPath);
     const applied = applyLabels(rows, await loadCorrectedLabels(labelsFile, shown(labelsFile)));
@@ -110,13 +114,13 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   const notes = [
     `MedCalc-Bench ${version}; prompts: ${ctx.promptStyle} (${MEDCALC_PROMPT_VERSION}, our wording with the upstream structure); scoring: ${ctx.compat === 'v1.0' ? 'v1.0-compat (the published code, gestational-age defect included)' : 'current (corrected)'}.`,
   ];
-  if (labelsInfo) notes.push(`Labels: physician-corrected (${String(labelsInfo['file'])}), ${String(labelsInfo['changed'])} rows changed, ${String(labelsInfo['naLabels'])} N/A labels scored as "must abstain".`);
+  if (labelsInfo) notes.push(`Labels: physician-corrected (${labelsInfo.file}), ${labelsInfo.changed} rows changed, ${labelsInfo.naLabels} N/A labels scored as "must abstain".`);
   const dataset = { name: named?.name ?? display, sha256, officialSha256, count: n, version };
   const evaluator = medcalcEvaluator(ctx.compat);
   return {
     task: 'medcalc',
     dataset,
-    identity: { promptStyle: ctx.promptStyle, compat: ctx.compat, labels: labelsInfo ? labelsInfo['sha256'] : null, version },
+    identity: { promptStyle: ctx.promptStyle, compat: ctx.compat, labels: labelsInfo ? labelsInfo.sha256 : null, version },
     total: n * ctx.repeats,
     selectedIds: selected.map((index) => idOf(rows[index] as MedcalcRow)),
     async *items() {

@@ -1,7 +1,10 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord } from '../../core/types.js';
 import type { PlanReport, PlanReportContext } from '../../core/plan.js';
 import { aggregateMedcalc, toUpstreamResults, type MedcalcAccuracy } from '../../medcalc/index.js';
-import type { Report } from '../../report/types.js';
+import type { MedcalcDetail } from '../../core/records.js';
+import type { DatasetInfo, MedcalcLabelsInfo, MedcalcReport, WorstCalculator } from '../../core/report.js';
+
+type GradedSample = SampleRecord<MedcalcDetail> & { detail: MedcalcDetail };
 
 function toGroup(a: MedcalcAccuracy): GroupSummary {
   return { score: a.accuracy, bootstrapStd: a.stderr, ci95: a.ci95, n: a.n };
@@ -9,22 +12,22 @@ function toGroup(a: MedcalcAccuracy): GroupSummary {
 
 /** report.json, report.md and the summary of a MedCalc-Bench run (also used by `merge` and `verify`). */
 export function medcalcReport(
-  samples: readonly SampleRecord[],
+  samples: ReadonlyArray<SampleRecord<MedcalcDetail>>,
   rc: PlanReportContext,
-  extra: { dataset: Report['dataset']; notes: string[]; labelsInfo: Record<string, unknown> | null; promptStyle: string; compat: string },
-): PlanReport {
-  const graded = samples.filter((s) => s.error === null && s.detail);
+  extra: { dataset: DatasetInfo; notes: string[]; labelsInfo: MedcalcLabelsInfo | null; promptStyle: string; compat: string },
+): PlanReport<MedcalcReport> {
+  const graded = samples.filter((s): s is GradedSample => s.error === null && Boolean(s.detail));
   const outcomes = graded.map((s) => {
-    const d = s.detail as Record<string, unknown>;
+    const d = s.detail;
     return {
       row: {
-        calculatorId: Number(d['calculatorId']),
-        calculatorName: String(d['calculatorName']),
-        category: String(d['category']),
+        calculatorId: Number(d.calculatorId),
+        calculatorName: String(d.calculatorName),
+        category: String(d.category),
         // Repeats are independent samples of the same row, not duplicates.
-        noteId: `${String(d['noteId'])}#${s.repeat}`,
+        noteId: `${String(d.noteId)}#${s.repeat}`,
       },
-      correct: d['correct'] === true,
+      correct: d.correct === true,
     };
   });
   const agg = aggregateMedcalc(outcomes);
@@ -42,21 +45,21 @@ export function medcalcReport(
   put('accuracy', agg.overall);
   for (const [k, v] of Object.entries(agg.byCategory)) put(`category:${k}`, v);
   for (const [k, v] of Object.entries(agg.byCalculator)) put(`calculator:${k}`, v);
-  const wrongByCalc = new Map<string, Array<Record<string, unknown>>>();
+  const wrongByCalc = new Map<string, WorstCalculator['wrong']>();
   for (const s of graded) {
-    const d = s.detail as Record<string, unknown>;
-    if (d['correct'] === true) continue;
-    const key = String(d['calculatorId']);
+    const d = s.detail;
+    if (d.correct === true) continue;
+    const key = String(d.calculatorId);
     const list = wrongByCalc.get(key) ?? [];
-    if (list.length < 3) list.push({ rowNumber: d['rowNumber'], extracted: d['extracted'], groundTruth: d['groundTruth'], lowerLimit: d['lowerLimit'], upperLimit: d['upperLimit'] });
+    if (list.length < 3) list.push({ rowNumber: d.rowNumber, extracted: d.extracted, groundTruth: d.groundTruth, lowerLimit: d.lowerLimit, upperLimit: d.upperLimit });
     wrongByCalc.set(key, list);
   }
-  const worst = Object.entries(agg.byCalculator)
+  const worst: WorstCalculator[] = Object.entries(agg.byCalculator)
     .sort((a, b) => a[1].accuracy - b[1].accuracy || a[0].localeCompare(b[0]))
     .slice(0, 10)
     .map(([id, a]) => ({ calculatorId: Number(id), name: a.name, accuracy: a.accuracy, n: a.n, wrong: wrongByCalc.get(id) ?? [] }));
   const usage = { candidate: samples.reduce((u, s) => addUsage(u, s.usage.candidate), emptyUsage()) };
-  const report: Report = {
+  const report: MedcalcReport = {
     formatVersion: 1,
     runId: rc.runId,
     createdAt: rc.createdAt,
@@ -86,7 +89,7 @@ export function medcalcReport(
       worstCalculators: worst,
     },
   };
-  return { json: report as unknown as Record<string, unknown>, markdown: renderMedcalcMarkdown(report, worst), summary: medcalcSummary(report) };
+  return { json: report, markdown: renderMedcalcMarkdown(report, worst), summary: medcalcSummary(report) };
 }
 
 /** A detail value as text: strings as they are, numbers and booleans as `String` prints them, objects as JSON. */
@@ -103,7 +106,7 @@ function table(title: string, label: string, groups: Record<string, GroupSummary
   return `## ${title}\n\n| ${label} | accuracy | std. error | 95% CI (Wilson) | n |\n|---|---:|---:|---|---:|\n${rows.join('\n')}\n\n`;
 }
 
-function renderMedcalcMarkdown(report: Report, worst: Array<{ calculatorId: number; name: string; accuracy: number; n: number; wrong: Array<Record<string, unknown>> }>): string {
+function renderMedcalcMarkdown(report: MedcalcReport, worst: readonly WorstCalculator[]): string {
   const o = report.overall;
   let md = `# MedCalc-Bench report: ${cell(report.model?.spec)}\n\n`;
   if (report.testDouble) md += '> **Test double.** These figures come from the bundled fake provider, not from a real model.\n\n';
@@ -115,13 +118,13 @@ function renderMedcalcMarkdown(report: Report, worst: Array<{ calculatorId: numb
   md += '## Worst calculators\n\n';
   for (const w of worst) {
     md += `### ${w.calculatorId} ${cell(w.name)}: ${pct(w.accuracy)} of ${w.n}\n\n`;
-    md += w.wrong.length === 0 ? 'No wrong answers.\n\n' : `${w.wrong.map((x) => `- row ${cell(x['rowNumber'])}: answered \`${cell(x['extracted'] ?? 'no answer')}\`, expected ${cell(x['groundTruth'])} [${cell(x['lowerLimit'])}, ${cell(x['upperLimit'])}]`).join('\n')}\n\n`;
+    md += w.wrong.length === 0 ? 'No wrong answers.\n\n' : `${w.wrong.map((x) => `- row ${cell(x.rowNumber)}: answered \`${cell(x.extracted ?? 'no answer')}\`, expected ${cell(x.groundTruth)} [${cell(x.lowerLimit)}, ${cell(x.upperLimit)}]`).join('\n')}\n\n`;
   }
   md += `## Errors\n\n${report.errors.length === 0 ? 'None.' : report.errors.map((e) => `- ${cell(e.exampleId)} (${e.stage}): ${cell(e.message).slice(0, 200)}`).join('\n')}\n`;
   return md;
 }
 
-function medcalcSummary(report: Report): string[] {
+function medcalcSummary(report: MedcalcReport): string[] {
   const o = report.overall;
   return [
     o.n === 0

@@ -8,6 +8,8 @@ import { selectExampleIndices } from '../../scoring/index.js';
 import { readJsonValues } from '../../store/jsonl.js';
 import type { WorkItem } from '../../core/task.js';
 import type { PrepareContext, TaskPlan } from '../../core/plan.js';
+import type { MetaDetail } from '../../core/records.js';
+import type { MetaRunReport } from '../../core/report.js';
 import { metaEvaluator } from './evaluator.js';
 import { metaReport } from './report.js';
 
@@ -40,7 +42,7 @@ export async function loadMetaRows(path: string, display: string): Promise<MetaR
 }
 
 /** HealthBench meta-evaluation: the grader under test against physicians' labels. */
-export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Promise<TaskPlan> {
+export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Promise<TaskPlan<MetaRow, MetaDetail, MetaRunReport>> {
   const file = await resolveMetaFile(datasetSpec, ctx);
   const display = relative(ctx.cwd, file.path) || file.path;
   const rows = await loadMetaRows(file.path, display);
@@ -56,7 +58,7 @@ export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Pro
     identity: {},
     total: n,
     selectedIds: selected.map(idOf),
-    async *items(): AsyncGenerator<WorkItem> {
+    async *items(): AsyncGenerator<WorkItem<MetaRow>> {
       for (const [rank, index] of selected.entries()) {
         const row = rows[index] as MetaRow;
         yield { exampleId: idOf(index), rank, repeat: 0, language: 'und', exampleTags: [row.category], messages: row.prompt, fixedResponse: row.completion, payload: row };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { AXES, MEAN_CRITERIA, poisson, seededRandom, syntheticExample, THEMES, toOwnFormat } from '../../../src/bench/workload.js';
+import { AXES, MEAN_CRITERIA, poisson, seededRandom, syntheticExample, THEMES, toOwnFormat } from '../../../bench/workload.js';
 import { validateConversation, validateRubric } from '../../../src/schemas/index.js';
 
 describe('bench workload', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { barLine, createProgress, progressFigures, progressParts } from '../../../src/cli/progress.js';
-import type { Progress } from '../../../src/runner/run-eval.js';
+import type { Progress } from '../../../src/runner/execute.js';
 
 const usage = (input: number, output: number) => ({ calls: 1, inputTokens: input, outputTokens: output, cachedInputTokens: 0 });
 

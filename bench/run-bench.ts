@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: measures the real CLI against the bundled fake provider (run in its own process, so the
  * harness's CPU and memory are measured alone) on a synthetic HealthBench-shaped workload, and writes
- * bench/results.json. See `node dist/bench/run-bench.js --help`.
+ * bench/results.json. Built by `npm run bench:build` into bench/dist/ (outside the shipped package); see
+ * `npm run bench -- --help`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,19 +13,20 @@ import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Example, SampleRecord } from '../core/types.js';
-import { renderBatchedPrompt, renderGraderPrompt, renderRubricItem } from '../grading/index.js';
-import { buildHealthbenchReport } from '../report/build-report.js';
-import { renderMarkdownReport } from '../report/render-markdown.js';
-import { exampleMetrics } from '../scoring/index.js';
-import { batchedGraderReply, candidateReply, graderReply, type ReplyContext } from '../testing/fake-replies.js';
+import type { Example, SampleRecord } from '../src/core/types.js';
+import { renderBatchedPrompt, renderGraderPrompt, renderRubricItem } from '../src/grading/index.js';
+import { buildHealthbenchReport } from '../src/report/build-report.js';
+import { renderMarkdownReport } from '../src/report/render-markdown.js';
+import { exampleMetrics } from '../src/scoring/index.js';
+import { batchedGraderReply, candidateReply, graderReply, type ReplyContext } from '../src/testing/fake-replies.js';
 import { seededRandom, syntheticExample, toOfficialRecord, toOwnFormat } from './workload.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository: this file runs as bench/dist/bench/run-bench.js. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const GRADER_SYSTEM = 'You are a helpful assistant.';
 
-const HELP = `Usage: npm run bench -- [options]   (or node dist/bench/run-bench.js; run \`npm run build\` first)
+const HELP = `Usage: npm run bench -- [options]   (builds dist/ and bench/dist/ first; or node bench/dist/bench/run-bench.js)
 
 Runs \`healthbench eval\` on a synthetic HealthBench-shaped workload against the fake provider (started as
 \`healthbench fake-server\` in its own process) and measures, per scenario: calls, wall and ideal seconds,
@@ -466,146 +468,191 @@ function table(results: ScenarioResult[]): string {
   return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      examples: { type: 'string' },
-      scenarios: { type: 'string' },
-      quick: { type: 'boolean' },
-      out: { type: 'string' },
-      keep: { type: 'boolean' },
-      save: { type: 'boolean' },
-      'update-readme-figures': { type: 'boolean' },
-      'with-language': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
+const FLAGS = {
+  examples: { type: 'string' },
+  scenarios: { type: 'string' },
+  quick: { type: 'boolean' },
+  out: { type: 'string' },
+  keep: { type: 'boolean' },
+  save: { type: 'boolean' },
+  'update-readme-figures': { type: 'boolean' },
+  'with-language': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type BenchFlags = ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true }>>['values'];
+
+interface BenchOptions {
+  flags: BenchFlags;
+  quick: boolean;
+  examples: number;
+  /** Every scenario at this size; `wanted` names the ones to run (and `grader-mode`). */
+  all: Scenario[];
+  wanted: string[];
+}
+
+/** The checked options, or the exit code to return at once (help printed, or a bad flag reported). */
+function benchOptions(flags: BenchFlags): BenchOptions | number {
+  if (flags.help) {
     process.stdout.write(HELP);
     return 0;
   }
   if (!existsSync(CLI)) {
-    process.stderr.write(`bench: ${CLI} is missing; run \`npm run build\` first\n`);
+    process.stderr.write(`bench: ${CLI} is missing; run \`npm run build\` (or \`npm run bench\`) first\n`);
     return 2;
   }
-  const quick = values.quick === true;
-  const examples = Number(values.examples ?? (quick ? 100 : 2000));
+  const quick = flags.quick === true;
+  const examples = Number(flags.examples ?? (quick ? 100 : 2000));
   if (!Number.isInteger(examples) || examples < 1) {
-    process.stderr.write(`bench: --examples expects a positive integer, got '${values.examples ?? ''}'\n`);
+    process.stderr.write(`bench: --examples expects a positive integer, got '${flags.examples ?? ''}'\n`);
     return 2;
   }
   const all = scenarios(examples, quick);
-  const wanted = values.scenarios?.split(',').map((s) => s.trim()) ?? [...all.map((s) => s.name), 'grader-mode'];
+  const wanted = flags.scenarios?.split(',').map((s) => s.trim()) ?? [...all.map((s) => s.name), 'grader-mode'];
   const unknown = wanted.filter((w) => w !== 'grader-mode' && !all.some((s) => s.name === w));
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown scenario(s) ${unknown.join(', ')}; choose from ${[...all.map((s) => s.name), 'grader-mode'].join(', ')}\n`);
     return 2;
   }
-  const work = await mkdtemp(join(tmpdir(), 'hb-bench-'));
-  const workloadDir = join(work, 'workload');
+  return { flags, quick, examples, all, wanted };
+}
+
+const log = (t: string): void => void process.stderr.write(`${t}\n`);
+
+async function runScenarios(opts: BenchOptions, dataset: string, work: string): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const s of opts.all.filter((x) => opts.wanted.includes(x.name))) {
+    log(`bench: ${s.name}: ${s.description}, ${s.examples} examples ...`);
+    const r = await runScenario(s, dataset, work);
+    log(`bench: ${s.name}: ${r.calls} calls in ${r.wallS} s, efficiency ${r.efficiency ?? '-'}, peak RSS ${r.peakRssMb ?? '-'} MB${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`);
+    results.push(r);
+  }
+  return results;
+}
+
+/** Grader tokens per sample, per-criterion vs batched, and (when `eval` has --grader-mode) one run of each on the fake. */
+async function graderModeSection(opts: BenchOptions, dataset: string, work: string): Promise<Record<string, unknown>> {
+  const n = Math.min(opts.examples, opts.quick ? 50 : 500);
+  const graderMode = { tokens: await tokenComparison(n) };
+  if (!evalSupports('--grader-mode')) {
+    return { ...graderMode, runs: 'this build of `eval` has no --grader-mode flag yet; tokens computed from the rendered prompts only' };
+  }
+  const base: Scenario = { name: 'grader-mode', description: 'zero latency, concurrency 64', latencyMs: 0, jitterMs: 0, concurrency: 64, examples: n, rpm: null };
+  const per = await runScenario(base, dataset, work, ['--grader-mode', 'per-criterion'], 'per-criterion');
+  const bat = await runScenario(base, dataset, work, ['--grader-mode', 'batched'], 'batched');
+  const agree = spawnSync(process.execPath, [CLI, 'agreement', join(work, 'run-per-criterion'), join(work, 'run-batched'), '--json'], { encoding: 'utf8' });
+  const agreement = agree.status === 0 ? (JSON.parse(agree.stdout) as { overall: unknown }).overall : `agreement exited ${agree.status}: ${agree.stderr.slice(-300)}`;
+  return {
+    ...graderMode,
+    runs: {
+      examples: n,
+      perCriterion: { calls: per.calls, graderInputTokensPerSample: per.graderInputTokensPerSample, wallS: per.wallS },
+      batched: { calls: bat.calls, graderInputTokensPerSample: bat.graderInputTokensPerSample, wallS: bat.wallS },
+      agreementOnTheFake: agreement,
+    },
+  };
+}
+
+function machineInfo(): Record<string, unknown> {
+  const cpuList = cpus();
+  return {
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model ?? 'unknown',
+    totalMemoryMb: Math.round(totalmem() / 2 ** 20),
+    freeMemoryMbAtStart: Math.round(freemem() / 2 ** 20),
+    loadAverage1mAtStart: round(loadavg()[0] ?? 0, 2),
+    node: process.version,
+    platform: `${process.platform} ${release()}`,
+  };
+}
+
+type HelpTimes = ReturnType<typeof helpTimes>;
+type ReportTimes = ReturnType<typeof reportTime>;
+type Target = { met: boolean } & Record<string, unknown>;
+
+/** The figures the issue set as targets, each with whether this run met it. */
+function benchTargets(results: ScenarioResult[], help: HelpTimes, reportGen: ReportTimes, examples: number): Record<string, Target | null> {
+  const latencyRuns = results.filter((r) => r.latencyMs > 0 && !r.rpmCap);
+  const rpmRun = results.find((r) => r.rpmCap?.harness);
+  const learnedRun = results.find((r) => r.rpmCap && !r.rpmCap.harness);
+  const peakRss = results.map((r) => r.peakRssMb ?? 0);
+  return {
+    efficiencyAtEveryConcurrency: { target: '>= 0.95', values: Object.fromEntries(latencyRuns.map((r) => [r.name, r.efficiency])), met: latencyRuns.every((r) => (r.efficiency ?? 0) >= 0.95) },
+    rpmCap: rpmRun
+      ? {
+          target: '>= 0.95 of the cap, 429s <= 5% of requests, 0 failed samples',
+          efficiency: rpmRun.efficiency,
+          rateLimitedShare: round(rpmRun.rateLimited / Math.max(1, rpmRun.calls + rpmRun.rateLimited), 4),
+          failedSamples: rpmRun.failedSamples,
+          met: (rpmRun.efficiency ?? 0) >= 0.95 && rpmRun.rateLimited <= 0.05 * (rpmRun.calls + rpmRun.rateLimited) && rpmRun.failedSamples === 0,
+        }
+      : null,
+    rpmLearned: learnedRun
+      ? { target: '>= 0.85 of the cap without --rpm, 0 failed samples', efficiency: learnedRun.efficiency, failedSamples: learnedRun.failedSamples, met: (learnedRun.efficiency ?? 0) >= 0.85 && learnedRun.failedSamples === 0 }
+      : null,
+    peakRss: { target: examples >= 5000 ? '< 400 MB at 5,000 examples' : '< 400 MB (run --examples 5000 for the 5,000-example check)', maxMb: peakRss.length ? Math.max(...peakRss) : null, met: peakRss.every((v) => v < 400) },
+    reportGeneration: { target: '< 1000 ms at 5,000 examples (cold)', ms: reportGen.firstMs, met: reportGen.firstMs < 1000 },
+    help: { target: '< 300 ms (median of 5)', ms: help.medianMs, met: help.medianMs < 300 },
+  };
+}
+
+/** The results file: bench/results[-N].json with --save, --out as given, else bench/out/ (nothing for --quick). */
+async function writeResults(opts: BenchOptions, output: Record<string, unknown>): Promise<void> {
+  const fileName = opts.examples === 2000 ? 'results.json' : `results-${opts.examples}.json`;
+  const tracked = opts.flags.save === true || opts.flags['update-readme-figures'] === true;
+  const outFile = opts.flags.out ?? (tracked ? join(ROOT, 'bench', fileName) : opts.quick ? null : join(ROOT, 'bench', 'out', fileName));
+  if (outFile) {
+    await mkdir(dirname(resolve(outFile)), { recursive: true });
+    await writeFile(resolve(outFile), `${JSON.stringify(output, null, 2)}\n`);
+    process.stdout.write(`wrote ${outFile}\n`);
+  }
+}
+
+async function runBench(opts: BenchOptions, work: string): Promise<number> {
   const started = new Date();
-  const log = (t: string): void => void process.stderr.write(`${t}\n`);
+  const language = opts.flags['with-language'] === true ? 'en' : null;
+  const { criteria, path: dataset } = await writeWorkload(join(work, 'workload'), opts.examples, language);
+  log(`bench: workload ${opts.examples} examples, ${criteria} criteria (${(criteria / opts.examples).toFixed(2)} per example) in ${dataset}`);
+  const results = await runScenarios(opts, dataset, work);
+  const graderMode = opts.wanted.includes('grader-mode') ? await graderModeSection(opts, dataset, work) : null;
+  const help = helpTimes();
+  const reportGen = reportTime(Math.max(opts.examples, 5000));
+  const machine = machineInfo();
+  const targets = benchTargets(results, help, reportGen, opts.examples);
+  const output = {
+    formatVersion: 1,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: `node bench/dist/bench/run-bench.js ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    workload: {
+      examples: opts.examples,
+      criteria,
+      criteriaPerExample: round(criteria / opts.examples, 2),
+      format: 'own format (conversations/ + rubrics/), synthetic',
+      languageDetection: language === null ? 'on (no language in the data, as in the official set)' : 'off (--with-language)',
+    },
+    scenarios: results,
+    helpMs: help,
+    reportGenerationMs: reportGen,
+    graderMode,
+    targets,
+  };
+  process.stdout.write(`\n${table(results)}\n\n`);
+  process.stdout.write(`healthbench --help: median ${help.medianMs} ms of 5; report generation at ${reportGen.samples} samples: ${reportGen.firstMs} ms cold, ${reportGen.medianOf3Ms} ms median of 3\n`);
+  for (const [k, v] of Object.entries(targets)) if (v) process.stdout.write(`target ${k}: ${v.met ? 'met' : 'MISSED'} ${JSON.stringify(v)}\n`);
+  await writeResults(opts, output);
+  return results.every((r) => r.exitCode === 0) ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const opts = benchOptions(parseArgs({ options: FLAGS, strict: true }).values);
+  if (typeof opts === 'number') return opts;
+  const work = await mkdtemp(join(tmpdir(), 'hb-bench-'));
   try {
-    const language = values['with-language'] === true ? 'en' : null;
-    const { criteria, path: dataset } = await writeWorkload(workloadDir, examples, language);
-    log(`bench: workload ${examples} examples, ${criteria} criteria (${(criteria / examples).toFixed(2)} per example) in ${dataset}`);
-    const results: ScenarioResult[] = [];
-    for (const s of all.filter((x) => wanted.includes(x.name))) {
-      log(`bench: ${s.name}: ${s.description}, ${s.examples} examples ...`);
-      const r = await runScenario(s, dataset, work);
-      log(`bench: ${s.name}: ${r.calls} calls in ${r.wallS} s, efficiency ${r.efficiency ?? '-'}, peak RSS ${r.peakRssMb ?? '-'} MB${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`);
-      results.push(r);
-    }
-    let graderMode: Record<string, unknown> | null = null;
-    if (wanted.includes('grader-mode')) {
-      const n = Math.min(examples, quick ? 50 : 500);
-      graderMode = { tokens: await tokenComparison(n) };
-      if (evalSupports('--grader-mode')) {
-        const base: Scenario = { name: 'grader-mode', description: 'zero latency, concurrency 64', latencyMs: 0, jitterMs: 0, concurrency: 64, examples: n, rpm: null };
-        const per = await runScenario(base, dataset, work, ['--grader-mode', 'per-criterion'], 'per-criterion');
-        const bat = await runScenario(base, dataset, work, ['--grader-mode', 'batched'], 'batched');
-        const agree = spawnSync(process.execPath, [CLI, 'agreement', join(work, 'run-per-criterion'), join(work, 'run-batched'), '--json'], { encoding: 'utf8' });
-        const agreement = agree.status === 0 ? (JSON.parse(agree.stdout) as { overall: unknown }).overall : `agreement exited ${agree.status}: ${agree.stderr.slice(-300)}`;
-        graderMode = {
-          ...graderMode,
-          runs: {
-            examples: n,
-            perCriterion: { calls: per.calls, graderInputTokensPerSample: per.graderInputTokensPerSample, wallS: per.wallS },
-            batched: { calls: bat.calls, graderInputTokensPerSample: bat.graderInputTokensPerSample, wallS: bat.wallS },
-            agreementOnTheFake: agreement,
-          },
-        };
-      } else graderMode = { ...graderMode, runs: 'this build of `eval` has no --grader-mode flag yet; tokens computed from the rendered prompts only' };
-    }
-    const help = helpTimes();
-    const reportGen = reportTime(Math.max(examples, 5000));
-    const cpuList = cpus();
-    const results5000 = examples >= 5000;
-    const machine = {
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model ?? 'unknown',
-      totalMemoryMb: Math.round(totalmem() / 2 ** 20),
-      freeMemoryMbAtStart: Math.round(freemem() / 2 ** 20),
-      loadAverage1mAtStart: round(loadavg()[0] ?? 0, 2),
-      node: process.version,
-      platform: `${process.platform} ${release()}`,
-    };
-    const latencyRuns = results.filter((r) => r.latencyMs > 0 && !r.rpmCap);
-    const rpmRun = results.find((r) => r.rpmCap?.harness);
-    const learnedRun = results.find((r) => r.rpmCap && !r.rpmCap.harness);
-    const peakRss = results.map((r) => r.peakRssMb ?? 0);
-    const targets = {
-      efficiencyAtEveryConcurrency: { target: '>= 0.95', values: Object.fromEntries(latencyRuns.map((r) => [r.name, r.efficiency])), met: latencyRuns.every((r) => (r.efficiency ?? 0) >= 0.95) },
-      rpmCap: rpmRun
-        ? {
-            target: '>= 0.95 of the cap, 429s <= 5% of requests, 0 failed samples',
-            efficiency: rpmRun.efficiency,
-            rateLimitedShare: round(rpmRun.rateLimited / Math.max(1, rpmRun.calls + rpmRun.rateLimited), 4),
-            failedSamples: rpmRun.failedSamples,
-            met: (rpmRun.efficiency ?? 0) >= 0.95 && rpmRun.rateLimited <= 0.05 * (rpmRun.calls + rpmRun.rateLimited) && rpmRun.failedSamples === 0,
-          }
-        : null,
-      rpmLearned: learnedRun
-        ? { target: '>= 0.85 of the cap without --rpm, 0 failed samples', efficiency: learnedRun.efficiency, failedSamples: learnedRun.failedSamples, met: (learnedRun.efficiency ?? 0) >= 0.85 && learnedRun.failedSamples === 0 }
-        : null,
-      peakRss: { target: results5000 ? '< 400 MB at 5,000 examples' : '< 400 MB (run --examples 5000 for the 5,000-example check)', maxMb: peakRss.length ? Math.max(...peakRss) : null, met: peakRss.every((v) => v < 400) },
-      reportGeneration: { target: '< 1000 ms at 5,000 examples (cold)', ms: reportGen.firstMs, met: reportGen.firstMs < 1000 },
-      help: { target: '< 300 ms (median of 5)', ms: help.medianMs, met: help.medianMs < 300 },
-    };
-    const output = {
-      formatVersion: 1,
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: `node dist/bench/run-bench.js ${process.argv.slice(2).join(' ')}`.trim(),
-      machine,
-      workload: {
-        examples,
-        criteria,
-        criteriaPerExample: round(criteria / examples, 2),
-        format: 'own format (conversations/ + rubrics/), synthetic',
-        languageDetection: language === null ? 'on (no language in the data, as in the official set)' : 'off (--with-language)',
-      },
-      scenarios: results,
-      helpMs: help,
-      reportGenerationMs: reportGen,
-      graderMode,
-      targets,
-    };
-    process.stdout.write(`\n${table(results)}\n\n`);
-    process.stdout.write(`healthbench --help: median ${help.medianMs} ms of 5; report generation at ${reportGen.samples} samples: ${reportGen.firstMs} ms cold, ${reportGen.medianOf3Ms} ms median of 3\n`);
-    for (const [k, v] of Object.entries(targets)) if (v) process.stdout.write(`target ${k}: ${v.met ? 'met' : 'MISSED'} ${JSON.stringify(v)}\n`);
-    const fileName = examples === 2000 ? 'results.json' : `results-${examples}.json`;
-    const tracked = values.save === true || values['update-readme-figures'] === true;
-    const outFile = values.out ?? (tracked ? join(ROOT, 'bench', fileName) : quick ? null : join(ROOT, 'bench', 'out', fileName));
-    if (outFile) {
-      await mkdir(dirname(resolve(outFile)), { recursive: true });
-      await writeFile(resolve(outFile), `${JSON.stringify(output, null, 2)}\n`);
-      process.stdout.write(`wrote ${outFile}\n`);
-    }
-    return results.every((r) => r.exitCode === 0) ? 0 : 1;
+    return await runBench(opts, work);
   } finally {
-    if (values.keep) log(`bench: kept ${work}`);
+    if (opts.flags.keep) log(`bench: kept ${work}`);
     else await rm(work, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
  * Poisson(11.45) criteria (the official set's mean), a quarter of them negative, with theme and axis tags.
  * The text is filler; only the shape (sizes, counts, tags) matters. Pure: the RNG is passed in.
  */
-import type { Example, RubricCriterion } from '../core/types.js';
+import type { Example, RubricCriterion } from '../src/core/types.js';
 
 /** Mean rubric length of the official HealthBench set (≈57,000 criteria over 5,000 examples). */
 export const MEAN_CRITERIA = 11.45;
