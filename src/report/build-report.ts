@@ -1,7 +1,7 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
 import { aggregateClipped, exampleMetrics, newBootstrapCache, summarizeGroup, type BootstrapCache } from '../scoring/index.js';
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
-import { agreementCell } from './agreement.js';
+import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
 import type { OrderedSample } from '../core/task.js';
 import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type HealthbenchReport, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';

@@ -1,7 +1,8 @@
 import { CancelledError } from '../core/errors.js';
 import { inReferenceOrder, type PlanReport, type PlanReportContext } from '../core/plan.js';
 import type { SampleRecord } from '../core/types.js';
-import { diffRuns, evaluateGate, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
+import { diffRuns, renderDiffMarkdown } from '../compare/index.js';
+import { evaluateGate, renderGateText, type GateResult } from '../gate/index.js';
 import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
 import { toPageSample, type PageSample } from '../report/html/index.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { SampleRecord } from '../core/types.js';
-import type { RunDiff } from '../gate/diff-runs.js';
+import type { RunDiff } from '../compare/diff-runs.js';
 import { buildDiffPage, buildReportPage, diffExamples, sampleKeyOf, toPageSample, type DiffPageExample, type PageCompression, type PageSample } from '../report/html/index.js';
 import type { Report } from '../report/types.js';
 import { writeFileAtomic } from '../store/atomic.js';
