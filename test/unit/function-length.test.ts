@@ -17,7 +17,6 @@ const BENCH = new URL('../../bench', import.meta.url).pathname;
  * Keys are `<file under src>#<function name>` (`../bench/<file>#<name>` for the benchmark); the number is the length measured when it was listed (information only).
  */
 const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
-  ['gate/diff-runs.ts#diffRuns', 135],
 ]);
 
 interface FunctionSpan {
