@@ -4,7 +4,7 @@
  * cost, diff, gate). Saved types: changing a field means bumping `formatVersion`.
  */
 import type { GateResult } from '../gate/evaluate-gate.js';
-import type { RunDiff } from '../gate/diff-runs.js';
+import type { RunDiff } from '../compare/diff-runs.js';
 import type { MetaReport as MetaFigures } from '../meta/report.js';
 import type { LengthAdjustmentReport } from '../report/length-report.js';
 import type { GroupSummary, TokenUsage } from './types.js';

@@ -4,7 +4,7 @@
  */
 import type { GroupSummary } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import type { GroupDelta, RunDiff } from './diff-runs.js';
+import type { GroupDelta, RunDiff } from '../compare/index.js';
 import type { GatePolicy } from './policy.js';
 
 /** One check of a policy. */

@@ -39,8 +39,16 @@ class LazyClient implements ModelClient {
   }
 
   complete(request: CompletionRequest): Promise<Completion> {
+    return this.#loaded().then((client) => client.complete(request));
+  }
+
+  warmUp(): void {
+    this.#loaded().catch(() => undefined);
+  }
+
+  #loaded(): Promise<ModelClient> {
     this.#client ??= this.#load();
-    return this.#client.then((client) => client.complete(request));
+    return this.#client;
   }
 }
 
@@ -107,6 +115,7 @@ export class ClientPool {
   // One for the whole run: a 429 ends the run only when no call anywhere has succeeded for a while.
   readonly #clock = new ProgressClock();
   readonly secrets: string[] = [];
+  readonly #clients: LazyClient[] = [];
 
   constructor(env: Record<string, string | undefined>) {
     this.#env = env;
@@ -139,7 +148,17 @@ export class ClientPool {
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
       fetch: resilientFetch({ gate, maxRetries: opts.maxRetries, timeoutMs: opts.timeoutMs, rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000 }),
     };
-    return new LazyClient(spec, () => sdkClient(spec, clientOpts, api));
+    const client = new LazyClient(spec, () => sdkClient(spec, clientOpts, api));
+    this.#clients.push(client);
+    return client;
+  }
+
+  /**
+   * Starts loading the SDKs of the clients created so far, so that loading overlaps the run's remaining set-up
+   * (reading the data, taking the run directory) instead of following it. A load error surfaces at the first call.
+   */
+  warmUp(): void {
+    for (const client of this.#clients) client.warmUp();
   }
 
   gateStats(): Record<string, RateGateStats> {

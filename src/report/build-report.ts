@@ -1,7 +1,7 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
-import { aggregateClipped, exampleMetrics, summarizeGroup } from '../scoring/index.js';
+import { aggregateClipped, exampleMetrics, newBootstrapCache, summarizeGroup, type BootstrapCache } from '../scoring/index.js';
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
-import { agreementCell } from './agreement.js';
+import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
 import type { OrderedSample } from '../core/task.js';
 import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type HealthbenchReport, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';
@@ -75,15 +75,15 @@ function pushTo(map: Map<string, number[]>, key: string, value: number): void {
   else map.set(key, [value]);
 }
 
-function summarize(values: number[], name: string, seed: number): GroupSummary {
-  return summarizeGroup(values, { seed, name, clip: true });
+function summarize(values: number[], name: string, seed: number, cache?: BootstrapCache): GroupSummary {
+  return summarizeGroup(values, { seed, name, clip: true, cache });
 }
 
 /** Groups the metric series whose name starts with `prefix:` into summaries keyed by the rest of the name. */
-function byPrefix(series: Map<string, number[]>, prefix: string, seed: number): Record<string, GroupSummary> {
+function byPrefix(series: Map<string, number[]>, prefix: string, seed: number, cache: BootstrapCache): Record<string, GroupSummary> {
   const out: Record<string, GroupSummary> = {};
   for (const name of [...series.keys()].filter((k) => k.startsWith(`${prefix}:`)).sort()) {
-    out[name.slice(prefix.length + 1)] = summarize(series.get(name) ?? [], name, seed);
+    out[name.slice(prefix.length + 1)] = summarize(series.get(name) ?? [], name, seed, cache);
   }
   return out;
 }
@@ -108,7 +108,9 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const ordered = [...samples].sort((a, b) => a.position - b.position).map((s) => s.sample);
   const scored = ordered.filter((s) => s.error === null && s.metrics !== null);
   const perExample = scored.map((s) => s.metrics as Record<string, number>);
-  const metrics = aggregateClipped(perExample, { seed: ctx.seed });
+  // One cache per report: the group summaries below reuse the bootstraps of the flat metric map.
+  const cache = newBootstrapCache();
+  const metrics = aggregateClipped(perExample, { seed: ctx.seed, cache });
   const series = new Map<string, number[]>();
   for (const m of perExample) for (const [k, v] of Object.entries(m)) pushTo(series, k, v);
   const byLanguageValues = new Map<string, number[]>();
@@ -118,12 +120,12 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   }
   const byLanguage: Record<string, GroupSummary> = {};
   for (const lang of [...byLanguageValues.keys()].sort()) {
-    byLanguage[lang] = summarize(byLanguageValues.get(lang) ?? [], `language:${lang}`, ctx.seed);
+    byLanguage[lang] = summarize(byLanguageValues.get(lang) ?? [], `language:${lang}`, ctx.seed, cache);
   }
   const overallValues = series.get('overall_score') ?? [];
   const overall =
     overallValues.length > 0
-      ? summarize(overallValues, 'overall_score', ctx.seed)
+      ? summarize(overallValues, 'overall_score', ctx.seed, cache)
       : { score: 0, bootstrapStd: 0, ci95: [0, 0] as [number, number], n: 0 };
   const errors: ReportError[] = ordered
     .filter((s) => s.error !== null)
@@ -147,7 +149,7 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
     }));
   const byGroup: Record<string, Record<string, GroupSummary>> = {};
   for (const f of FAMILIES) {
-    const groups = byPrefix(series, f, ctx.seed);
+    const groups = byPrefix(series, f, ctx.seed, cache);
     if (Object.keys(groups).length > 0) byGroup[f] = groups;
   }
   const byIdealGroup = new Map<string, number[]>();
@@ -158,7 +160,7 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   }
   if (byIdealGroup.size > 0) {
     byGroup['ideal_completions_group'] = Object.fromEntries(
-      [...byIdealGroup.keys()].sort().map((g) => [g, summarize(byIdealGroup.get(g) ?? [], `ideal_completions_group:${g}`, ctx.seed)]),
+      [...byIdealGroup.keys()].sort().map((g) => [g, summarize(byIdealGroup.get(g) ?? [], `ideal_completions_group:${g}`, ctx.seed, cache)]),
     );
   }
   return {
@@ -175,8 +177,8 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
     testDouble: ctx.testDouble,
     notes: ctx.notes,
     overall: { ...overall, errors: errors.length },
-    byTheme: byPrefix(series, 'theme', ctx.seed),
-    byAxis: byPrefix(series, 'axis', ctx.seed),
+    byTheme: byPrefix(series, 'theme', ctx.seed, cache),
+    byAxis: byPrefix(series, 'axis', ctx.seed, cache),
     byLanguage,
     byGroup,
     metrics,

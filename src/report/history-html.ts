@@ -4,7 +4,7 @@
  * theme (MedCalc: category), and the runs as a table. Everything from the data is escaped as text. Pure.
  */
 import type { GroupSummary } from '../core/types.js';
-import type { DriftComparison } from '../gate/drift.js';
+import type { DriftComparison } from '../compare/drift.js';
 import type { HistoryRun, HistorySeries } from './history.js';
 
 /** Escapes text for HTML element content and attribute values (also valid inside inline SVG). */

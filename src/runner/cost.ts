@@ -1,3 +1,4 @@
+import type { CostReport } from '../core/report.js';
 import type { TokenUsage } from '../core/types.js';
 import { BATCH_PRICE_FACTOR, costOf, PRICES_AS_OF, type ModelPrice } from '../report/prices.js';
 import type { RunConfig } from '../core/records.js';
@@ -14,17 +15,6 @@ export function costOfUsage(
   return { candidate, grader, total };
 }
 
-/** report.json's `cost`: what the run's recorded usage costs at list prices, or at batch prices for batched requests. */
-export interface RunCost {
-  currency: 'USD';
-  pricesAsOf: string;
-  candidate: number | null;
-  grader: number | null;
-  total: number | null;
-  note: string;
-  pricing: 'batch' | 'list';
-}
-
 /**
  * The cost of a run's usage. Requests answered through a batch service (`batched`, per role) are billed at the
  * batch discount, the rest at list price.
@@ -34,7 +24,7 @@ export function runCost(
   usage: Partial<Record<Role, TokenUsage>>,
   prices: Record<string, ModelPrice>,
   batched: Record<Role, TokenUsage> | null,
-): RunCost {
+): CostReport {
   const roleCost = (role: Role, spec: string | undefined): number | null => {
     const full = spec && usage[role] ? costOf(spec, usage[role], prices) : null;
     const discounted = batched && spec ? costOf(spec, batched[role], prices) : 0;

@@ -1,9 +1,11 @@
 import { CancelledError } from '../core/errors.js';
 import { inReferenceOrder, type PlanReport, type PlanReportContext } from '../core/plan.js';
 import type { SampleRecord } from '../core/types.js';
-import { diffRuns, evaluateGate, renderDiffMarkdown, renderGateText, type GateResult } from '../gate/index.js';
+import { diffRuns, renderDiffMarkdown } from '../compare/index.js';
+import { evaluateGate, renderGateText, type GateResult } from '../gate/index.js';
 import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
+import { toPageSample, type PageSample } from '../report/html/index.js';
 import { BATCH_PRICE_FACTOR } from '../report/prices.js';
 import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
 import { writeManifest } from '../store/manifest.js';
@@ -19,18 +21,21 @@ import { recordStop, type OpenedRun } from './run-dir.js';
 import type { CallsDone } from './run-calls.js';
 
 /**
- * The latest record of every sample, trimmed to what reports and diffs read: they never read the conversation,
- * the graders' explanations or more of the response than an excerpt, so the report stage stays small (the full
- * records stay in samples.jsonl).
+ * The latest record of every sample, read in one pass: as the page shows it, and trimmed to what reports and diffs
+ * read. Those never read the conversation, the graders' explanations or more of the response than an excerpt, so
+ * the report stage stays small (the full records stay in samples.jsonl).
  */
-async function latestSamples(samplesPath: string): Promise<Map<string, SampleRecord>> {
-  const latest = new Map<string, SampleRecord>();
+async function latestSamples(samplesPath: string): Promise<{ records: Map<string, SampleRecord>; page: Map<string, PageSample> }> {
+  const records = new Map<string, SampleRecord>();
+  const page = new Map<string, PageSample>();
   for await (const s of iterateSamples(samplesPath)) {
+    const key = sampleKey(s.exampleId, s.repeat);
+    page.set(key, toPageSample(s));
     const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
     const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
-    latest.set(sampleKey(s.exampleId, s.repeat), { ...s, messagesSent: [], response, criteria });
+    records.set(key, { ...s, messagesSent: [], response, criteria });
   }
-  return latest;
+  return { records, page };
 }
 
 /** What the report states about the run: who was evaluated, by which grader, with which settings. */
@@ -118,11 +123,11 @@ async function addBaselineAndGate(
 }
 
 /** The report files, each written atomically; pacing is a fact of this attempt, so it goes to report.md, never report.json. */
-async function writeReports(o: OpenedRun, built: PlanReport, pacing: PacingEntry[]): Promise<void> {
+async function writeReports(o: OpenedRun, built: PlanReport, pacing: PacingEntry[], page: { samples: PageSample[]; graders: string[] }): Promise<void> {
   built.markdown += `\n## Pacing\n\n${pacing.map((entry) => `- ${entry.summary}`).join('\n')}\n`;
   await o.store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
   await o.store.writeText('report.md', built.markdown);
-  await writeRunReportHtml(o.runDir, built.json as unknown as Report);
+  await writeRunReportHtml(o.runDir, built.json as unknown as Report, page);
 }
 
 /** Builds the report from the finished records and writes every report file, then marks the run completed. */
@@ -132,7 +137,7 @@ async function reportAndComplete(
   calls: CallsDone,
   now: () => Date,
 ): Promise<{ built: PlanReport; gate: GateResult | null; done: RunRecord; finished: Date }> {
-  const latest = await latestSamples(o.store.samplesPath);
+  const { records: latest, page } = await latestSamples(o.store.samplesPath);
   const finished = now();
   const built = p.plan.report(inReferenceOrder([...latest.values()], p.plan.position), reportContext(p, o, finished));
   if (p.testDouble) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
@@ -141,7 +146,7 @@ async function reportAndComplete(
   await addCost(built, p, o.runDir, calls.batch !== null);
   const gate = await addBaselineAndGate(built, p, o, latest);
   const pacing = p.pool.pace().map(pacingEntry);
-  await writeReports(o, built, pacing);
+  await writeReports(o, built, pacing, { samples: [...page.values()], graders: p.config.graders.map((g) => g.spec) });
   const stamp = finished.toISOString();
   const done: RunRecord = { ...o.run, status: 'completed', updatedAt: stamp, finishedAt: stamp, progress: calls.progress, pacing };
   await o.store.writeRunJson(done);

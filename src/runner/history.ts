@@ -5,8 +5,8 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { compareForDrift, decideAlarms, type DriftComparison } from '../gate/drift.js';
-import { loadReport, loadRunSide } from '../gate/index.js';
+import { compareForDrift, decideAlarms, type DriftComparison } from '../compare/drift.js';
+import { loadReport, loadRunSide } from '../compare/index.js';
 import { groupHistory, historyRun, seriesIdentity, seriesKey, type HistoryRun, type HistorySeries, type SeriesIdentity } from '../report/history.js';
 import type { RunRecord } from '../core/records.js';
 

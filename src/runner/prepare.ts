@@ -4,7 +4,8 @@ import { UsageError } from '../core/errors.js';
 import type { PrepareContext, TaskPlan } from '../core/plan.js';
 import { ClientPool, type EndpointOptions } from '../providers/factory.js';
 import { formatModelSpec, type ModelClient, type ModelSpec, type SamplingParams } from '../providers/model-client.js';
-import type { GatePolicy, loadRunSide } from '../gate/index.js';
+import type { loadRunSide } from '../compare/index.js';
+import type { GatePolicy } from '../gate/index.js';
 import type { ModelPrice } from '../report/prices.js';
 import { CachingClient } from '../store/response-cache.js';
 import type { RoleClient } from './call-scheduler.js';
@@ -145,9 +146,8 @@ function runConfig(opts: EvalOptions, plan: TaskPlan, shard: ShardRecord | null,
 /** The release policy and the baseline run, read before any call so a bad file fails fast (exit 2) and costs nothing. */
 async function readGateInputs(opts: EvalOptions, cwd: string): Promise<Pick<PreparedRun, 'policy' | 'baseline'>> {
   if (!opts.gatePolicyPath && !opts.baselinePath) return { policy: null, baseline: null };
-  const gate = await import('../gate/index.js');
-  const policy = opts.gatePolicyPath ? await gate.readPolicyFile(opts.gatePolicyPath, cwd) : null;
-  const baseline = opts.baselinePath ? await gate.loadRunSide(opts.baselinePath, cwd) : null;
+  const policy = opts.gatePolicyPath ? await (await import('../gate/index.js')).readPolicyFile(opts.gatePolicyPath, cwd) : null;
+  const baseline = opts.baselinePath ? await (await import('../compare/index.js')).loadRunSide(opts.baselinePath, cwd) : null;
   return { policy, baseline };
 }
 
@@ -165,6 +165,8 @@ export async function prepareRun(opts: EvalOptions, deps: EvalDeps): Promise<Pre
   const { candidateSpec, graderSpecs } = resolveSpecs(opts, professional);
   const prices = await loadPrices(opts.pricesPath, deps.cwd);
   const models = connectModels(opts, deps, { candidateSpec, graderSpecs, professional });
+  // The first call needs the SDK: load it while the rest of the set-up waits on files.
+  models.pool.warmUp();
   const template = await loadTemplate(opts.graderTemplatePath, deps.cwd);
   const { policy, baseline } = await readGateInputs(opts, deps.cwd);
   const ctx = { cwd: deps.cwd, env: models.env, limit: opts.limit, repeats: opts.repeats, template, graderSpecs };

@@ -17,6 +17,8 @@ export interface BootstrapOptions {
   readonly seed: number;
   /** Resamples per metric. @default 1000 (the reference's count) */
   readonly bootstrapSamples?: number | undefined;
+  /** Bootstraps already computed in this report (see {@link BootstrapCache}); none kept when absent. */
+  readonly cache?: BootstrapCache | undefined;
 }
 
 /** Options of {@link summarizeGroup}. */
@@ -119,20 +121,44 @@ function percentileSorted(sorted: Float64Array, q: number): number {
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-interface Stats {
+export interface Stats {
   mean: number;
   n: number;
   bootstrapStd: number;
   bootstrapMeans: Float64Array;
 }
 
+/**
+ * Bootstraps computed while building one report, by stream (metric name, clipping, seed, resamples), with the values
+ * each was computed on. A report asks for most metrics twice (the flat metric map and the group summary) and each
+ * bootstrap costs about 1,000 × n draws; a repeat request with identical values gets the same result without drawing
+ * again. The result is a function of stream and values alone, so reuse never changes a figure. Create one per report
+ * ({@link newBootstrapCache}) and pass it in `cache`.
+ */
+export type BootstrapCache = Map<string, { values: Float64Array; stats: Stats }>;
+
+export function newBootstrapCache(): BootstrapCache {
+  return new Map();
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 function computeStats(values: ArrayLike<number>, name: string, clip: boolean, opts: BootstrapOptions): Stats {
   const samples = resampleCount(opts);
   const data = Float64Array.from(values);
   if (data.length === 0) throw new RangeError(`Metric "${name}" has no values to aggregate`);
+  const key = `${name}\u0000${clip ? 1 : 0}\u0000${opts.seed}\u0000${samples}`;
+  const known = opts.cache?.get(key);
+  if (known && sameValues(known.values, data)) return known.stats;
   const raw = numpyMean(data);
   const means = bootstrapMeans(data, bootstrapStream(opts.seed, name), samples, clip);
-  return { mean: clip ? clip01(raw) : raw, n: data.length, bootstrapStd: populationStd(means), bootstrapMeans: means };
+  const stats = { mean: clip ? clip01(raw) : raw, n: data.length, bootstrapStd: populationStd(means), bootstrapMeans: means };
+  opts.cache?.set(key, { values: data, stats });
+  return stats;
 }
 
 /**

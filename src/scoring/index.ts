@@ -12,9 +12,10 @@ export {
   fnv1a32,
   meanClipped,
   meanUnclipped,
+  newBootstrapCache,
   summarizeGroup,
 } from './aggregate.js';
-export type { BootstrapOptions, SummarizeOptions } from './aggregate.js';
+export type { BootstrapCache, BootstrapOptions, SummarizeOptions } from './aggregate.js';
 export {
   LENGTH_ADJUSTED_KEY,
   LENGTH_ADJUSTMENT_UNIT_CHARS,

@@ -95,308 +95,363 @@ function lineWriter(path: string): { write(line: string): Promise<void>; close()
   };
 }
 
+/** One batch service's state: its options, stored files and batches, and the counters. */
+interface BatchState {
+  deps: FakeBatchDeps;
+  delayMs: number;
+  expiredFraction: number;
+  /** Where uploads, inputs and result files are written; removed by `close()`. */
+  dir: string;
+  files: Map<string, StoredFile>;
+  batches: Map<string, FakeBatch>;
+  /** Custom ids seen, with how often. */
+  seen: Map<string, number>;
+  stats: FakeBatchStats;
+  /** Counter behind every file, batch and upload id. */
+  next: number;
+  // One batch is processed at a time: processing is triggered by polls, and two polls must not process it twice.
+  processing: Map<string, Promise<void>>;
+}
+
+function noteCustomId(s: BatchState, customId: string): void {
+  const n = (s.seen.get(customId) ?? 0) + 1;
+  s.seen.set(customId, n);
+  s.stats.items += 1;
+  if (n === 2) s.stats.duplicateCustomIds += 1;
+}
+
+async function storeFile(s: BatchState, path: string, filename: string, purpose: string, bytes: number): Promise<StoredFile> {
+  const f: StoredFile = { id: `file-fake${++s.next}`, path, bytes, filename, purpose, createdAt: Date.now() };
+  s.files.set(f.id, f);
+  return f;
+}
+
+const fileObject = (f: StoredFile) => ({
+  id: f.id,
+  object: 'file',
+  bytes: f.bytes,
+  created_at: secs(f.createdAt),
+  filename: f.filename,
+  purpose: f.purpose,
+  status: 'processed',
+});
+
+/** Items finished by `now`: a linear share of the delay, all once it has passed. */
+const doneBy = (s: BatchState, b: FakeBatch, now: number): number =>
+  s.delayMs === 0 ? b.total : Math.min(b.total, Math.floor((b.total * (now - b.createdAt)) / s.delayMs));
+
+interface BatchItem {
+  custom_id: string;
+  url?: string;
+  body?: unknown;
+  params?: unknown;
+}
+
+/** The result line of an item that never ran (expired, or cancelled before its turn). */
+function notRunLine(b: FakeBatch, k: number, item: BatchItem, expired: boolean): string {
+  const code = expired ? 'batch_expired' : 'batch_cancelled';
+  return JSON.stringify(
+    b.api === 'openai'
+      ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: null, error: { code, message: `request ${expired ? 'expired' : 'cancelled'} before it ran (test double)` } }
+      : { custom_id: item.custom_id, result: { type: expired ? 'expired' : 'canceled' } },
+  );
+}
+
+/** The result line of an item that ran, succeeded (200) or not. */
+function resultLine(b: FakeBatch, k: number, item: BatchItem, reply: { status: number; body: unknown }): string {
+  if (reply.status === 200) {
+    return JSON.stringify(
+      b.api === 'openai'
+        ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: 200, request_id: `req_batch_${k}`, body: reply.body }, error: null }
+        : { custom_id: item.custom_id, result: { type: 'succeeded', message: reply.body } },
+    );
+  }
+  return JSON.stringify(
+    b.api === 'openai'
+      ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: reply.status, request_id: `req_batch_${k}`, body: reply.body }, error: null }
+      : { custom_id: item.custom_id, result: { type: 'errored', error: reply.body } },
+  );
+}
+
+/** Counts an item that never ran, in the batch and in the service's stats. */
+function countNotRun(s: BatchState, b: FakeBatch, expired: boolean): void {
+  if (expired) {
+    b.counts.expired += 1;
+    s.stats.expired += 1;
+  } else {
+    b.counts.canceled += 1;
+    s.stats.cancelled += 1;
+  }
+}
+
+/** Marks a processed batch ended: its result file(s) registered and its final status. */
+async function endBatch(s: BatchState, b: FakeBatch, out: string, err: string, errors: number): Promise<void> {
+  b.ended = true;
+  if (b.api === 'anthropic') {
+    b.resultsPath = out;
+    b.status = 'ended';
+    return;
+  }
+  if (b.counts.succeeded > 0) b.outputFileId = (await storeFile(s, out, `${b.id}_output.jsonl`, 'batch_output', 0)).id;
+  if (errors > 0) b.errorFileId = (await storeFile(s, err, `${b.id}_error.jsonl`, 'batch_output', 0)).id;
+  b.status = b.cancelAt !== null ? 'cancelled' : b.counts.expired > 0 ? 'expired' : 'completed';
+}
+
+/** Answers every item of an ended (or cancelled) batch and writes its result files. */
+async function processBatch(s: BatchState, b: FakeBatch): Promise<void> {
+  const finished = b.cancelAt === null ? b.total : doneBy(s, b, b.cancelAt);
+  const out = join(s.dir, `${b.id}.out.jsonl`);
+  const err = join(s.dir, `${b.id}.err.jsonl`);
+  const ok = lineWriter(out);
+  // Anthropic has one results file for every outcome.
+  const bad = b.api === 'openai' ? lineWriter(err) : ok;
+  let k = 0;
+  let errors = 0;
+  for await (const line of lines(b.inputPath)) {
+    const item = JSON.parse(line) as BatchItem;
+    const expired = hashUnit(s.deps.seed, 'batch-expire', b.id, item.custom_id) < s.expiredFraction;
+    const cancelled = k >= finished;
+    k += 1;
+    if (expired || cancelled) {
+      countNotRun(s, b, expired);
+      errors += 1;
+      await bad.write(notRunLine(b, k, item, expired));
+      continue;
+    }
+    const reply = b.api === 'openai' ? s.deps.answer('openai', item.body, item.url ?? b.endpoint) : s.deps.answer('anthropic', item.params, '/v1/messages');
+    if (reply.status === 200) {
+      b.counts.succeeded += 1;
+      await ok.write(resultLine(b, k, item, reply));
+    } else {
+      b.counts.failed += 1;
+      errors += 1;
+      await bad.write(resultLine(b, k, item, reply));
+    }
+  }
+  await ok.close();
+  if (bad !== ok) await bad.close();
+  await endBatch(s, b, out, err, errors);
+}
+
+/** Brings a batch up to date: processes it once its time has come. */
+async function refresh(s: BatchState, b: FakeBatch): Promise<void> {
+  if (b.ended) return;
+  const now = Date.now();
+  const due = b.cancelAt !== null || now - b.createdAt >= s.delayMs;
+  if (!due) return;
+  let p = s.processing.get(b.id);
+  if (!p) {
+    p = processBatch(s, b);
+    s.processing.set(b.id, p);
+  }
+  await p;
+}
+
+function openaiBatch(s: BatchState, b: FakeBatch) {
+  const now = Date.now();
+  const done = b.ended ? b.counts.succeeded : doneBy(s, b, now);
+  const failed = b.ended ? b.total - b.counts.succeeded : 0;
+  return {
+    id: b.id,
+    object: 'batch',
+    endpoint: b.endpoint,
+    errors: null,
+    input_file_id: b.inputFileId,
+    completion_window: '24h',
+    status: b.ended ? b.status : b.cancelAt !== null ? 'cancelling' : 'in_progress',
+    output_file_id: b.outputFileId,
+    error_file_id: b.errorFileId,
+    created_at: secs(b.createdAt),
+    in_progress_at: secs(b.createdAt),
+    expires_at: secs(b.createdAt + 86_400_000),
+    completed_at: b.ended ? secs(now) : null,
+    request_counts: { total: b.total, completed: done, failed },
+    metadata: null,
+  };
+}
+
+function anthropicBatch(s: BatchState, b: FakeBatch) {
+  const now = Date.now();
+  const succeeded = b.ended ? b.counts.succeeded : doneBy(s, b, now);
+  return {
+    id: b.id,
+    type: 'message_batch',
+    processing_status: b.ended ? 'ended' : b.cancelAt !== null ? 'canceling' : 'in_progress',
+    request_counts: b.ended
+      ? { processing: 0, succeeded, errored: b.counts.failed, canceled: b.counts.canceled, expired: b.counts.expired }
+      : { processing: b.total - succeeded, succeeded, errored: 0, canceled: 0, expired: 0 },
+    created_at: new Date(b.createdAt).toISOString(),
+    expires_at: new Date(b.createdAt + 86_400_000).toISOString(),
+    ended_at: b.ended ? new Date(now).toISOString() : null,
+    cancel_initiated_at: b.cancelAt === null ? null : new Date(b.cancelAt).toISOString(),
+    archived_at: null,
+    results_url: b.ended ? `${s.deps.url()}/v1/messages/batches/${b.id}/results` : null,
+  };
+}
+
+async function readToFile(req: IncomingMessage, path: string): Promise<number> {
+  const out = createWriteStream(path);
+  let bytes = 0;
+  for await (const chunk of req) {
+    bytes += (chunk as Buffer).length;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return bytes;
+}
+
+async function uploadFile(s: BatchState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const web = new Request('http://fake/upload', {
+    method: 'POST',
+    headers: req.headers as Record<string, string>,
+    body: Readable.toWeb(req) as ReadableStream,
+    duplex: 'half',
+  });
+  const form = await web.formData();
+  const file = form.get('file');
+  if (!(file instanceof Blob)) return s.deps.send(res, 400, s.deps.errorBody('openai', 400, 'missing `file`'));
+  const path = join(s.dir, `upload-${++s.next}.jsonl`);
+  await writeFile(path, Readable.fromWeb(file.stream()));
+  const f = await storeFile(s, path, (file as File).name ?? 'upload.jsonl', formText(form.get('purpose')), file.size);
+  s.deps.send(res, 200, fileObject(f));
+}
+
+async function createBatch(s: BatchState, api: Api, inputPath: string, inputFileId: string | null, endpoint = '/v1/messages'): Promise<FakeBatch> {
+  let total = 0;
+  for await (const line of lines(inputPath)) {
+    noteCustomId(s, (JSON.parse(line) as { custom_id: string }).custom_id);
+    total += 1;
+  }
+  const id = api === 'openai' ? `batch_fake${++s.next}` : `msgbatch_fake${++s.next}`;
+  const b: FakeBatch = {
+    api,
+    endpoint,
+    id,
+    inputPath,
+    inputFileId,
+    total,
+    createdAt: Date.now(),
+    cancelAt: null,
+    ended: false,
+    counts: { succeeded: 0, failed: 0, expired: 0, canceled: 0 },
+    outputFileId: null,
+    errorFileId: null,
+    resultsPath: null,
+    status: 'in_progress',
+  };
+  s.batches.set(id, b);
+  s.stats.batches += 1;
+  return b;
+}
+
+async function createOpenAI(s: BatchState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = JSON.parse(await new Response(Readable.toWeb(req) as ReadableStream).text()) as { input_file_id?: string; endpoint?: string };
+  const f = s.files.get(body.input_file_id ?? '');
+  if (!f) return s.deps.send(res, 404, s.deps.errorBody('openai', 404, `no file ${String(body.input_file_id)}`));
+  if (body.endpoint !== '/v1/chat/completions' && body.endpoint !== '/v1/responses') {
+    return s.deps.send(res, 400, s.deps.errorBody('openai', 400, `unsupported endpoint ${String(body.endpoint)}`));
+  }
+  const b = await createBatch(s, 'openai', f.path, f.id, body.endpoint);
+  s.deps.send(res, 200, openaiBatch(s, b));
+}
+
+async function createAnthropic(s: BatchState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const raw = join(s.dir, `create-${++s.next}.json`);
+  await readToFile(req, raw);
+  let parsed: { requests?: unknown };
+  try {
+    parsed = JSON.parse(await new Response(Readable.toWeb(createReadStream(raw)) as ReadableStream).text()) as { requests?: unknown };
+  } catch {
+    return s.deps.send(res, 400, s.deps.errorBody('anthropic', 400, 'request body is not valid JSON'));
+  } finally {
+    rmSync(raw, { force: true });
+  }
+  if (!Array.isArray(parsed.requests) || parsed.requests.length === 0) {
+    return s.deps.send(res, 400, s.deps.errorBody('anthropic', 400, '`requests` must be a non-empty array'));
+  }
+  const inputPath = join(s.dir, `input-${s.next}.jsonl`);
+  const w = lineWriter(inputPath);
+  for (const r of parsed.requests as unknown[]) await w.write(JSON.stringify(r));
+  await w.close();
+  const b = await createBatch(s, 'anthropic', inputPath, null);
+  s.deps.send(res, 200, anthropicBatch(s, b));
+}
+
+function stream(res: ServerResponse, path: string, type: string): void {
+  res.writeHead(200, { 'content-type': type });
+  createReadStream(path).pipe(res);
+}
+
+/** GET /v1/files/ID (its object) or /v1/files/ID/content (its bytes). */
+function getFile(s: BatchState, res: ServerResponse, id: string, content: boolean): void {
+  const f = s.files.get(id);
+  if (!f) s.deps.send(res, 404, s.deps.errorBody('openai', 404, `no file ${id}`));
+  else if (content) stream(res, f.path, 'application/octet-stream');
+  else s.deps.send(res, 200, fileObject(f));
+}
+
+/** A route on one batch (`/v1/batches/ID` or `/v1/messages/batches/ID`, with `/cancel` or `/results`); false when none. */
+async function batchRoute(s: BatchState, req: IncomingMessage, res: ServerResponse, kind: string | undefined, id: string, action: string | undefined): Promise<boolean> {
+  const m = req.method ?? 'GET';
+  const api: Api = kind === 'batches' ? 'openai' : 'anthropic';
+  const b = s.batches.get(id);
+  if (!b || b.api !== api) {
+    req.resume();
+    s.deps.send(res, 404, s.deps.errorBody(api, 404, `no batch ${id}`));
+    return true;
+  }
+  if (action === '/cancel' && m === 'POST') {
+    req.resume();
+    if (!b.ended && b.cancelAt === null) b.cancelAt = Date.now();
+  } else if (action === '/results' && m === 'GET') {
+    await refresh(s, b);
+    if (!b.resultsPath) s.deps.send(res, 404, s.deps.errorBody(api, 404, 'batch has not ended'));
+    else stream(res, b.resultsPath, 'application/binary');
+    return true;
+  } else if (action !== undefined || m !== 'GET') return false;
+  // A cancel becomes visible on the next poll, as with the real services ("cancelling", then ended).
+  if (action === undefined) await refresh(s, b);
+  s.deps.send(res, 200, api === 'openai' ? openaiBatch(s, b) : anthropicBatch(s, b));
+  return true;
+}
+
+/** Handles a batch-service route; false when the path is not one. */
+async function handleBatchRoute(s: BatchState, req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  const m = req.method ?? 'GET';
+  let g: RegExpExecArray | null;
+  if (m === 'POST' && path === '/v1/files') await uploadFile(s, req, res);
+  else if (m === 'GET' && (g = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path))) getFile(s, res, g[1] ?? '', Boolean(g[2]));
+  else if (m === 'POST' && path === '/v1/batches') await createOpenAI(s, req, res);
+  else if (m === 'POST' && path === '/v1/messages/batches') await createAnthropic(s, req, res);
+  else if ((g = /^\/v1\/(batches|messages\/batches)\/([^/]+)(\/cancel|\/results)?$/.exec(path))) return batchRoute(s, req, res, g[1], g[2] ?? '', g[3]);
+  else return false;
+  return true;
+}
+
 export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDeps) {
   const delayMs = opts.batchDelayMs ?? 0;
   if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError(`Expected \`batchDelayMs\` to be a number from 0 and up, got \`${String(delayMs)}\``);
-  const expiredFraction = checkFraction('batchExpiredFraction', opts.batchExpiredFraction);
-  const dir = mkdtempSync(join(tmpdir(), 'healthbench-fake-batch-'));
-  const files = new Map<string, StoredFile>();
-  const batches = new Map<string, FakeBatch>();
-  const seen = new Map<string, number>();
-  const stats: FakeBatchStats = { batches: 0, items: 0, duplicateCustomIds: 0, expired: 0, cancelled: 0 };
-  let next = 0;
-  // One batch is processed at a time: processing is triggered by polls, and two polls must not process it twice.
-  const processing = new Map<string, Promise<void>>();
-
-  const note = (customId: string): void => {
-    const n = (seen.get(customId) ?? 0) + 1;
-    seen.set(customId, n);
-    stats.items += 1;
-    if (n === 2) stats.duplicateCustomIds += 1;
+  const s: BatchState = {
+    deps,
+    delayMs,
+    expiredFraction: checkFraction('batchExpiredFraction', opts.batchExpiredFraction),
+    dir: mkdtempSync(join(tmpdir(), 'healthbench-fake-batch-')),
+    files: new Map(),
+    batches: new Map(),
+    seen: new Map(),
+    stats: { batches: 0, items: 0, duplicateCustomIds: 0, expired: 0, cancelled: 0 },
+    next: 0,
+    processing: new Map(),
   };
-
-  async function storeFile(path: string, filename: string, purpose: string, bytes: number): Promise<StoredFile> {
-    const f: StoredFile = { id: `file-fake${++next}`, path, bytes, filename, purpose, createdAt: Date.now() };
-    files.set(f.id, f);
-    return f;
-  }
-
-  const fileObject = (f: StoredFile) => ({
-    id: f.id,
-    object: 'file',
-    bytes: f.bytes,
-    created_at: secs(f.createdAt),
-    filename: f.filename,
-    purpose: f.purpose,
-    status: 'processed',
-  });
-
-  /** Items finished by `now`: a linear share of the delay, all once it has passed. */
-  const doneBy = (b: FakeBatch, now: number): number =>
-    delayMs === 0 ? b.total : Math.min(b.total, Math.floor((b.total * (now - b.createdAt)) / delayMs));
-
-  /** Answers every item of an ended (or cancelled) batch and writes its result files. */
-  async function process(b: FakeBatch): Promise<void> {
-    const finished = b.cancelAt === null ? b.total : doneBy(b, b.cancelAt);
-    const out = join(dir, `${b.id}.out.jsonl`);
-    const err = join(dir, `${b.id}.err.jsonl`);
-    const ok = lineWriter(out);
-    // Anthropic has one results file for every outcome.
-    const bad = b.api === 'openai' ? lineWriter(err) : ok;
-    let k = 0;
-    let errors = 0;
-    for await (const line of lines(b.inputPath)) {
-      const item = JSON.parse(line) as { custom_id: string; url?: string; body?: unknown; params?: unknown };
-      const expired = hashUnit(deps.seed, 'batch-expire', b.id, item.custom_id) < expiredFraction;
-      const cancelled = k >= finished;
-      k += 1;
-      if (expired || cancelled) {
-        if (expired) {
-          b.counts.expired += 1;
-          stats.expired += 1;
-        } else {
-          b.counts.canceled += 1;
-          stats.cancelled += 1;
-        }
-        errors += 1;
-        const code = expired ? 'batch_expired' : 'batch_cancelled';
-        await bad.write(
-          JSON.stringify(
-            b.api === 'openai'
-              ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: null, error: { code, message: `request ${expired ? 'expired' : 'cancelled'} before it ran (test double)` } }
-              : { custom_id: item.custom_id, result: { type: expired ? 'expired' : 'canceled' } },
-          ),
-        );
-        continue;
-      }
-      const reply = b.api === 'openai' ? deps.answer('openai', item.body, item.url ?? b.endpoint) : deps.answer('anthropic', item.params, '/v1/messages');
-      if (reply.status === 200) {
-        b.counts.succeeded += 1;
-        await ok.write(
-          JSON.stringify(
-            b.api === 'openai'
-              ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: 200, request_id: `req_batch_${k}`, body: reply.body }, error: null }
-              : { custom_id: item.custom_id, result: { type: 'succeeded', message: reply.body } },
-          ),
-        );
-      } else {
-        b.counts.failed += 1;
-        errors += 1;
-        await bad.write(
-          JSON.stringify(
-            b.api === 'openai'
-              ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: reply.status, request_id: `req_batch_${k}`, body: reply.body }, error: null }
-              : { custom_id: item.custom_id, result: { type: 'errored', error: reply.body } },
-          ),
-        );
-      }
-    }
-    await ok.close();
-    if (bad !== ok) await bad.close();
-    b.ended = true;
-    if (b.api === 'anthropic') {
-      b.resultsPath = out;
-      b.status = 'ended';
-      return;
-    }
-    if (b.counts.succeeded > 0) b.outputFileId = (await storeFile(out, `${b.id}_output.jsonl`, 'batch_output', 0)).id;
-    if (errors > 0) b.errorFileId = (await storeFile(err, `${b.id}_error.jsonl`, 'batch_output', 0)).id;
-    b.status = b.cancelAt !== null ? 'cancelled' : b.counts.expired > 0 ? 'expired' : 'completed';
-  }
-
-  /** Brings a batch up to date: processes it once its time has come. */
-  async function refresh(b: FakeBatch): Promise<void> {
-    if (b.ended) return;
-    const now = Date.now();
-    const due = b.cancelAt !== null || now - b.createdAt >= delayMs;
-    if (!due) return;
-    let p = processing.get(b.id);
-    if (!p) {
-      p = process(b);
-      processing.set(b.id, p);
-    }
-    await p;
-  }
-
-  function openaiBatch(b: FakeBatch) {
-    const now = Date.now();
-    const done = b.ended ? b.counts.succeeded : doneBy(b, now);
-    const failed = b.ended ? b.total - b.counts.succeeded : 0;
-    return {
-      id: b.id,
-      object: 'batch',
-      endpoint: b.endpoint,
-      errors: null,
-      input_file_id: b.inputFileId,
-      completion_window: '24h',
-      status: b.ended ? b.status : b.cancelAt !== null ? 'cancelling' : 'in_progress',
-      output_file_id: b.outputFileId,
-      error_file_id: b.errorFileId,
-      created_at: secs(b.createdAt),
-      in_progress_at: secs(b.createdAt),
-      expires_at: secs(b.createdAt + 86_400_000),
-      completed_at: b.ended ? secs(now) : null,
-      request_counts: { total: b.total, completed: done, failed },
-      metadata: null,
-    };
-  }
-
-  function anthropicBatch(b: FakeBatch) {
-    const now = Date.now();
-    const succeeded = b.ended ? b.counts.succeeded : doneBy(b, now);
-    return {
-      id: b.id,
-      type: 'message_batch',
-      processing_status: b.ended ? 'ended' : b.cancelAt !== null ? 'canceling' : 'in_progress',
-      request_counts: b.ended
-        ? { processing: 0, succeeded, errored: b.counts.failed, canceled: b.counts.canceled, expired: b.counts.expired }
-        : { processing: b.total - succeeded, succeeded, errored: 0, canceled: 0, expired: 0 },
-      created_at: new Date(b.createdAt).toISOString(),
-      expires_at: new Date(b.createdAt + 86_400_000).toISOString(),
-      ended_at: b.ended ? new Date(now).toISOString() : null,
-      cancel_initiated_at: b.cancelAt === null ? null : new Date(b.cancelAt).toISOString(),
-      archived_at: null,
-      results_url: b.ended ? `${deps.url()}/v1/messages/batches/${b.id}/results` : null,
-    };
-  }
-
-  async function readToFile(req: IncomingMessage, path: string): Promise<number> {
-    const out = createWriteStream(path);
-    let bytes = 0;
-    for await (const chunk of req) {
-      bytes += (chunk as Buffer).length;
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-    }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    return bytes;
-  }
-
-  async function uploadFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const web = new Request('http://fake/upload', {
-      method: 'POST',
-      headers: req.headers as Record<string, string>,
-      body: Readable.toWeb(req) as ReadableStream,
-      duplex: 'half',
-    });
-    const form = await web.formData();
-    const file = form.get('file');
-    if (!(file instanceof Blob)) return deps.send(res, 400, deps.errorBody('openai', 400, 'missing `file`'));
-    const path = join(dir, `upload-${++next}.jsonl`);
-    await writeFile(path, Readable.fromWeb(file.stream()));
-    const f = await storeFile(path, (file as File).name ?? 'upload.jsonl', formText(form.get('purpose')), file.size);
-    deps.send(res, 200, fileObject(f));
-  }
-
-  async function createBatch(api: Api, inputPath: string, inputFileId: string | null, endpoint = '/v1/messages'): Promise<FakeBatch> {
-    let total = 0;
-    for await (const line of lines(inputPath)) {
-      note((JSON.parse(line) as { custom_id: string }).custom_id);
-      total += 1;
-    }
-    const id = api === 'openai' ? `batch_fake${++next}` : `msgbatch_fake${++next}`;
-    const b: FakeBatch = {
-      api,
-      endpoint,
-      id,
-      inputPath,
-      inputFileId,
-      total,
-      createdAt: Date.now(),
-      cancelAt: null,
-      ended: false,
-      counts: { succeeded: 0, failed: 0, expired: 0, canceled: 0 },
-      outputFileId: null,
-      errorFileId: null,
-      resultsPath: null,
-      status: 'in_progress',
-    };
-    batches.set(id, b);
-    stats.batches += 1;
-    return b;
-  }
-
-  async function createOpenAI(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = JSON.parse(await new Response(Readable.toWeb(req) as ReadableStream).text()) as { input_file_id?: string; endpoint?: string };
-    const f = files.get(body.input_file_id ?? '');
-    if (!f) return deps.send(res, 404, deps.errorBody('openai', 404, `no file ${String(body.input_file_id)}`));
-    if (body.endpoint !== '/v1/chat/completions' && body.endpoint !== '/v1/responses') {
-      return deps.send(res, 400, deps.errorBody('openai', 400, `unsupported endpoint ${String(body.endpoint)}`));
-    }
-    const b = await createBatch('openai', f.path, f.id, body.endpoint);
-    deps.send(res, 200, openaiBatch(b));
-  }
-
-  async function createAnthropic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = join(dir, `create-${++next}.json`);
-    await readToFile(req, raw);
-    let parsed: { requests?: unknown };
-    try {
-      parsed = JSON.parse(await new Response(Readable.toWeb(createReadStream(raw)) as ReadableStream).text()) as { requests?: unknown };
-    } catch {
-      return deps.send(res, 400, deps.errorBody('anthropic', 400, 'request body is not valid JSON'));
-    } finally {
-      rmSync(raw, { force: true });
-    }
-    if (!Array.isArray(parsed.requests) || parsed.requests.length === 0) {
-      return deps.send(res, 400, deps.errorBody('anthropic', 400, '`requests` must be a non-empty array'));
-    }
-    const inputPath = join(dir, `input-${next}.jsonl`);
-    const w = lineWriter(inputPath);
-    for (const r of parsed.requests as unknown[]) await w.write(JSON.stringify(r));
-    await w.close();
-    const b = await createBatch('anthropic', inputPath, null);
-    deps.send(res, 200, anthropicBatch(b));
-  }
-
-  function stream(res: ServerResponse, path: string, type: string): void {
-    res.writeHead(200, { 'content-type': type });
-    createReadStream(path).pipe(res);
-  }
-
-  /** Handles a batch-service route; false when the path is not one. */
-  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    const m = req.method ?? 'GET';
-    let g: RegExpExecArray | null;
-    if (m === 'POST' && path === '/v1/files') await uploadFile(req, res);
-    else if (m === 'GET' && (g = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path))) {
-      const f = files.get(g[1] ?? '');
-      if (!f) deps.send(res, 404, deps.errorBody('openai', 404, `no file ${g[1] ?? ''}`));
-      else if (g[2]) stream(res, f.path, 'application/octet-stream');
-      else deps.send(res, 200, fileObject(f));
-    } else if (m === 'POST' && path === '/v1/batches') await createOpenAI(req, res);
-    else if (m === 'POST' && path === '/v1/messages/batches') await createAnthropic(req, res);
-    else if ((g = /^\/v1\/(batches|messages\/batches)\/([^/]+)(\/cancel|\/results)?$/.exec(path))) {
-      const api: Api = g[1] === 'batches' ? 'openai' : 'anthropic';
-      const b = batches.get(g[2] ?? '');
-      if (!b || b.api !== api) {
-        req.resume();
-        deps.send(res, 404, deps.errorBody(api, 404, `no batch ${g[2] ?? ''}`));
-        return true;
-      }
-      if (g[3] === '/cancel' && m === 'POST') {
-        req.resume();
-        if (!b.ended && b.cancelAt === null) b.cancelAt = Date.now();
-      } else if (g[3] === '/results' && m === 'GET') {
-        await refresh(b);
-        if (!b.resultsPath) deps.send(res, 404, deps.errorBody(api, 404, 'batch has not ended'));
-        else stream(res, b.resultsPath, 'application/binary');
-        return true;
-      } else if (g[3] !== undefined || m !== 'GET') return false;
-      // A cancel becomes visible on the next poll, as with the real services ("cancelling", then ended).
-      if (g[3] === undefined) await refresh(b);
-      deps.send(res, 200, api === 'openai' ? openaiBatch(b) : anthropicBatch(b));
-    } else return false;
-    return true;
-  }
-
   return {
-    handle,
-    stats: (): FakeBatchStats => ({ ...stats }),
+    /** Handles a batch-service route; false when the path is not one. */
+    handle: (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => handleBatchRoute(s, req, res, path),
+    stats: (): FakeBatchStats => ({ ...s.stats }),
     reset: (): void => {
-      Object.assign(stats, { batches: 0, items: 0, duplicateCustomIds: 0, expired: 0, cancelled: 0 });
-      seen.clear();
+      Object.assign(s.stats, { batches: 0, items: 0, duplicateCustomIds: 0, expired: 0, cancelled: 0 });
+      s.seen.clear();
     },
-    close: (): void => rmSync(dir, { recursive: true, force: true }),
+    close: (): void => rmSync(s.dir, { recursive: true, force: true }),
   };
 }
 

@@ -5,15 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BoundedTimeline, QuotaLimiter } from './fake-provider-state.js';
 import type { FakeQuotaKind, TimelinePoint } from './fake-provider-state.js';
 import { composeReply, detectKind } from './fake-replies.js';
-import type { FakeMessage, FakeRequestKind } from './fake-replies.js';
+import type { FakeMessage, FakeRequestKind, ReplyContext } from './fake-replies.js';
 import { normalizeResponsesBody, responsesReplyBody } from './fake-responses.js';
 import { createRandom } from './seeded.js';
-import { createFakeBatchService, type FakeBatchOptions, type FakeBatchStats } from './fake-batch.js';
+import { createFakeBatchService, type FakeBatchOptions, type FakeBatchService, type FakeBatchStats } from './fake-batch.js';
 
 export type { FakeMessage, FakeRequestKind } from './fake-replies.js';
 export type { TimelinePoint } from './fake-provider-state.js';
@@ -396,277 +396,380 @@ function header(req: IncomingMessage, name: string): string | null {
   return v ?? null;
 }
 
-/** Starts the fake provider; resolves once it is listening. */
-export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
-  const o = resolveOptions(opts);
-  const random = createRandom(o.seed);
-  const requests: FakeRequest[] = [];
-  let nextIndex = 0;
-  let graderReplies = 0;
-  let inFlight = 0;
-  let peakInFlight = 0;
-  let firstRequestAt: number | null = null;
-  let total = 0;
-  let byKind: Record<string, number> = {};
-  let byStatus: Record<string, number> = {};
-  let timeline = new BoundedTimeline();
+const bump = (counts: Record<string, number>, key: string): void => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/** One fake provider's shared state: options, the seeded stream, the counters and the recorded requests. */
+class FakeTraffic {
+  readonly requests: FakeRequest[] = [];
+  /** Arrival number of the next model request (live or batch item); never reset. */
+  nextIndex = 0;
+  graderReplies = 0;
+  inFlight = 0;
+  peakInFlight = 0;
+  firstRequestAt: number | null = null;
+  total = 0;
+  byKind: Record<string, number> = {};
+  byStatus: Record<string, number> = {};
+  timeline = new BoundedTimeline();
   // close() waits for these: the server's close callback can run before the destroyed requests' 'close' events.
-  let idleWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
 
-  const bump = (counts: Record<string, number>, key: string): void => {
-    counts[key] = (counts[key] ?? 0) + 1;
-  };
+  readonly o: Resolved;
+  /** The seeded stream of fault, jitter and verdict draws. */
+  readonly random: () => number;
 
-  /** `wire` swaps the request checks and reply body for another format on the same API (the Responses API). */
-  async function handleModel(api: Api, req: IncomingMessage, res: ServerResponse, wire: ModelWire | null = null): Promise<void> {
-    const index = nextIndex++;
-    // Draw every fault and the jitter on arrival, always the same number of draws, so the k-th request's fate
-    // depends only on the seed and k, not on its content or on how long its body took to arrive.
-    const draw = { r429: random(), r500: random(), reset: random(), hang: random(), malformed: random(), jitter: random() };
-    const now = Date.now();
-    firstRequestAt ??= now;
-    total += 1;
-    inFlight += 1;
-    peakInFlight = Math.max(peakInFlight, inFlight);
-    timeline.record(now, inFlight);
-    const gone = new AbortController();
-    let answered = false;
-    res.on('close', () => {
-      inFlight -= 1;
-      timeline.record(Date.now(), inFlight);
-      if (!answered) bump(byStatus, 'aborted');
-      gone.abort();
-      if (inFlight === 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const wake of waiters) wake();
-      }
-    });
-    const requestIdHeaders = { 'x-request-id': `req_fake_${index}`, 'request-id': `req_fake_${index}` };
-    const answer = (status: number | 'reset' | 'truncate' | 'hang'): void => {
-      answered = true;
-      bump(byStatus, String(status));
-    };
-    const fail = (status: number, message: string, headers: Record<string, string> = {}): void => {
-      answer(status);
-      sendJson(res, status, errorBody(api, status, message), { ...requestIdHeaders, ...headers });
-    };
-
-    let raw: Buffer | 'too-large';
-    try {
-      raw = await readBody(req);
-    } catch {
-      return; // the client went away mid-body; 'close' counts it as aborted
-    }
-    if (raw === 'too-large') {
-      bump(byKind, 'invalid');
-      fail(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      bump(byKind, 'invalid');
-      fail(400, 'request body is not valid JSON');
-      return;
-    }
-    const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
-    if ('error' in normalized) {
-      bump(byKind, 'invalid');
-      fail(400, normalized.error);
-      return;
-    }
-    const { model, messages } = normalized;
-    const kind = detectKind(messages);
-    bump(byKind, kind);
-    const request: FakeRequest = {
-      api,
-      kind,
-      model,
-      body,
-      messages,
-      bodySha256: createHash('sha256').update(raw).digest('hex'),
-      index,
-      authorization: header(req, 'authorization') ?? header(req, 'x-api-key'),
-      path: new URL(req.url ?? '/', 'http://fake').pathname,
-    };
-    if (o.recordRequests) requests.push(request);
-
-    let reply: FakeReply | undefined;
-    try {
-      reply = o.script?.(request);
-    } catch (err) {
-      fail(500, `fake provider script threw: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    if (reply === undefined) {
-      const arrived = Date.now();
-      const inputTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
-      const admission = o.limiter?.tryAdmit(arrived, inputTokens) ?? null;
-      // Rate-limit answers are immediate, as real providers reject before doing any work.
-      if (o.limiter && admission && !admission.ok) {
-        fail(429, `Rate limit reached for ${QUOTA_WORDS[admission.kind]} (fake provider quota)`, {
-          ...retryHeaders(api, o.retryAfterMs ?? admission.waitMs),
-          ...quotaHeaders(api, o.limiter, arrived),
-        });
-        return;
-      }
-      if (draw.r429 < o.rate429) {
-        fail(429, 'Rate limit reached for requests (fake provider fault)', {
-          ...retryHeaders(api, o.retryAfterMs ?? 0),
-          'x-ratelimit-remaining-requests': '0',
-        });
-        return;
-      }
-      if (o.limiter) for (const [name, value] of Object.entries(quotaHeaders(api, o.limiter, arrived))) res.setHeader(name, value);
-      if (draw.r500 < o.status500Rate) reply = { kind: 'status', status: 500, body: errorBody(api, 500, 'The server had an error (fake provider fault)') };
-      else if (draw.reset < o.resetRate) reply = { kind: 'reset' };
-      else if (draw.hang < o.hangRate) reply = { kind: 'hang' };
-      else {
-        const isGrader = kind === 'grader' || kind === 'grader-batched';
-        const text = composeReply(kind, messages, {
-          seed: o.seed,
-          model,
-          metRate: o.metRate,
-          neverValidMarker: o.neverValidMarker,
-          malformed: isGrader && draw.malformed < o.malformedVerdictRate,
-          rotation: isGrader ? graderReplies++ : 0,
-        });
-        reply = { kind: 'text', text };
-      }
-    }
-
-    if (reply.kind === 'hang') {
-      answer('hang');
-      return; // 'close' fires when the client gives up or close() destroys the socket
-    }
-    const delay = Math.max(0, o.latencyMs + (draw.jitter * 2 - 1) * o.jitterMs);
-    if (!(await sleep(delay, gone.signal))) return;
-    switch (reply.kind) {
-      case 'reset':
-        answer('reset');
-        req.socket.destroy();
-        return;
-      case 'truncate': {
-        answer('truncate');
-        const text = JSON.stringify(completionBody(api, index, model, 'This reply is cut off before its end.', messages));
-        res.writeHead(200, { ...requestIdHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
-        res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
-        return;
-      }
-      case 'status':
-        answer(reply.status);
-        sendJson(res, reply.status, reply.body === undefined ? errorBody(api, reply.status, 'scripted error') : reply.body, {
-          ...requestIdHeaders,
-          ...reply.headers,
-        });
-        return;
-      case 'text':
-        answer(200);
-        o.limiter?.chargeOutput(Date.now(), Math.ceil(reply.text.length / 4));
-        sendJson(res, 200, wire ? wire.reply(index, model, reply.text, messages, body) : completionBody(api, index, model, reply.text, messages), requestIdHeaders);
-        return;
-    }
+  constructor(o: Resolved, random: () => number) {
+    this.o = o;
+    this.random = random;
   }
 
-  /** A batch item: the reply a live request with this body would get, without transport faults. */
-  const answerBatchItem = (api: Api, body: unknown, url: string): { status: number; body: unknown } => {
-    const index = nextIndex++;
-    const wire = api === 'openai' && url === '/v1/responses' ? RESPONSES_WIRE : null;
-    const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
-    if ('error' in normalized) return { status: 400, body: errorBody(api, 400, normalized.error) };
-    const { model, messages } = normalized;
-    const kind = detectKind(messages);
-    const text = JSON.stringify(body);
-    const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: url };
-    const scripted = o.script?.(request);
-    if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
+  /** A model request arrived and is in flight from now. */
+  arrive(now: number): void {
+    this.firstRequestAt ??= now;
+    this.total += 1;
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    this.timeline.record(now, this.inFlight);
+  }
+
+  /** A model request's response closed (answered, reset, or the client left). */
+  leave(): void {
+    this.inFlight -= 1;
+    this.timeline.record(Date.now(), this.inFlight);
+  }
+
+  wakeIfIdle(): void {
+    if (this.inFlight !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once no model request is in flight. */
+  whenIdle(): Promise<void> | undefined {
+    return this.inFlight === 0 ? undefined : new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * The reply context of a generated reply; graders take the next rotation and a malformed-verdict draw
+   * (`malformedDraw` is called only for graders, so other kinds consume no draw).
+   */
+  replyContext(kind: FakeRequestKind, model: string, malformedDraw: () => number): ReplyContext {
     const isGrader = kind === 'grader' || kind === 'grader-batched';
-    const reply =
-      scripted?.kind === 'text'
-        ? scripted.text
-        : composeReply(kind, messages, {
-            seed: o.seed,
-            model,
-            metRate: o.metRate,
-            neverValidMarker: o.neverValidMarker,
-            malformed: isGrader && random() < o.malformedVerdictRate,
-            rotation: isGrader ? graderReplies++ : 0,
-          });
-    return { status: 200, body: wire ? wire.reply(index, model, reply, messages, body) : completionBody(api, index, model, reply, messages) };
-  };
-  let url = '';
-  const batch = createFakeBatchService(opts, { seed: o.seed, url: () => url, answer: answerBatchItem, errorBody, send: (res, status, body) => sendJson(res, status, body) });
-
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
-    const api: Api = header(req, 'anthropic-version') === null ? 'openai' : 'anthropic';
-    const handle = async (): Promise<void> => {
-      if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel('openai', req, res);
-      if (req.method === 'POST' && path === '/v1/messages') return handleModel('anthropic', req, res);
-      if (req.method === 'POST' && path === '/v1/responses') return handleModel('openai', req, res, RESPONSES_WIRE);
-      if (await batch.handle(req, res, path)) return;
-      if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
-      if (req.method === 'GET' && path === '/v1/models') {
-        const models = ['fake-model', 'fake-grader'];
-        return api === 'anthropic'
-          ? sendJson(res, 200, {
-              data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
-              has_more: false,
-              first_id: models[0],
-              last_id: models[models.length - 1],
-            })
-          : sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'healthbench-fake' })) });
-      }
-      req.resume();
-      return sendJson(res, 404, errorBody(api, 404, `no route for ${req.method ?? '?'} ${path || '/'}`));
+    return {
+      seed: this.o.seed,
+      model,
+      metRate: this.o.metRate,
+      neverValidMarker: this.o.neverValidMarker,
+      malformed: isGrader && malformedDraw() < this.o.malformedVerdictRate,
+      rotation: isGrader ? this.graderReplies++ : 0,
     };
-    handle().catch((err: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        sendJson(res, 500, errorBody(api, 500, `fake provider bug: ${err instanceof Error ? err.message : String(err)}`));
-      } else {
-        res.destroy();
-      }
-    });
-  });
+  }
 
+  stats(): FakeProviderStats {
+    return {
+      total: this.total,
+      byKind: { ...this.byKind },
+      byStatus: { ...this.byStatus },
+      peakInFlight: this.peakInFlight,
+      inFlight: this.inFlight,
+      inFlightTimeline: this.timeline.points(),
+      firstRequestAt: this.firstRequestAt,
+    };
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.byKind = {};
+    this.byStatus = {};
+    this.peakInFlight = this.inFlight;
+    this.firstRequestAt = null;
+    this.timeline = new BoundedTimeline();
+    // In place: callers may hold a reference to `requests`.
+    this.requests.length = 0;
+  }
+}
+
+/** The seeded draws of one live request: every fault and the jitter. */
+interface Draws {
+  r429: number;
+  r500: number;
+  reset: number;
+  hang: number;
+  malformed: number;
+  jitter: number;
+}
+
+/** One live model request being served: where it came from, its draws, and how its answer is recorded. */
+interface Exchange {
+  api: Api;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Swaps the request checks and reply body for another format on the same API (the Responses API). */
+  wire: ModelWire | null;
+  index: number;
+  draw: Draws;
+  /** Aborted when the response closes (the client left, or it was answered). */
+  gone: AbortSignal;
+  requestIdHeaders: Record<string, string>;
+  /** Records the status of the answer about to be sent. */
+  answer(status: number | 'reset' | 'truncate' | 'hang'): void;
+  /** Answers with an error body of the request's API. */
+  fail(status: number, message: string, headers?: Record<string, string>): void;
+}
+
+/** Counts the request in flight until its response closes, and returns the exchange that answers it. */
+function openExchange(t: FakeTraffic, api: Api, req: IncomingMessage, res: ServerResponse, wire: ModelWire | null): Exchange {
+  const index = t.nextIndex++;
+  // Draw every fault and the jitter on arrival, always the same number of draws, so the k-th request's fate
+  // depends only on the seed and k, not on its content or on how long its body took to arrive.
+  const random = t.random;
+  const draw = { r429: random(), r500: random(), reset: random(), hang: random(), malformed: random(), jitter: random() };
+  t.arrive(Date.now());
+  const gone = new AbortController();
+  let answered = false;
+  res.on('close', () => {
+    t.leave();
+    if (!answered) bump(t.byStatus, 'aborted');
+    gone.abort();
+    t.wakeIfIdle();
+  });
+  const requestIdHeaders = { 'x-request-id': `req_fake_${index}`, 'request-id': `req_fake_${index}` };
+  const answer = (status: number | 'reset' | 'truncate' | 'hang'): void => {
+    answered = true;
+    bump(t.byStatus, String(status));
+  };
+  const fail = (status: number, message: string, headers: Record<string, string> = {}): void => {
+    answer(status);
+    sendJson(res, status, errorBody(api, status, message), { ...requestIdHeaders, ...headers });
+  };
+  return { api, req, res, wire, index, draw, gone: gone.signal, requestIdHeaders, answer, fail };
+}
+
+/** Reads, parses and checks the body; null when the request was answered with 413/400 (or the client left). */
+async function readModelRequest(t: FakeTraffic, x: Exchange): Promise<FakeRequest | null> {
+  let raw: Buffer | 'too-large';
+  try {
+    raw = await readBody(x.req);
+  } catch {
+    return null; // the client went away mid-body; 'close' counts it as aborted
+  }
+  if (raw === 'too-large') {
+    bump(t.byKind, 'invalid');
+    x.fail(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    return null;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    bump(t.byKind, 'invalid');
+    x.fail(400, 'request body is not valid JSON');
+    return null;
+  }
+  const normalized = x.wire ? x.wire.normalize(body) : normalizeBody(x.api, body);
+  if ('error' in normalized) {
+    bump(t.byKind, 'invalid');
+    x.fail(400, normalized.error);
+    return null;
+  }
+  const { model, messages } = normalized;
+  const kind = detectKind(messages);
+  bump(t.byKind, kind);
+  const request: FakeRequest = {
+    api: x.api,
+    kind,
+    model,
+    body,
+    messages,
+    bodySha256: createHash('sha256').update(raw).digest('hex'),
+    index: x.index,
+    authorization: header(x.req, 'authorization') ?? header(x.req, 'x-api-key'),
+    path: new URL(x.req.url ?? '/', 'http://fake').pathname,
+  };
+  if (t.o.recordRequests) t.requests.push(request);
+  return request;
+}
+
+/**
+ * The reply when no script decided: quota 429s first (immediate, as real providers reject before doing any work),
+ * then the drawn faults, then the generated text. Null when a 429 was sent.
+ */
+function unscriptedReply(t: FakeTraffic, x: Exchange, request: FakeRequest): FakeReply | null {
+  const { o } = t;
+  const arrived = Date.now();
+  const inputTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+  const admission = o.limiter?.tryAdmit(arrived, inputTokens) ?? null;
+  if (o.limiter && admission && !admission.ok) {
+    x.fail(429, `Rate limit reached for ${QUOTA_WORDS[admission.kind]} (fake provider quota)`, {
+      ...retryHeaders(x.api, o.retryAfterMs ?? admission.waitMs),
+      ...quotaHeaders(x.api, o.limiter, arrived),
+    });
+    return null;
+  }
+  if (x.draw.r429 < o.rate429) {
+    x.fail(429, 'Rate limit reached for requests (fake provider fault)', {
+      ...retryHeaders(x.api, o.retryAfterMs ?? 0),
+      'x-ratelimit-remaining-requests': '0',
+    });
+    return null;
+  }
+  if (o.limiter) for (const [name, value] of Object.entries(quotaHeaders(x.api, o.limiter, arrived))) x.res.setHeader(name, value);
+  if (x.draw.r500 < o.status500Rate) return { kind: 'status', status: 500, body: errorBody(x.api, 500, 'The server had an error (fake provider fault)') };
+  if (x.draw.reset < o.resetRate) return { kind: 'reset' };
+  if (x.draw.hang < o.hangRate) return { kind: 'hang' };
+  const text = composeReply(request.kind, request.messages, t.replyContext(request.kind, request.model, () => x.draw.malformed));
+  return { kind: 'text', text };
+}
+
+/** Sends the reply after the drawn latency (a hang never answers; 'close' fires when the client gives up). */
+async function sendReply(t: FakeTraffic, x: Exchange, request: FakeRequest, reply: FakeReply): Promise<void> {
+  const { api, req, res, index, requestIdHeaders } = x;
+  const { model, messages } = request;
+  if (reply.kind === 'hang') {
+    x.answer('hang');
+    return;
+  }
+  const delay = Math.max(0, t.o.latencyMs + (x.draw.jitter * 2 - 1) * t.o.jitterMs);
+  if (!(await sleep(delay, x.gone))) return;
+  switch (reply.kind) {
+    case 'reset':
+      x.answer('reset');
+      req.socket.destroy();
+      return;
+    case 'truncate': {
+      x.answer('truncate');
+      const text = JSON.stringify(completionBody(api, index, model, 'This reply is cut off before its end.', messages));
+      res.writeHead(200, { ...requestIdHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, Math.floor(text.length / 2)), () => req.socket.destroy());
+      return;
+    }
+    case 'status':
+      x.answer(reply.status);
+      sendJson(res, reply.status, reply.body === undefined ? errorBody(api, reply.status, 'scripted error') : reply.body, {
+        ...requestIdHeaders,
+        ...reply.headers,
+      });
+      return;
+    case 'text':
+      x.answer(200);
+      t.o.limiter?.chargeOutput(Date.now(), Math.ceil(reply.text.length / 4));
+      sendJson(res, 200, x.wire ? x.wire.reply(index, model, reply.text, messages, request.body) : completionBody(api, index, model, reply.text, messages), requestIdHeaders);
+      return;
+  }
+}
+
+/** One live model request: count it, read it, let the script or the rules decide the reply, send it. */
+async function handleModel(t: FakeTraffic, api: Api, req: IncomingMessage, res: ServerResponse, wire: ModelWire | null = null): Promise<void> {
+  const x = openExchange(t, api, req, res, wire);
+  const request = await readModelRequest(t, x);
+  if (request === null) return;
+  let reply: FakeReply | null | undefined;
+  try {
+    reply = t.o.script?.(request);
+  } catch (err) {
+    x.fail(500, `fake provider script threw: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  reply ??= unscriptedReply(t, x, request);
+  if (reply === null) return;
+  await sendReply(t, x, request, reply);
+}
+
+/** A batch item: the reply a live request with this body would get, without transport faults. */
+function answerBatchItem(t: FakeTraffic, api: Api, body: unknown, url: string): { status: number; body: unknown } {
+  const index = t.nextIndex++;
+  const wire = api === 'openai' && url === '/v1/responses' ? RESPONSES_WIRE : null;
+  const normalized = wire ? wire.normalize(body) : normalizeBody(api, body);
+  if ('error' in normalized) return { status: 400, body: errorBody(api, 400, normalized.error) };
+  const { model, messages } = normalized;
+  const kind = detectKind(messages);
+  const text = JSON.stringify(body);
+  const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: url };
+  const scripted = t.o.script?.(request);
+  if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
+  const reply = scripted?.kind === 'text' ? scripted.text : composeReply(kind, messages, t.replyContext(kind, model, t.random));
+  return { status: 200, body: wire ? wire.reply(index, model, reply, messages, body) : completionBody(api, index, model, reply, messages) };
+}
+
+function sendModelList(res: ServerResponse, api: Api): void {
+  const models = ['fake-model', 'fake-grader'];
+  if (api === 'anthropic') {
+    sendJson(res, 200, {
+      data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+      has_more: false,
+      first_id: models[0],
+      last_id: models[models.length - 1],
+    });
+  } else {
+    sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'healthbench-fake' })) });
+  }
+}
+
+/** Routes one HTTP request: the three model APIs, the batch services, /health, /v1/models, else 404. */
+function routeRequest(t: FakeTraffic, batch: FakeBatchService, req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
+  const api: Api = header(req, 'anthropic-version') === null ? 'openai' : 'anthropic';
+  const handle = async (): Promise<void> => {
+    if (req.method === 'POST' && path === '/v1/chat/completions') return handleModel(t, 'openai', req, res);
+    if (req.method === 'POST' && path === '/v1/messages') return handleModel(t, 'anthropic', req, res);
+    if (req.method === 'POST' && path === '/v1/responses') return handleModel(t, 'openai', req, res, RESPONSES_WIRE);
+    if (await batch.handle(req, res, path)) return;
+    if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok', testDouble: true });
+    if (req.method === 'GET' && path === '/v1/models') return sendModelList(res, api);
+    req.resume();
+    return sendJson(res, 404, errorBody(api, 404, `no route for ${req.method ?? '?'} ${path || '/'}`));
+  };
+  handle().catch((err: unknown) => {
+    if (!res.headersSent && !res.destroyed) {
+      sendJson(res, 500, errorBody(api, 500, `fake provider bug: ${err instanceof Error ? err.message : String(err)}`));
+    } else {
+      res.destroy();
+    }
+  });
+}
+
+/** Listens on the loopback address; resolves with the server's URL. */
+async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
-  url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const address = server.address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+/** Starts the fake provider; resolves once it is listening. */
+export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const o = resolveOptions(opts);
+  const t = new FakeTraffic(o, createRandom(o.seed));
+  let url = '';
+  const batch = createFakeBatchService(opts, {
+    seed: o.seed,
+    url: () => url,
+    answer: (api, body, itemUrl) => answerBatchItem(t, api, body, itemUrl),
+    errorBody,
+    send: (res, status, body) => sendJson(res, status, body),
+  });
+  const server = createServer((req, res) => routeRequest(t, batch, req, res));
+  url = await listen(server, o.port, o.host);
 
   let closing: Promise<void> | null = null;
   return {
     url,
     openaiBaseUrl: `${url}/v1`,
     anthropicBaseUrl: url,
-    requests,
-    stats: () => ({
-      total,
-      byKind: { ...byKind },
-      byStatus: { ...byStatus },
-      peakInFlight,
-      inFlight,
-      inFlightTimeline: timeline.points(),
-      firstRequestAt,
-    }),
+    requests: t.requests,
+    stats: () => t.stats(),
     batchStats: () => batch.stats(),
     resetStats: () => {
       batch.reset();
-      total = 0;
-      byKind = {};
-      byStatus = {};
-      peakInFlight = inFlight;
-      firstRequestAt = null;
-      timeline = new BoundedTimeline();
-      // In place: callers may hold a reference to `requests`.
-      requests.length = 0;
+      t.reset();
     },
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
@@ -674,7 +777,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
         // Hung and keep-alive connections would hold close() open forever; tests must not leak handles.
         server.closeAllConnections();
         batch.close();
-      }).then(() => (inFlight === 0 ? undefined : new Promise<void>((resolve) => idleWaiters.push(resolve))));
+      }).then(() => t.whenIdle());
       return closing;
     },
   };

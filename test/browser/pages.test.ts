@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { SampleRecord } from '../../src/core/types.js';
-import type { RunDiff } from '../../src/gate/diff-runs.js';
+import type { RunDiff } from '../../src/compare/diff-runs.js';
 import { buildReportPage, toPageSample } from '../../src/report/html/index.js';
 import type { Report } from '../../src/report/types.js';
 import { PAGE_COMPRESSION } from '../../src/runner/report-html.js';

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { SampleRecord } from '../../src/core/types.js';
-import type { AgreementReport } from '../../src/report/agreement.js';
-import { RUN_A, RUN_B } from '../unit/report/agreement-fixture.js';
+import type { AgreementReport } from '../../src/compare/agreement.js';
+import { RUN_A, RUN_B } from '../unit/compare/agreement-fixture.js';
 
 let tmp: string;
 

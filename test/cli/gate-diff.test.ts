@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
-import type { GateResult, RunDiff } from '../../src/gate/index.js';
+import type { RunDiff } from '../../src/compare/index.js';
+import type { GateResult } from '../../src/gate/index.js';
 import { assertWellFormedXml } from '../unit/gate/xml.js';
 
 const RUNS = fileURLToPath(new URL('../fixtures/runs/', import.meta.url));

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 // Our own rule (docs: style.md §2.2): a pure core with I/O at the edges. Pure folders never import
 // Node I/O, an SDK, pino or p-queue, never touch `process`, and import only other pure folders.
 const SRC = new URL('../../src', import.meta.url).pathname;
-const PURE = ['core', 'scoring', 'grading', 'report', 'gate', 'meta', 'medcalc', 'schemas'];
+const PURE = ['core', 'scoring', 'grading', 'report', 'compare', 'gate', 'meta', 'medcalc', 'schemas'];
 /** Edge files that live beside their pure siblings because they only read the files those modules parse. */
-const EDGE_FILES = new Set(['gate/load-run.ts', 'medcalc/csv.ts']);
+const EDGE_FILES = new Set(['compare/load-run.ts', 'gate/read-policy.ts', 'medcalc/csv.ts']);
 const PURE_PACKAGES = new Set(['ajv', 'yaml', 'csv-parse/sync']);
 /** Only these folders may import these packages. */
 const OWNERS: Record<string, string[]> = {
@@ -70,6 +70,13 @@ describe('architecture', () => {
         if (!owners.some((o) => rel === o || rel.startsWith(`${o}/`))) problems.push(`${rel} imports ${spec}`);
       }
     }
+    expect(problems).toEqual([]);
+  });
+
+  it('compare/ never imports gate/ (the gate reads diffs, a diff knows nothing of release policy)', () => {
+    const problems = all
+      .filter(({ rel }) => rel.startsWith('compare/'))
+      .flatMap(({ rel, text }) => imports(text).filter(({ spec }) => join('compare', spec).startsWith('gate/')).map(({ spec }) => `${rel} imports ${spec}`));
     expect(problems).toEqual([]);
   });
 

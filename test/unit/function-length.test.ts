@@ -16,12 +16,7 @@ const BENCH = new URL('../../bench', import.meta.url).pathname;
  * function that gets split below the limit must be removed from it (the test says so), and nothing new is added.
  * Keys are `<file under src>#<function name>` (`../bench/<file>#<name>` for the benchmark); the number is the length measured when it was listed (information only).
  */
-const KNOWN_LONG: ReadonlyMap<string, number> = new Map([
-  ['testing/fake-batch.ts#createFakeBatchService', 304],
-  ['testing/fake-provider.ts#startFakeProvider', 240],
-  ['testing/fake-provider.ts#handleModel', 144],
-  ['gate/diff-runs.ts#diffRuns', 135],
-]);
+const KNOWN_LONG: ReadonlyMap<string, number> = new Map([]);
 
 interface FunctionSpan {
   key: string;

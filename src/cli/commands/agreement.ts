@@ -1,11 +1,9 @@
-import { basename, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { resolveRunPaths, unfinishedRunWarning } from '../../gate/index.js';
-import { computeAgreement, renderAgreementMarkdown, type AgreementSide } from '../../report/agreement.js';
-import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
+import { computeAgreement, renderAgreementMarkdown, resolveRunPaths, unfinishedRunWarning, type AgreementSide } from '../../compare/index.js';
 import { readReport, readSamples } from '../../store/read-run.js';
-import { numberFlag, parseFlags } from '../args.js';
-import { commandOf, type CommandRun } from '../io.js';
+import { numberFlag } from '../args.js';
+import { defineCommand, writeOutFiles } from '../command.js';
 
 export const HELP = `Usage: healthbench agreement RUN_A RUN_B [options]
 
@@ -27,7 +25,6 @@ const FLAGS = {
   out: { type: 'string' },
   json: { type: 'boolean' },
   disagreements: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 async function loadSide(path: string, cwd: string) {
@@ -47,16 +44,10 @@ async function loadSide(path: string, cwd: string) {
 }
 
 /** `healthbench agreement RUN_A RUN_B`: how often two runs' verdicts on the same responses agree. */
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  const [pathA, pathB, ...extra] = positionals;
-  if (pathA === undefined || pathB === undefined || extra.length > 0) {
-    throw new UsageError(`agreement takes two runs, RUN_A and RUN_B; got ${positionals.length} argument(s). See \`${commandOf(io)} agreement --help\`.`);
-  }
+const ARGS = { min: 2, max: 2, what: 'two runs, RUN_A and RUN_B' };
+
+export const run = defineCommand({ name: 'agreement', help: HELP, flags: FLAGS, args: ARGS }, async ({ values, positionals }, io) => {
+  const [pathA = '', pathB = ''] = positionals;
   const maxDisagreements = numberFlag(values.disagreements, 'disagreements', { integer: true, min: 0 });
   const [a, b] = await Promise.all([loadSide(pathA, io.cwd), loadSide(pathB, io.cwd)]);
   for (const w of new Set([a.warning, b.warning])) if (w) io.stderr(`healthbench: warning: ${w}\n`);
@@ -70,12 +61,7 @@ export const run: CommandRun = async (argv, io) => {
   }
   const json = `${JSON.stringify(result, null, 2)}\n`;
   const markdown = renderAgreementMarkdown(result);
-  if (values.out !== undefined) {
-    const out = resolve(io.cwd, values.out);
-    await ensureDir(out);
-    await writeFileAtomic(join(out, 'agreement.json'), json);
-    await writeFileAtomic(join(out, 'agreement.md'), markdown);
-  }
+  if (values.out !== undefined) await writeOutFiles(io.cwd, values.out, { 'agreement.json': json, 'agreement.md': markdown });
   io.stdout(values.json === true ? json : markdown);
   return ExitCode.Ok;
-};
+});

@@ -1,10 +1,8 @@
-import { join, resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../gate/index.js';
+import { ExitCode } from '../../core/errors.js';
+import { diffRuns, hasSignificantRegression, loadRunSide, renderDiffMarkdown, unfinishedRunWarning } from '../../compare/index.js';
 import { writeDiffHtml } from '../../runner/report-html.js';
-import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
-import { numberFlag, parseFlags } from '../args.js';
-import { commandOf, type CommandRun } from '../io.js';
+import { numberFlag, oneOf } from '../args.js';
+import { defineCommand, writeOutFiles } from '../command.js';
 
 export const HELP = `Usage: healthbench diff BASE HEAD [options]
 
@@ -36,25 +34,15 @@ const FLAGS = {
   seed: { type: 'string' },
   'bootstrap-samples': { type: 'string' },
   top: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `healthbench diff BASE HEAD`: loads both runs, diffs them, prints and writes the result. */
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  const [basePath, headPath, ...extra] = positionals;
-  if (basePath === undefined || headPath === undefined || extra.length > 0) {
-    throw new UsageError(`diff takes two runs, BASE and HEAD; got ${positionals.length} argument(s). See \`${commandOf(io)} diff --help\`.`);
-  }
+export const run = defineCommand({ name: 'diff', help: HELP, flags: FLAGS, args: { min: 2, max: 2, what: 'two runs, BASE and HEAD' } }, async ({ values, positionals }, io) => {
+  const [basePath = '', headPath = ''] = positionals;
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });
   const topExamples = numberFlag(values.top, 'top', { integer: true, min: 0 });
-  const correction = values.correction ?? 'none';
-  if (correction !== 'none' && correction !== 'holm') throw new UsageError(`Expected \`--correction\` to be one of none, holm, got \`${correction}\``);
+  const correction = oneOf(values.correction, 'correction', ['none', 'holm'], 'none');
   const [base, head] = await Promise.all([loadRunSide(basePath, io.cwd), loadRunSide(headPath, io.cwd)]);
   const diff = diffRuns(base, head, {
     seed: seed ?? head.report.seed,
@@ -67,10 +55,7 @@ export const run: CommandRun = async (argv, io) => {
   const json = `${JSON.stringify(diff, null, 2)}\n`;
   const markdown = renderDiffMarkdown(diff);
   if (values.out !== undefined) {
-    const out = resolve(io.cwd, values.out);
-    await ensureDir(out);
-    await writeFileAtomic(join(out, 'diff.json'), json);
-    await writeFileAtomic(join(out, 'diff.md'), markdown);
+    const out = await writeOutFiles(io.cwd, values.out, { 'diff.json': json, 'diff.md': markdown });
     await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
   }
   for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
@@ -80,4 +65,4 @@ export const run: CommandRun = async (argv, io) => {
   }
   io.stdout(values.json === true ? json : markdown);
   return values['fail-on-regression'] === true && hasSignificantRegression(diff) ? ExitCode.GateFailed : ExitCode.Ok;
-};
+});

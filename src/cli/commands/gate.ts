@@ -1,10 +1,12 @@
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { diffRuns, evaluateGate, loadReport, loadRunSide, readPolicyFile, renderGateText, renderJunit, unfinishedRunWarning, type RunDiff } from '../../gate/index.js';
+import { diffRuns, loadReport, loadRunSide, unfinishedRunWarning, type RunDiff } from '../../compare/index.js';
+import { evaluateGate, readPolicyFile, renderGateText, renderJunit } from '../../gate/index.js';
 import type { Report } from '../../report/types.js';
 import { ensureDir, writeFileAtomic } from '../../store/atomic.js';
-import { numberFlag, parseFlags } from '../args.js';
-import { commandOf, type CommandRun } from '../io.js';
+import { numberFlag } from '../args.js';
+import { defineCommand } from '../command.js';
+import { commandOf } from '../io.js';
 
 export const HELP = `Usage: healthbench gate REPORT --policy POLICY [options]
 
@@ -33,20 +35,11 @@ const FLAGS = {
   json: { type: 'boolean' },
   'allow-grader-change': { type: 'boolean' },
   seed: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `healthbench gate REPORT --policy POLICY`: loads the run (and baseline), evaluates, prints and writes the verdict. */
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  const [reportArg, ...extra] = positionals;
-  if (reportArg === undefined || extra.length > 0) {
-    throw new UsageError(`gate takes one REPORT; got ${positionals.length} argument(s). See \`${commandOf(io)} gate --help\`.`);
-  }
+export const run = defineCommand({ name: 'gate', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one REPORT' } }, async ({ values, positionals }, io) => {
+  const [reportArg = ''] = positionals;
   if (values.policy === undefined) throw new UsageError(`gate needs --policy FILE. See \`${commandOf(io)} gate --help\`.`);
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
 
@@ -76,4 +69,4 @@ export const run: CommandRun = async (argv, io) => {
   }
   io.stdout(values.json === true ? json : renderGateText(result));
   return result.passed ? ExitCode.Ok : ExitCode.GateFailed;
-};
+});

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { renderAlarms } from '../../gate/drift.js';
+import { renderAlarms } from '../../compare/drift.js';
 import { renderHistoryTable } from '../../report/history.js';
 import { historyAlarms, readHistory } from '../../runner/history.js';
 import { writeFileAtomic } from '../../store/atomic.js';
-import { numberFlag, parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { numberFlag } from '../args.js';
+import { defineCommand } from '../command.js';
 
 export const HELP = `Usage: healthbench history DIR... [options]
 
@@ -39,16 +39,11 @@ const FLAGS = {
   seed: { type: 'string' },
   'bootstrap-samples': { type: 'string' },
   'include-shards': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  if (positionals.length === 0) throw new UsageError('history needs at least one directory to search for runs: healthbench history reports/');
+const ARGS = { min: 1, max: Infinity, what: 'one or more directories to search for runs (e.g. reports/)' };
+
+export const run = defineCommand({ name: 'history', help: HELP, flags: FLAGS, args: ARGS }, async ({ values, positionals }, io) => {
   if (values.baseline !== undefined && values.alarm !== true) throw new UsageError('--baseline applies to --alarm; add --alarm');
   const alpha = numberFlag(values.alpha, 'alpha', { min: 1e-6, max: 0.5 }) ?? 0.05;
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 }) ?? null;
@@ -65,4 +60,4 @@ export const run: CommandRun = async (argv, io) => {
   if (values.json === true) io.stdout(`${JSON.stringify({ formatVersion: 1, series: history.series, skipped: history.skipped, alarms }, null, 2)}\n`);
   else io.stdout(`${renderHistoryTable(history.series)}${alarms ? `\n${renderAlarms(alarms, alpha)}` : ''}`);
   return alarms?.some((c) => c.tests.some((t) => t.alarm)) ? ExitCode.GateFailed : ExitCode.Ok;
-};
+});

@@ -1,8 +1,7 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { parseLabels } from '../../runner/audit.js';
 import { mergeShards } from '../../runner/merge.js';
-import { parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { defineCommand } from '../command.js';
 
 export const HELP = `Usage: healthbench merge SHARD_DIR... --out DIR [options]
 
@@ -27,15 +26,11 @@ const FLAGS = {
   'allow-partial': { type: 'boolean' },
   label: { type: 'string', multiple: true },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
+const ARGS = { min: 1, max: Infinity, what: 'the shard run directories (merge SHARD_DIR... --out DIR)' };
+
+export const run = defineCommand({ name: 'merge', help: HELP, flags: FLAGS, args: ARGS }, async ({ values, positionals }, io) => {
   if (values.out === undefined) throw new UsageError('merge needs --out DIR for the merged run directory');
   const result = await mergeShards(
     { dirs: positionals, outDir: values.out, allowPartial: values['allow-partial'] === true, labels: parseLabels(values.label ?? []) },
@@ -46,4 +41,4 @@ export const run: CommandRun = async (argv, io) => {
   if (values.json === true) io.stdout(`${JSON.stringify(result.report.json, null, 2)}\n`);
   else io.stdout(`merged ${result.run.mergedFrom?.length ?? 0} shard(s)\n${[...result.report.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);
   return ExitCode.Ok;
-};
+});

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { repairRun } from '../../store/repair.js';
-import { parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { defineCommand } from '../command.js';
 
 export const HELP = `Usage: healthbench repair DIR
 
@@ -14,15 +13,8 @@ byte for byte. Refused while another process works in DIR.
 Exit codes: 0 repaired or nothing to repair, 2 not a run directory or in use.
 `;
 
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, { help: { type: 'boolean', short: 'h' } }, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  const [dirArg, ...extra] = positionals;
-  if (dirArg === undefined || extra.length > 0) throw new UsageError(`repair takes one run directory; got ${positionals.length} argument(s). See \`healthbench repair --help\`.`);
-  const dir = resolve(io.cwd, dirArg);
+export const run = defineCommand({ name: 'repair', help: HELP, flags: {}, args: { min: 1, max: 1, what: 'one run directory' } }, async ({ positionals }, io) => {
+  const dir = resolve(io.cwd, positionals[0] as string);
   const result = await repairRun(dir);
   if (result.dropped.length === 0) {
     io.stdout(`nothing to repair: every line of ${result.files.join(', ') || 'the run files'} is whole\n`);
@@ -34,4 +26,4 @@ export const run: CommandRun = async (argv, io) => {
   }
   io.stdout(`${result.dropped.length} line(s) dropped. Continue the run with: healthbench eval --resume ${dir} (same flags)\n`);
   return ExitCode.Ok;
-};
+});

@@ -1,7 +1,6 @@
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { runStatusLines } from '../../runner/batch/run-status.js';
-import { parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { defineCommand } from '../command.js';
 
 export const HELP = `Usage: healthbench status DIR
 
@@ -10,15 +9,9 @@ running at the provider (status, counts, elapsed time, ETA from the provider's c
 in another process or on another machine; needs the provider's API key (OPENAI_API_KEY / ANTHROPIC_API_KEY).
 `;
 
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, { help: { type: 'boolean', short: 'h' } }, true);
-  if (values.help) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  const dir = positionals[0];
-  if (!dir || positionals.length > 1) throw new UsageError(`status: expected one run directory\n\n${HELP}`);
+export const run = defineCommand({ name: 'status', help: HELP, flags: {}, args: { min: 1, max: 1, what: 'one run directory' } }, async ({ positionals }, io) => {
+  const [dir = ''] = positionals;
   const nodePath = await import('node:path');
   io.stdout(`${(await runStatusLines(nodePath.resolve(io.cwd, dir), io.env)).join('\n')}\n`);
   return ExitCode.Ok;
-};
+});

@@ -1,7 +1,6 @@
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { renderVerify, verifyRun } from '../../runner/verify.js';
-import { parseFlags } from '../args.js';
-import type { CommandRun } from '../io.js';
+import { defineCommand } from '../command.js';
 
 export const HELP = `Usage: healthbench verify RUN_DIR... [options]
 
@@ -19,18 +18,13 @@ Exit codes: 0 verified, 1 a file or a report figure differs (the run was altered
 
 const FLAGS = {
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  if (positionals.length === 0) throw new UsageError('verify needs a run directory: healthbench verify RUN_DIR');
+const ARGS = { min: 1, max: Infinity, what: 'one or more run directories' };
+
+export const run = defineCommand({ name: 'verify', help: HELP, flags: FLAGS, args: ARGS }, async ({ values, positionals }, io) => {
   const results = [];
   for (const dir of positionals) results.push(await verifyRun(dir, io.cwd));
   io.stdout(values.json === true ? `${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n` : results.map(renderVerify).join('\n'));
   return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.GateFailed;
-};
+});

@@ -3,11 +3,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataValidationError, ExitCode, UsageError } from '../../core/errors.js';
-import type { RunDiff } from '../../gate/diff-runs.js';
-import { resolveRunPaths } from '../../gate/load-run.js';
+import type { RunDiff } from '../../compare/diff-runs.js';
+import { resolveRunPaths } from '../../compare/load-run.js';
 import { writeDiffHtml, writeRunReportHtml } from '../../runner/report-html.js';
-import { parseFlags } from '../args.js';
-import type { CliIo, CommandRun } from '../io.js';
+import { defineCommand } from '../command.js';
+import type { CliIo } from '../io.js';
 
 export const HELP = `Usage: healthbench view RUN|DIFF [options]
 
@@ -28,7 +28,6 @@ const FLAGS = {
   open: { type: 'boolean' },
   base: { type: 'string' },
   head: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const exists = async (path: string): Promise<boolean> => (await stat(path).catch(() => null)) !== null;
@@ -81,13 +80,7 @@ function openInBrowser(path: string, io: CliIo): void {
 }
 
 /** `healthbench view RUN|DIFF`: rebuilds report.html or diff.html and prints its path. */
-export const run: CommandRun = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLAGS, true);
-  if (values.help === true) {
-    io.stdout(HELP);
-    return ExitCode.Ok;
-  }
-  if (positionals.length !== 1) throw new UsageError(`view takes one run or diff; got ${positionals.length} argument(s). See \`healthbench view --help\`.`);
+export const run = defineCommand({ name: 'view', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one run or diff' } }, async ({ values, positionals }, io) => {
   const target = await classify(positionals[0] as string, io.cwd);
   let page: string;
   if (target.kind === 'run') {
@@ -107,4 +100,4 @@ export const run: CommandRun = async (argv, io) => {
   io.stdout(`${page}\n`);
   if (values.open === true) openInBrowser(page, io);
   return ExitCode.Ok;
-};
+});

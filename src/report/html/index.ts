@@ -2,7 +2,7 @@
  * report.html and diff.html builders. Pure: data in, one self-contained HTML string out (inline CSS, script and
  * data; nothing loaded from anywhere, so the file works from file://, as a CI artifact or on a static host).
  */
-import type { RunDiff } from '../../gate/diff-runs.js';
+import type { RunDiff } from '../../compare/diff-runs.js';
 import type { Report } from '../types.js';
 import { CLIENT_COMMON } from './client-common.js';
 import { CLIENT_DIFF } from './client-diff.js';

@@ -3,7 +3,7 @@
  * records on disk. Short keys keep a 5,000-example page small; the browser script reads exactly these shapes.
  */
 import type { SampleRecord } from '../../core/types.js';
-import type { ChangedExample, RunDiff } from '../../gate/diff-runs.js';
+import type { ChangedExample, RunDiff } from '../../compare/diff-runs.js';
 import type { Report } from '../types.js';
 
 /** One rubric item as shown: [text, points, met (1, 0 or null), grader explanation, per-grader verdicts, error, axis]. */

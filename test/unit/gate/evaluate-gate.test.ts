@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import {
-  escapeXml,
-  evaluateGate,
-  renderDiffMarkdown,
-  renderGateText,
-  renderJunit,
-  type GateResult,
-  type GroupDelta,
-  type RunDiff,
-} from '../../../src/gate/index.js';
-import { report, summary } from './make-run.js';
+import { renderDiffMarkdown, type GroupDelta, type RunDiff } from '../../../src/compare/index.js';
+import { escapeXml, evaluateGate, renderGateText, renderJunit, type GateResult } from '../../../src/gate/index.js';
+import { report, summary } from '../compare/make-run.js';
 import { assertWellFormedXml } from './xml.js';
 
 const REPORT = report({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DataValidationError } from '../../../src/core/errors.js';
-import { readPolicyFile } from '../../../src/gate/load-run.js';
+import { readPolicyFile } from '../../../src/gate/read-policy.js';
 import { MAX_POLICY_ALIASES, MAX_POLICY_KEYS, policyLimitIssues } from '../../../src/gate/policy-limits.js';
 
 let dir = '';

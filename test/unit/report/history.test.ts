@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { renderHistoryHtml } from '../../../src/report/history-html.js';
 import { groupHistory, historyRun, renderHistoryTable, seriesIdentity } from '../../../src/report/history.js';
 import type { Report } from '../../../src/report/types.js';
-import { report } from '../gate/make-run.js';
+import { report } from '../compare/make-run.js';
 
 const g = (score: number) => ({ score, bootstrapStd: 0.02, ci95: [score - 0.05, score + 0.05] as [number, number], n: 12 });
 const EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>';

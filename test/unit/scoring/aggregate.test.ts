@@ -6,6 +6,7 @@ import {
   fnv1a32,
   meanClipped,
   meanUnclipped,
+  newBootstrapCache,
   summarizeGroup,
 } from '../../../src/scoring/index.js';
 
@@ -149,5 +150,26 @@ describe('bootstrapStream', () => {
     expect(fnv1a32('a')).toBe(0xe40c292c);
     const rng = bootstrapStream(0, 'a');
     expect(rng.genrandUint32()).toBe(4048405059);
+  });
+});
+
+describe('a report-wide bootstrap cache', () => {
+  it('gives every figure exactly as without it, and reuses a bootstrap only for the same stream and values', () => {
+    const cache = newBootstrapCache();
+    const perExample = VALUES.map((v, i) => ({ overall_score: v, 'axis:accuracy': VALUES[(i + 3) % VALUES.length] as number }));
+    expect(aggregateClipped(perExample, { seed: 42, cache })).toEqual(aggregateClipped(perExample, { seed: 42 }));
+    // One entry per metric of the map (overall_score, axis:accuracy, score).
+    expect(cache.size).toBe(3);
+    const summary = (values: number[], name: string, seed: number) => summarizeGroup(values, { seed, name, clip: true, cache });
+    expect(summary(VALUES, 'overall_score', 42)).toEqual(summarizeGroup(VALUES, { seed: 42, name: 'overall_score', clip: true }));
+    expect(cache.size).toBe(3);
+    // Other values, another seed, or unclipped: a different bootstrap, computed and kept on its own.
+    const changed = [...VALUES.slice(1), 0.99];
+    expect(summary(changed, 'overall_score', 42)).toEqual(summarizeGroup(changed, { seed: 42, name: 'overall_score', clip: true }));
+    expect(summary(VALUES, 'overall_score', 7)).toEqual(summarizeGroup(VALUES, { seed: 7, name: 'overall_score', clip: true }));
+    expect(summarizeGroup(VALUES, { seed: 42, name: 'overall_score', clip: false, cache })).toEqual(
+      summarizeGroup(VALUES, { seed: 42, name: 'overall_score', clip: false }),
+    );
+    expect(cache.size).toBe(5);
   });
 });

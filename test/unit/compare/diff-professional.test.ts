@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { diffRuns } from '../../../src/gate/index.js';
+import { diffRuns } from '../../../src/compare/index.js';
 import { LENGTH_ADJUSTED_KEY } from '../../../src/scoring/index.js';
 import { sample, side } from './make-run.js';
 

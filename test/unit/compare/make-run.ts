@@ -1,5 +1,5 @@
 import type { CriterionResult, GroupSummary, SampleRecord } from '../../../src/core/types.js';
-import type { RunSide } from '../../../src/gate/index.js';
+import type { RunSide } from '../../../src/compare/index.js';
 import type { Report } from '../../../src/report/types.js';
 
 const usage = { calls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };

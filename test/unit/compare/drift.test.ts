@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { compareForDrift, decideAlarms, unpairedBootstrap, type DriftComparison } from '../../../src/gate/drift.js';
-import { diffRuns, type RunSide } from '../../../src/gate/index.js';
-import { bootstrapPValue, erfc, holmAdjust } from '../../../src/gate/multiple-comparisons.js';
+import { compareForDrift, decideAlarms, unpairedBootstrap, type DriftComparison } from '../../../src/compare/drift.js';
+import { diffRuns, type RunSide } from '../../../src/compare/index.js';
+import { bootstrapPValue, erfc, holmAdjust } from '../../../src/compare/multiple-comparisons.js';
 import { report, sample } from './make-run.js';
 
 function side(runId: string, scores: Array<[string, number, string[]?]>): RunSide {

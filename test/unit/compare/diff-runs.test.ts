@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
-import { diffRuns, flippedCriteria, hasSignificantRegression, type RunDiff } from '../../../src/gate/index.js';
+import { diffRuns, flippedCriteria, hasSignificantRegression, type RunDiff } from '../../../src/compare/index.js';
 import { criterion, failed, sample, side } from './make-run.js';
 
 // (exampleId, repeat, base, head). Prompt c has two repeats that must resample together.

@@ -301,48 +301,72 @@ export function flippedCriteria(base: readonly CriterionResult[], head: readonly
   return out;
 }
 
-/**
- * Compares two runs pairwise per group. Throws UsageError when the runs are of different tasks, or when dataset
- * digest, grader spec or grader template differ and `allowGraderChange` is not set.
- */
-export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDiff {
-  const bootstrapSamples = opts.bootstrapSamples ?? 1000;
-  const alpha = opts.alpha ?? 0.05;
-  const topExamples = opts.topExamples ?? 10;
-  const minPrompts = opts.minPromptsForSignificance ?? 6;
-  if (!Number.isSafeInteger(opts.seed)) throw new UsageError(`Expected \`seed\` to be an integer, got \`${String(opts.seed)}\``);
+/** The options with their defaults, each checked. */
+interface DiffSettings {
+  seed: number;
+  bootstrapSamples: number;
+  alpha: number;
+  topExamples: number;
+  minPrompts: number;
+  correction: Correction;
+}
+
+function diffSettings(opts: DiffOptions): DiffSettings {
+  const settings: DiffSettings = {
+    seed: opts.seed,
+    bootstrapSamples: opts.bootstrapSamples ?? 1000,
+    alpha: opts.alpha ?? 0.05,
+    topExamples: opts.topExamples ?? 10,
+    minPrompts: opts.minPromptsForSignificance ?? 6,
+    correction: opts.correction ?? 'none',
+  };
+  const { seed, bootstrapSamples, alpha } = settings;
+  if (!Number.isSafeInteger(seed)) throw new UsageError(`Expected \`seed\` to be an integer, got \`${String(seed)}\``);
   if (!Number.isInteger(bootstrapSamples) || bootstrapSamples < 1) {
     throw new UsageError(`Expected \`bootstrapSamples\` to be an integer from 1 and up, got \`${String(bootstrapSamples)}\``);
   }
   if (!(alpha > 0 && alpha < 1)) throw new UsageError(`Expected \`alpha\` to be between 0 and 1, got \`${String(alpha)}\``);
+  return settings;
+}
 
-  const baseInfo = runInfo(base);
-  const headInfo = runInfo(head);
-  if (baseInfo.task !== headInfo.task) {
-    throw new UsageError(`cannot compare runs of different tasks: base ${base.runId} is ${baseInfo.task}, head ${head.runId} is ${headInfo.task}`);
+/**
+ * The warnings of comparing two runs that differ in dataset, grader or template. Throws UsageError when they are
+ * of different tasks, or differ and `allowGraderChange` is not set.
+ */
+function comparabilityWarnings(base: DiffRunInfo, head: DiffRunInfo, allowGraderChange: boolean): string[] {
+  if (base.task !== head.task) {
+    throw new UsageError(`cannot compare runs of different tasks: base ${base.runId} is ${base.task}, head ${head.runId} is ${head.task}`);
   }
-  const differences = comparabilityDifferences(baseInfo, headInfo);
-  if (differences.length > 0 && opts.allowGraderChange !== true) {
+  const differences = comparabilityDifferences(base, head);
+  if (differences.length > 0 && !allowGraderChange) {
     throw new UsageError(
       `runs ${base.runId} and ${head.runId} are not comparable:\n  - ${differences.join('\n  - ')}\n` +
         'Pass --allow-grader-change to compare anyway (the differences are then recorded as warnings).',
     );
   }
-  const warnings = differences.map((d) => `compared despite: ${d}`);
+  return differences.map((d) => `compared despite: ${d}`);
+}
 
-  const headline = headlineMetricKey(baseInfo.task);
-  const clipped = baseInfo.task === 'healthbench';
+type ScoredSample = SampleRecord & { metrics: Record<string, number> };
+
+/** The samples of two runs matched by (exampleId, repeat). */
+interface Pairing {
+  /** Scored on both sides, sorted by prompt then repeat. */
+  pairs: Array<{ b: ScoredSample; h: ScoredSample }>;
+  onlyBase: SampleRecord[];
+  onlyHead: SampleRecord[];
+  excluded: { base: number; head: number; total: number };
+}
+
+function pairSamples(base: RunSide, head: RunSide): Pairing {
   const baseIdx = indexSamples(base.samples);
   const headIdx = indexSamples(head.samples);
-
-  const onlyBase: SampleRecord[] = [];
-  const onlyHead: SampleRecord[] = [];
-  const excluded = { base: 0, head: 0, total: 0 };
-  const pairs: Array<{ b: SampleRecord & { metrics: Record<string, number> }; h: SampleRecord & { metrics: Record<string, number> } }> = [];
+  const result: Pairing = { pairs: [], onlyBase: [], onlyHead: [], excluded: { base: 0, head: 0, total: 0 } };
+  const { pairs, excluded } = result;
   for (const [key, b] of baseIdx) {
     const h = headIdx.get(key);
     if (h === undefined) {
-      onlyBase.push(b);
+      result.onlyBase.push(b);
       continue;
     }
     const bOk = isScored(b);
@@ -355,16 +379,26 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
       excluded.total++;
     }
   }
-  for (const [key, h] of headIdx) if (!baseIdx.has(key)) onlyHead.push(h);
+  for (const [key, h] of headIdx) if (!baseIdx.has(key)) result.onlyHead.push(h);
   // Sorting by prompt then repeat makes each prompt's rows contiguous (the bootstrap relies on it) and the output stable.
   pairs.sort((x, y) => compareStrings(x.b.exampleId, y.b.exampleId) || x.b.repeat - y.b.repeat);
+  return result;
+}
+
+/** The warnings about samples a pairing leaves out. */
+function pairingWarnings({ onlyBase, onlyHead, excluded }: Pairing): string[] {
+  const warnings: string[] = [];
   if (onlyBase.length > 0 || onlyHead.length > 0) {
     warnings.push(`${onlyBase.length} sample(s) only in base and ${onlyHead.length} only in head are left out of every group`);
   }
   if (excluded.total > 0) {
     warnings.push(`${excluded.total} pair(s) left out because the sample failed (base ${excluded.base}, head ${excluded.head})`);
   }
+  return warnings;
+}
 
+/** The paired values of every group (overall, language and each group metric), prompt by prompt. */
+function collectGroups(pairs: Pairing['pairs'], headline: string): Map<string, GroupValues> {
   const groups = new Map<string, GroupValues>();
   const add = (group: string, prompt: string, bv: number, hv: number): void => {
     let g = groups.get(group);
@@ -390,33 +424,34 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
       if (hv !== undefined) add(key, b.exampleId, bv, hv);
     }
   }
+  return groups;
+}
 
-  const groupDeltas: GroupDelta[] = [];
-  for (const [group, g] of groups) {
-    const bScore = groupStat(g.base, clipped);
-    const hScore = groupStat(g.head, clipped);
-    const delta = hScore - bScore;
-    const { ci, prompts, p } = pairedBootstrapCi(g, clipped, opts.seed, bootstrapSamples, alpha, delta);
-    // A bound of ±5e-17 is a zero delta seen through float64 rounding, not evidence of a change.
-    const significant = prompts >= minPrompts && (ci[0] > ZERO_TOLERANCE || ci[1] < -ZERO_TOLERANCE);
-    groupDeltas.push({
-      group,
-      base: bScore,
-      head: hScore,
-      delta,
-      ci,
-      significant,
-      direction: !significant ? 'unchanged' : delta < 0 ? 'regressed' : 'improved',
-      n: g.base.length,
-      prompts,
-      p,
-      pAdjusted: null,
-    });
-  }
-  const correction = opts.correction ?? 'none';
-  if (correction === 'holm') applyHolm(groupDeltas, minPrompts, alpha);
-  groupDeltas.sort((x, y) => (x.group === 'overall' ? -1 : y.group === 'overall' ? 1 : compareStrings(x.group, y.group)));
+/** One group's change with its paired-bootstrap CI and p-value; significant by its CI (see applyHolm for `holm`). */
+function groupDelta(group: string, g: GroupValues, clipped: boolean, s: DiffSettings): GroupDelta {
+  const bScore = groupStat(g.base, clipped);
+  const hScore = groupStat(g.head, clipped);
+  const delta = hScore - bScore;
+  const { ci, prompts, p } = pairedBootstrapCi(g, clipped, s.seed, s.bootstrapSamples, s.alpha, delta);
+  // A bound of ±5e-17 is a zero delta seen through float64 rounding, not evidence of a change.
+  const significant = prompts >= s.minPrompts && (ci[0] > ZERO_TOLERANCE || ci[1] < -ZERO_TOLERANCE);
+  return {
+    group,
+    base: bScore,
+    head: hScore,
+    delta,
+    ci,
+    significant,
+    direction: !significant ? 'unchanged' : delta < 0 ? 'regressed' : 'improved',
+    n: g.base.length,
+    prompts,
+    p,
+    pAdjusted: null,
+  };
+}
 
+/** The paired samples whose headline score changed, largest |change| first. */
+function changedExamples(pairs: Pairing['pairs'], headline: string, top: number): ChangedExample[] {
   const changed: ChangedExample[] = [];
   for (const { b, h } of pairs) {
     const bv = b.metrics[headline];
@@ -425,24 +460,45 @@ export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDi
     changed.push({ exampleId: b.exampleId, repeat: b.repeat, base: bv, head: hv, delta: hv - bv, flipped: flippedCriteria(b.criteria, h.criteria) });
   }
   changed.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || compareStrings(x.exampleId, y.exampleId) || x.repeat - y.repeat);
+  return changed.slice(0, top);
+}
 
+/**
+ * Compares two runs pairwise per group. Throws UsageError when the runs are of different tasks, or when dataset
+ * digest, grader spec or grader template differ and `allowGraderChange` is not set.
+ */
+export function diffRuns(base: RunSide, head: RunSide, opts: DiffOptions): RunDiff {
+  const s = diffSettings(opts);
+  const baseInfo = runInfo(base);
+  const headInfo = runInfo(head);
+  const warnings = comparabilityWarnings(baseInfo, headInfo, opts.allowGraderChange === true);
+  const headline = headlineMetricKey(baseInfo.task);
+  const clipped = baseInfo.task === 'healthbench';
+  const pairing = pairSamples(base, head);
+  warnings.push(...pairingWarnings(pairing));
+
+  const groups = [...collectGroups(pairing.pairs, headline)].map(([group, g]) => groupDelta(group, g, clipped, s));
+  if (s.correction === 'holm') applyHolm(groups, s.minPrompts, s.alpha);
+  groups.sort((x, y) => (x.group === 'overall' ? -1 : y.group === 'overall' ? 1 : compareStrings(x.group, y.group)));
+
+  const { pairs, excluded } = pairing;
   return {
     formatVersion: 1,
     base: baseInfo,
     head: headInfo,
     headlineMetric: headline,
     clipped,
-    seed: opts.seed,
-    bootstrapSamples,
-    alpha,
-    minPromptsForSignificance: minPrompts,
-    correction,
+    seed: s.seed,
+    bootstrapSamples: s.bootstrapSamples,
+    alpha: s.alpha,
+    minPromptsForSignificance: s.minPrompts,
+    correction: s.correction,
     warnings,
     pairs: { paired: pairs.length, prompts: new Set(pairs.map((p) => p.b.exampleId)).size, excludedErrors: excluded },
-    groups: groupDeltas,
-    onlyInBase: oneSided(onlyBase),
-    onlyInHead: oneSided(onlyHead),
-    topChanged: changed.slice(0, topExamples),
+    groups,
+    onlyInBase: oneSided(pairing.onlyBase),
+    onlyInHead: oneSided(pairing.onlyHead),
+    topChanged: changedExamples(pairs, headline, s.topExamples),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { SampleRecord } from '../../../src/core/types.js';
-import { agreementCell, computeAgreement, renderAgreementMarkdown } from '../../../src/report/agreement.js';
+import { agreementCell, computeAgreement, renderAgreementMarkdown } from '../../../src/compare/agreement.js';
 import { RUN_A, RUN_B } from './agreement-fixture.js';
 
 const SIDES = { a: { label: 'per-criterion', grader: 'openai:g, per-criterion' }, b: { label: 'batched', grader: 'openai:g, batched' } };

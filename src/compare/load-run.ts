@@ -1,6 +1,6 @@
 /**
- * Edge of the gate folder: loads run sides, reports and policy files from disk for `diff`, `gate` and `eval --gate`,
- * so the CLI commands stay thin.
+ * Edge of the compare folder: loads run sides and reports from disk for `diff`, `gate`, `agreement`, `history` and
+ * `eval --baseline`, so the CLI commands stay thin.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -9,8 +9,6 @@ import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import { readReport, readSamples } from '../store/read-run.js';
 import type { RunSide } from './diff-runs.js';
-import { policyLimitIssues, policySizeIssue } from './policy-limits.js';
-import { parsePolicy, type GatePolicy } from './policy.js';
 
 /** Where a run's files are. */
 export interface RunPaths {
@@ -91,27 +89,4 @@ export async function loadRunSide(path: string, cwd: string): Promise<RunSide & 
     throw new DataValidationError([{ file: samplesPath, line: 0, pointer: '', message: `cannot read samples: ${e.message}` }]);
   }
   return { runId: loaded.report.runId, report: loaded.report, samples, dir: loaded.dir, reportPath: loaded.reportPath };
-}
-
-/**
- * Reads and validates a gate policy file (JSON or YAML). The file is bounded (size, keys, aliases) before it is
- * parsed, so a hostile file is a quick exit 2; the parser's own alias guard is reported the same way.
- */
-export async function readPolicyFile(path: string, cwd: string): Promise<GatePolicy> {
-  const abs = resolve(cwd, path);
-  const info = await stat(abs).catch(() => null);
-  const tooBig = info ? policySizeIssue(info.size, path) : null;
-  if (tooBig) throw new DataValidationError([tooBig]);
-  const text = await readFile(abs, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`${path}: cannot read policy (${err.code ?? err.message})`);
-  });
-  const limits = policyLimitIssues(text, path);
-  if (limits.length > 0) throw new DataValidationError(limits);
-  try {
-    return parsePolicy(text, path);
-  } catch (err) {
-    if (err instanceof HealthbenchError) throw err;
-    // The YAML parser refuses alias expansions that would blow up ("Excessive alias count ..."): bad input too.
-    throw new DataValidationError([{ file: path, line: 0, pointer: '', message: `policy rejected by the YAML parser: ${(err as Error).message}` }]);
-  }
 }
