@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { EffectiveConfig } from '../core/records.js';
+import { validateRunRecord } from '../schemas/saved.js';
+import { parseSavedJson } from '../store/saved-json.js';
 import { looksLikePath, PATH_FLAGS, type FlagMap } from './config.js';
 
 /** Options that decide what a run computes: changing one on resume would mix two experiments in one run. */
@@ -57,12 +59,7 @@ export async function readRecordedConfig(dir: string, shown: string): Promise<Ef
     if (err.code === 'ENOENT') throw new UsageError(`--resume ${shown}: no run.json there, nothing to resume; check the directory, or start a new run with --out ${shown}`);
     throw new UsageError(`--resume ${shown}: cannot read run.json: ${err.message}`);
   });
-  let run: { effectiveConfig?: EffectiveConfig };
-  try {
-    run = JSON.parse(text) as { effectiveConfig?: EffectiveConfig };
-  } catch (err) {
-    throw new UsageError(`--resume ${shown}: run.json is not valid JSON (${(err as Error).message}); it was not written by healthbench or was edited`);
-  }
+  const run = await parseSavedJson(text, join(dir, 'run.json'), validateRunRecord, 'it was not written by healthbench or was edited');
   return run.effectiveConfig ?? null;
 }
 

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DataValidationError, HealthbenchError, UsageError } from '../core/errors.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
-import { readReport, readSamples } from '../store/read-run.js';
+import { readSamples, readSavedReport } from '../store/read-run.js';
 import type { RunSide } from './diff-runs.js';
 
 /** Where a run's files are. */
@@ -40,37 +40,21 @@ export async function unfinishedRunWarning(dir: string): Promise<string | null> 
   return `${dir} is an unfinished run (status ${run.status}${done}); its figures cover only the finished samples. Finish it with: healthbench eval --resume ${dir} (same flags)`;
 }
 
-function checkReport(value: unknown, file: string): Report {
-  const problems: string[] = [];
-  const r = value as Partial<Report> | null;
-  if (r === null || typeof r !== 'object') problems.push('is not a JSON object');
-  else {
-    if (r.formatVersion !== 1) problems.push(`formatVersion is ${JSON.stringify(r.formatVersion)}, expected 1`);
-    if (typeof r.runId !== 'string') problems.push('runId is missing');
-    if (r.task !== 'healthbench' && r.task !== 'medcalc' && r.task !== 'meta') problems.push('task is missing or unknown');
-    if (typeof r.overall !== 'object' || r.overall === null) problems.push('overall is missing');
-    if (typeof r.dataset !== 'object' || r.dataset === null) problems.push('dataset is missing');
-  }
-  if (problems.length > 0) {
-    throw new DataValidationError(problems.map((message) => ({ file, line: 0, pointer: '', message: `not a healthbench report.json: ${message}` })));
-  }
-  return value as Report;
-}
-
-/** Reads and sanity-checks a report.json (run directory or file path). */
+/** Reads report.json through its schema (a damaged one is a located error); only a scored report can be compared. */
 export async function loadReport(path: string, cwd: string): Promise<RunPaths & { report: Report }> {
   const paths = await resolveRunPaths(path, cwd);
-  let report: Report;
-  try {
-    report = await readReport(paths.reportPath);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') {
+  const report = await readSavedReport(paths.reportPath).catch((err: NodeJS.ErrnoException) => {
+    if (err instanceof HealthbenchError) throw err;
+    if (err.code === 'ENOENT') {
       throw new UsageError(`${paths.reportPath}: not found; is ${path} a run directory written by \`healthbench eval\`?`);
     }
-    throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '', message: `cannot read report: ${e.message}` }]);
+    throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '', message: `cannot read report: ${err.message}` }]);
+  });
+  if (report.task === 'meta') {
+    const message = 'a meta-evaluation report measures a grader and has no overall score to compare; compare two meta-eval runs by their report.md';
+    throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '/task', message }]);
   }
-  return { ...paths, report: checkReport(report, paths.reportPath) };
+  return { ...paths, report };
 }
 
 /** Loads one side of a comparison: report.json plus the samples.jsonl next to it. */

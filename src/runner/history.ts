@@ -2,13 +2,14 @@
  * `healthbench history`: finds every finished run under some directories, groups them into series and, with
  * `--alarm`, compares each series' latest run with its previous one (or a chosen baseline) for drift.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { compareForDrift, decideAlarms, type DriftComparison } from '../compare/drift.js';
 import { loadReport, loadRunSide } from '../compare/index.js';
 import { groupHistory, historyRun, seriesIdentity, seriesKey, type HistoryRun, type HistorySeries, type SeriesIdentity } from '../report/history.js';
 import type { RunRecord } from '../core/records.js';
+import { readRunRecord } from '../store/read-run.js';
 
 export interface HistoryOptions {
   roots: string[];
@@ -36,11 +37,12 @@ async function findRunDirs(root: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * run.json, validated; null when it is missing or not a run.json of this format (older runs): it only adds labels and
+ * the shard / meta-eval skip rules, so such a run is listed from its report.json alone.
+ */
 async function readRunJson(dir: string): Promise<RunRecord | null> {
-  return readFile(join(dir, 'run.json'), 'utf8').then(
-    (t) => JSON.parse(t) as RunRecord,
-    () => null,
-  );
+  return readRunRecord(join(dir, 'run.json')).catch(() => null);
 }
 
 /** Reads every run under the roots into series, oldest run first. */

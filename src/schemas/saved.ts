@@ -277,8 +277,23 @@ export const selectionSchema = {
   required: ['formatVersion', 'count', 'exampleIds'],
 };
 
+/** The part of a report.json that names its run (what `agreement` labels a side with). */
+export interface ReportLabel {
+  runId?: string;
+  grader?: { spec: string; mode: string } | null;
+}
+
+export const reportLabelSchema = {
+  type: 'object',
+  properties: {
+    runId: STRING,
+    grader: { type: ['object', 'null'], properties: { spec: STRING, mode: STRING }, required: ['spec', 'mode'] },
+  },
+};
+
 export const validateSampleRecord = lazyValidator<SampleRecord>(sampleRecordSchema);
 export const validateJournalEntry = lazyValidator<JournalEntry>(journalEntrySchema);
 export const validateRunRecord = lazyValidator<RunRecord>(runRecordSchema);
 export const validateSavedReport = lazyValidator<SavedReport>(savedReportSchema);
+export const validateReportLabel = lazyValidator<ReportLabel>(reportLabelSchema);
 export const validateSelection = lazyValidator<SelectionFile>(selectionSchema);

@@ -6,7 +6,7 @@ import type { SavedReport } from '../core/report.js';
 import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import type { SelectionFile } from '../runner/shard.js';
-import { validateRunRecord, validateSavedReport, validateSelection } from '../schemas/saved.js';
+import { validateReportLabel, validateRunRecord, validateSavedReport, validateSelection, type ReportLabel } from '../schemas/saved.js';
 import { checkSampleLine, readRunFile } from './run-file.js';
 import { parseSavedJson } from './saved-json.js';
 
@@ -51,4 +51,9 @@ export async function readSavedReport(path: string): Promise<SavedReport> {
 /** Reads a run's `selection.json` (the selected example ids in reference order), validated. */
 export async function readSelection(path: string): Promise<SelectionFile> {
   return parseSavedJson(await readFile(path, 'utf8'), path, validateSelection, DAMAGED_RUN_FILE);
+}
+
+/** Reads the run id and grader of a report.json (validated), for commands that only label a run with them. */
+export async function readReportLabel(path: string): Promise<ReportLabel> {
+  return parseSavedJson(await readFile(path, 'utf8'), path, validateReportLabel, DAMAGED_RUN_FILE);
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { computeAgreement, renderAgreementMarkdown, resolveRunPaths, unfinishedRunWarning, type AgreementSide } from '../../compare/index.js';
-import { readReport, readSamples } from '../../store/read-run.js';
+import { readReportLabel, readSamples } from '../../store/read-run.js';
 import { numberFlag } from '../args.js';
 import { defineCommand, writeOutFiles } from '../command.js';
 
@@ -34,7 +34,7 @@ async function loadSide(path: string, cwd: string) {
     throw err;
   });
   // The report only labels the side; a run without one (unfinished) still compares.
-  const report = await readReport(paths.reportPath).catch(() => null);
+  const report = await readReportLabel(paths.reportPath).catch(() => null);
   const warning = await unfinishedRunWarning(paths.dir);
   const side: AgreementSide = {
     label: report?.runId ?? basename(paths.dir),

@@ -7,6 +7,8 @@ import type { RunRecord } from '../../../src/core/records.js';
 import { readRunRecord, readSamples, readSavedReport, readSelection } from '../../../src/store/read-run.js';
 import { repairRun } from '../../../src/store/repair.js';
 import { CorruptRunFileError } from '../../../src/store/run-file.js';
+import { loadReport } from '../../../src/compare/load-run.js';
+import { readRecordedRun } from '../../../src/runner/recorded-run.js';
 import { RunStore } from '../../../src/store/run-store.js';
 
 let dir = '';
@@ -169,5 +171,26 @@ describe('samples.jsonl lines are checked against the sample schema', () => {
   test('a criterion without its verdict field is located inside the record', async () => {
     await writeFile(join(dir, 'samples.jsonl'), `${sample('a', { criteria: [{ text: 't', points: 1 }] })}\n${sample('b')}\n`);
     expect((await rejection(readSamples(dir))).message).toContain(":1 /criteria/0/met: corrupt record (missing required field 'met')");
+  });
+});
+
+describe('the commands read saved files through the same path', () => {
+  test('merge and verify (readRecordedRun): a wrong type in run.json is a located error, not a cast', async () => {
+    for (const name of ['report.json', 'samples.jsonl']) await writeFile(join(dir, name), await readFile(join(FIXTURE, name), 'utf8'));
+    await writeFile(join(dir, 'selection.json'), JSON.stringify({ formatVersion: 1, count: 1, exampleIds: ['p01'] }));
+    await writeFile(join(dir, 'run.json'), JSON.stringify({ ...run, status: 'done' }, null, 2));
+    const err = await rejection(readRecordedRun(dir));
+    expect(err).toBeInstanceOf(DataValidationError);
+    expect(err.message).toMatch(/run\.json:\d+ \/status: must be one of: running, completed, cancelled, failed/);
+  });
+
+  test('diff and gate (loadReport): a damaged report is located; a meta-evaluation report is refused at /task', async () => {
+    const report = JSON.parse(await readFile(join(FIXTURE, 'report.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...report, seed: 'zero' }, null, 2));
+    expect((await rejection(loadReport(dir, dir))).message).toMatch(/report\.json:\d+ \/seed: must be integer/);
+    const head = { formatVersion: 1, runId: 'm', createdAt: 'x', task: 'meta', tool: { name: 'healthbench', version: '0' }, meta: {} };
+    const dataset = { name: 'd', sha256: 's', officialSha256: 'unknown', count: 1 };
+    await writeFile(join(dir, 'report.json'), JSON.stringify({ ...head, dataset, grader: null, seed: 0, testDouble: true, errors: [] }));
+    expect((await rejection(loadReport(dir, dir))).message).toContain('report.json /task: a meta-evaluation report measures a grader');
   });
 });
