@@ -1,3 +1,4 @@
+import type { BootstrapCache } from '../scoring/aggregate.js';
 import type { ModelSpec } from '../providers/model-client.js';
 import type { TaskName } from './records.js';
 import type { DatasetInfo, GraderInfo, ModelInfo, SavedReport } from './report.js';
@@ -36,6 +37,8 @@ export interface PlanReportContext {
   seed: number;
   repeats: number;
   testDouble: boolean;
+  /** Bootstraps computed ahead (in another thread) for this report; figures are the same with or without them. */
+  bootstrapCache?: BootstrapCache;
 }
 
 /** A built report: report.json (typed; the runner adds its extras in place), report.md and the stdout summary. */

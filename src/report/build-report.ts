@@ -27,6 +27,8 @@ export interface ReportContext {
   graderSpecs?: string[];
   /** The length adjustment of the run (`--length-adjustment*`), or null/absent for none. */
   lengthAdjustment?: LengthAdjustmentSetting | null;
+  /** Bootstraps computed ahead for this report (see `runner/bootstrap-pool.ts`); reused only for identical values. */
+  bootstrapCache?: BootstrapCache;
 }
 
 /**
@@ -109,7 +111,7 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const scored = ordered.filter((s) => s.error === null && s.metrics !== null);
   const perExample = scored.map((s) => s.metrics as Record<string, number>);
   // One cache per report: the group summaries below reuse the bootstraps of the flat metric map.
-  const cache = newBootstrapCache();
+  const cache = ctx.bootstrapCache ?? newBootstrapCache();
   const metrics = aggregateClipped(perExample, { seed: ctx.seed, cache });
   const series = new Map<string, number[]>();
   for (const m of perExample) for (const [k, v] of Object.entries(m)) pushTo(series, k, v);

@@ -1,3 +1,4 @@
+import type { BootstrapCache } from '../scoring/aggregate.js';
 import { CancelledError } from '../core/errors.js';
 import { inReferenceOrder, type PlanReport, type PlanReportContext } from '../core/plan.js';
 import type { SampleRecord } from '../core/types.js';
@@ -60,6 +61,17 @@ function reportContext(p: PreparedRun, o: OpenedRun, finished: Date): PlanReport
     repeats: opts.repeats,
     testDouble: p.testDouble,
   };
+}
+
+/**
+ * HealthBench's report bootstraps every metric (about 1,000 draws per value): computed here on two threads, the
+ * report reads them instead of drawing them again (same stream and values, same figures).
+ */
+async function bootstrapsAhead(p: PreparedRun, ordered: readonly SampleRecord[]): Promise<BootstrapCache | null> {
+  if (p.opts.task !== 'healthbench') return null;
+  const perExample = ordered.filter((s) => s.error === null && s.metrics !== null).map((s) => s.metrics as Record<string, number>);
+  const { precomputeBootstraps } = await import('./bootstrap-pool.js');
+  return precomputeBootstraps(perExample, p.opts.seed, true);
 }
 
 /** The batch services' share of the run, in report.json, report.md and the summary. */
@@ -139,7 +151,9 @@ async function reportAndComplete(
 ): Promise<{ built: PlanReport; gate: GateResult | null; done: RunRecord; finished: Date }> {
   const { records: latest, page } = await latestSamples(o.store.samplesPath);
   const finished = now();
-  const built = p.plan.report(inReferenceOrder([...latest.values()], p.plan.position), reportContext(p, o, finished));
+  const ordered = inReferenceOrder([...latest.values()], p.plan.position);
+  const bootstrapCache = await bootstrapsAhead(p, ordered);
+  const built = p.plan.report(ordered, { ...reportContext(p, o, finished), ...(bootstrapCache && { bootstrapCache }) });
   if (p.testDouble) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
   addFinishReasons(built, latest.values());
   if (calls.batch) await addBatchSection(built, o.runDir, calls.batch.liveCalls());

@@ -147,16 +147,33 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-function computeStats(values: ArrayLike<number>, name: string, clip: boolean, opts: BootstrapOptions): Stats {
+function cacheKey(name: string, clip: boolean, seed: number, samples: number): string {
+  return `${name}\u0000${clip ? 1 : 0}\u0000${seed}\u0000${samples}`;
+}
+
+/**
+ * Mean, count and bootstrap of one metric's values, always computed (no cache). Exported so that bootstraps can be
+ * computed ahead, elsewhere (another thread), and handed to a report through {@link rememberStats}.
+ */
+export function metricStats(data: Float64Array, name: string, clip: boolean, opts: BootstrapOptions): Stats {
   const samples = resampleCount(opts);
-  const data = Float64Array.from(values);
   if (data.length === 0) throw new RangeError(`Metric "${name}" has no values to aggregate`);
-  const key = `${name}\u0000${clip ? 1 : 0}\u0000${opts.seed}\u0000${samples}`;
-  const known = opts.cache?.get(key);
-  if (known && sameValues(known.values, data)) return known.stats;
   const raw = numpyMean(data);
   const means = bootstrapMeans(data, bootstrapStream(opts.seed, name), samples, clip);
-  const stats = { mean: clip ? clip01(raw) : raw, n: data.length, bootstrapStd: populationStd(means), bootstrapMeans: means };
+  return { mean: clip ? clip01(raw) : raw, n: data.length, bootstrapStd: populationStd(means), bootstrapMeans: means };
+}
+
+/** Puts stats computed by {@link metricStats} (for these exact values) into a report's cache. */
+export function rememberStats(cache: BootstrapCache, data: Float64Array, name: string, clip: boolean, opts: BootstrapOptions, stats: Stats): void {
+  cache.set(cacheKey(name, clip, opts.seed, resampleCount(opts)), { values: data, stats });
+}
+
+function computeStats(values: ArrayLike<number>, name: string, clip: boolean, opts: BootstrapOptions): Stats {
+  const data = Float64Array.from(values);
+  const key = cacheKey(name, clip, opts.seed, resampleCount(opts));
+  const known = opts.cache?.get(key);
+  if (known && sameValues(known.values, data)) return known.stats;
+  const stats = metricStats(data, name, clip, opts);
   opts.cache?.set(key, { values: data, stats });
   return stats;
 }
@@ -192,7 +209,7 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 /** Values per metric name in first-seen order, plus the `score` series (= overall_score) the reference adds. */
-function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, number>>>): Map<string, number[]> {
+export function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, number>>>): Map<string, number[]> {
   const series = new Map<string, number[]>();
   const push = (name: string, value: number): void => {
     const list = series.get(name);

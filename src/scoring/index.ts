@@ -11,11 +11,14 @@ export {
   bootstrapStream,
   fnv1a32,
   meanClipped,
+  collectSeries,
   meanUnclipped,
+  metricStats,
   newBootstrapCache,
+  rememberStats,
   summarizeGroup,
 } from './aggregate.js';
-export type { BootstrapCache, BootstrapOptions, SummarizeOptions } from './aggregate.js';
+export type { BootstrapCache, BootstrapOptions, Stats, SummarizeOptions } from './aggregate.js';
 export {
   LENGTH_ADJUSTED_KEY,
   LENGTH_ADJUSTMENT_UNIT_CHARS,
