@@ -11,6 +11,7 @@ import { numberFlag, parseFlags } from '../args.js';
 import { FLAGS } from '../eval-flags.js';
 import { shownPath, type CommandRun } from '../io.js';
 import { setUpRun, summaryText } from '../run-setup.js';
+import type { PhysiciansOnlyReport } from '../../core/report.js';
 
 const HELP = `Usage: healthbench meta-eval --grader PROVIDER:MODEL [options]
        healthbench meta-eval --physicians-only [--dataset FILE]
@@ -42,7 +43,8 @@ export const run: CommandRun = async (argv, io) => {
     const rows = await loadMetaRows(path, relative(io.cwd, path) || path);
     const meta = buildMetaReport({ rows, seed });
     const out = resolve(io.cwd, values.out ?? join('reports', `physicians-${Date.now()}`));
-    const built = metaReportJson(meta, { formatVersion: 1, task: 'meta', mode: 'physicians-only', tool: { name: 'healthbench', version: TOOL_VERSION }, dataset, seed });
+    const head: Omit<PhysiciansOnlyReport, 'meta'> = { formatVersion: 1, task: 'meta', mode: 'physicians-only', tool: { name: 'healthbench', version: TOOL_VERSION }, dataset, seed };
+    const built = metaReportJson(meta, head);
     await ensureDir(out);
     await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(built.json, null, 2)}\n`);
     await writeFileAtomic(join(out, 'report.md'), built.markdown);
