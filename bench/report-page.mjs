@@ -24,19 +24,44 @@ const filler = (rng, chars) => {
 function sample(i, rng) {
   const e = syntheticExample(i, rng);
   const met = e.rubric.map(() => rng() < 0.55);
-  const criteria = e.rubric.map((c, k) => ({ text: c.text, points: c.points, tags: c.tags, met: met[k], explanation: filler(rng, 250), attempts: 1, error: null }));
+  const criteria = e.rubric.map((c, k) => ({
+    text: c.text,
+    points: c.points,
+    tags: c.tags,
+    met: met[k],
+    explanation: filler(rng, 250),
+    attempts: 1,
+    error: null,
+  }));
   const metrics = exampleMetrics(e.tags, e.rubric, met);
   return {
-    task: 'healthbench', exampleId: e.id, repeat: 0, language: LANGS[i % LANGS.length], exampleTags: e.tags,
-    messagesSent: [{ role: 'system', content: 'You are a helpful assistant.' }, ...e.messages], response: filler(rng, 2000), criteria,
-    score: metrics?.overall_score ?? null, metrics, detail: null,
-    usage: { candidate: { calls: 1, inputTokens: 300, outputTokens: 500, cachedInputTokens: 0 }, grader: { calls: criteria.length, inputTokens: 9000, outputTokens: 900, cachedInputTokens: 0 } },
+    task: 'healthbench',
+    exampleId: e.id,
+    repeat: 0,
+    language: LANGS[i % LANGS.length],
+    exampleTags: e.tags,
+    messagesSent: [{ role: 'system', content: 'You are a helpful assistant.' }, ...e.messages],
+    response: filler(rng, 2000),
+    criteria,
+    score: metrics?.overall_score ?? null,
+    metrics,
+    detail: null,
+    usage: {
+      candidate: { calls: 1, inputTokens: 300, outputTokens: 500, cachedInputTokens: 0 },
+      grader: { calls: criteria.length, inputTokens: 9000, outputTokens: 900, cachedInputTokens: 0 },
+    },
     error: null,
   };
 }
 
 const ctx = (n) => ({
-  runId: `bench-page-${n}`, createdAt: '2026-01-01T00:00:00.000Z', toolVersion: 'bench', seed: 42, repeats: 1, testDouble: true, notes: [],
+  runId: `bench-page-${n}`,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  toolVersion: 'bench',
+  seed: 42,
+  repeats: 1,
+  testDouble: true,
+  notes: [],
   dataset: { name: 'synthetic', sha256: '0'.repeat(64), officialSha256: 'n/a', count: n },
   model: { spec: 'openai:synthetic', params: {} },
   grader: { spec: 'openai:synthetic-grader', params: {}, templateSha256: '1'.repeat(64), officialTemplate: false, mode: 'per-criterion' },
@@ -44,14 +69,26 @@ const ctx = (n) => ({
 
 const dir = await mkdtemp(join(tmpdir(), 'hb-page-bench-'));
 const browser = await chromium.launch({
-  executablePath: process.env.HEALTHBENCH_CHROMIUM ?? '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  executablePath: process.env.HEALTHBENCH_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   for (const n of process.argv.slice(2).map(Number)) {
     const rng = seededRandom(n);
     const samples = Array.from({ length: n }, (_, i) => sample(i, rng));
-    const report = buildHealthbenchReport(samples.map((s, position) => ({ position, sample: s })), ctx(n));
+    const report = buildHealthbenchReport(
+      samples.map((s, position) => ({ position, sample: s })),
+      ctx(n),
+    );
     const pageSamples = samples.map(toPageSample);
     const html = buildReportPage(report, pageSamples, undefined, PAGE_COMPRESSION);
     const plainBytes = buildReportPage(report, pageSamples).length;
@@ -65,7 +102,9 @@ try {
       await page.waitForSelector('html[data-ready]');
       const wall = Date.now() - t0;
       const inPage = await page.evaluate('performance.now()');
-      const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])));
+      const marks = await page.evaluate(() =>
+        Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])),
+      );
       const t1 = Date.now();
       await page.click('#samples tbody tr:first-child button[data-open]');
       await page.waitForSelector('#detail:not([hidden])');
@@ -79,7 +118,9 @@ try {
     }
     const best = (k) => Math.min(...runs.map((r) => r[k]));
     const ready = Math.min(...runs.map((r) => r['hb-rendered']));
-    console.log(`${n} examples: ${(html.length / 1e6).toFixed(2)} MB (${(plainBytes / 1e6).toFixed(2)} MB uncompressed); load to ready ${best('wall')} ms (rendered at ${ready} ms after navigation start), open a sample ${best('open')} ms, search ${best('search')} ms (best of 3; all: ${JSON.stringify(runs)})`);
+    console.log(
+      `${n} examples: ${(html.length / 1e6).toFixed(2)} MB (${(plainBytes / 1e6).toFixed(2)} MB uncompressed); load to ready ${best('wall')} ms (rendered at ${ready} ms after navigation start), open a sample ${best('open')} ms, search ${best('search')} ms (best of 3; all: ${JSON.stringify(runs)})`,
+    );
   }
 } finally {
   await browser.close();

@@ -117,11 +117,26 @@ function scenarios(examples: number, quick: boolean): Scenario[] {
   return [
     // At 16 in flight and 300 ms the ideal rate is 53 calls/s; 600 examples (~7,500 calls) keep it near 2.5 min.
     { name: 'c16', description: 'latency 300±100 ms, concurrency 16', ...lat, concurrency: 16, examples: cap(quick ? 15 : 600), rpm: null },
-    { name: 'c64', description: 'latency 300±100 ms, concurrency 64', ...lat, concurrency: 64, examples: cap(quick ? 60 : examples), rpm: null },
-    { name: 'c256', description: 'latency 300±100 ms, concurrency 256', ...lat, concurrency: 256, examples: cap(quick ? 100 : examples), rpm: null },
+    {
+      name: 'c64',
+      description: 'latency 300±100 ms, concurrency 64',
+      ...lat,
+      concurrency: 64,
+      examples: cap(quick ? 60 : examples),
+      rpm: null,
+    },
+    {
+      name: 'c256',
+      description: 'latency 300±100 ms, concurrency 256',
+      ...lat,
+      concurrency: 256,
+      examples: cap(quick ? 100 : examples),
+      rpm: null,
+    },
     {
       name: 'rpm',
-      description: 'quota: fake enforces 600 requests/min (token bucket, 1 s burst, 429 beyond), --rpm 600, concurrency 16, latency 300±100 ms',
+      description:
+        'quota: fake enforces 600 requests/min (token bucket, 1 s burst, 429 beyond), --rpm 600, concurrency 16, latency 300±100 ms',
       ...lat,
       concurrency: 16,
       examples: quotaExamples,
@@ -129,13 +144,22 @@ function scenarios(examples: number, quick: boolean): Scenario[] {
     },
     {
       name: 'rpm-learned',
-      description: 'quota: fake enforces 600 requests/min (token bucket, 1 s burst), no --rpm (learned from headers), concurrency 32, latency 300±100 ms',
+      description:
+        'quota: fake enforces 600 requests/min (token bucket, 1 s burst), no --rpm (learned from headers), concurrency 32, latency 300±100 ms',
       ...lat,
       concurrency: 32,
       examples: quotaExamples,
       rpm: { fake: 600, harness: null },
     },
-    { name: 'zero', description: 'zero latency (pure harness overhead), concurrency 64', latencyMs: 0, jitterMs: 0, concurrency: 64, examples: cap(quick ? 100 : examples), rpm: null },
+    {
+      name: 'zero',
+      description: 'zero latency (pure harness overhead), concurrency 64',
+      latencyMs: 0,
+      jitterMs: 0,
+      concurrency: 64,
+      examples: cap(quick ? 100 : examples),
+      rpm: null,
+    },
   ];
 }
 
@@ -195,7 +219,12 @@ async function stopFake(fake: { child: ChildProcess; stderr: () => string }): Pr
   const exited = once(fake.child, 'exit');
   fake.child.kill('SIGTERM');
   await exited;
-  const line = fake.stderr().trim().split('\n').reverse().find((l) => l.startsWith('{') && l.includes('"total"'));
+  const line = fake
+    .stderr()
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{') && l.includes('"total"'));
   if (!line) throw new Error(`fake-server printed no stats: ${fake.stderr().slice(-500)}`);
   return JSON.parse(line) as FakeStats;
 }
@@ -221,7 +250,10 @@ function childPid(pid: number): number | null {
 const TIME_BIN = '/usr/bin/time';
 
 /** Runs a node CLI command, measuring it with GNU time (peak RSS, CPU) when present, else from /proc. */
-async function measured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; spawnAt: number; exitAt: number; stdout: string; stderr: string; usage: ProcessUsage }> {
+async function measured(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; spawnAt: number; exitAt: number; stdout: string; stderr: string; usage: ProcessUsage }> {
   const useTime = existsSync(TIME_BIN);
   const timeFile = join(tmpdir(), `hb-bench-time-${process.pid}-${Date.now()}.txt`);
   const spawnAt = Date.now();
@@ -246,7 +278,12 @@ async function measured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code:
   const exitAt = Date.now();
   clearInterval(timer);
   const q = (f: number): number => Number((samples[Math.min(samples.length - 1, Math.floor(f * samples.length))] ?? 0).toFixed(1));
-  const usage: ProcessUsage = { peakRssMb: samples.length > 0 ? peak : null, userS: null, systemS: null, rssQuartilesMb: samples.length > 0 ? [q(0.25), q(0.5), q(0.75), q(1)] : [] };
+  const usage: ProcessUsage = {
+    peakRssMb: samples.length > 0 ? peak : null,
+    userS: null,
+    systemS: null,
+    rssQuartilesMb: samples.length > 0 ? [q(0.25), q(0.5), q(0.75), q(1)] : [],
+  };
   if (useTime && existsSync(timeFile)) {
     const t = await readFile(timeFile, 'utf8');
     const num = (re: RegExp): number | null => {
@@ -265,8 +302,31 @@ async function measured(args: string[], env: NodeJS.ProcessEnv): Promise<{ code:
 async function runScenario(s: Scenario, dataset: string, work: string, extra: string[] = [], tag = s.name): Promise<ScenarioResult> {
   const fake = await startFake(s);
   const out = join(work, `run-${tag}`);
-  const args = [CLI, 'eval', '--dataset', dataset, '--limit', String(s.examples), '--model', 'openai:bench', '--grader', 'openai:bench-grader'];
-  args.push('--base-url', fake.url, '--grader-base-url', fake.url, '--concurrency', String(s.concurrency), '--out', out, '--seed', '1', ...extra);
+  const args = [
+    CLI,
+    'eval',
+    '--dataset',
+    dataset,
+    '--limit',
+    String(s.examples),
+    '--model',
+    'openai:bench',
+    '--grader',
+    'openai:bench-grader',
+  ];
+  args.push(
+    '--base-url',
+    fake.url,
+    '--grader-base-url',
+    fake.url,
+    '--concurrency',
+    String(s.concurrency),
+    '--out',
+    out,
+    '--seed',
+    '1',
+    ...extra,
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_API_KEY: 'bench' };
   const notes: string[] = [];
   if (s.rpm?.harness) args.push('--rpm', String(s.rpm.harness));
@@ -281,7 +341,10 @@ async function runScenario(s: Scenario, dataset: string, work: string, extra: st
   let failedSamples: number | null = null;
   let graderInput: number | null = null;
   try {
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { overall: { errors: number; n: number }; usage: Record<string, { inputTokens: number }> };
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
+      overall: { errors: number; n: number };
+      usage: Record<string, { inputTokens: number }>;
+    };
     failedSamples = report.overall.errors;
     const n = report.overall.n + report.overall.errors;
     graderInput = n > 0 ? (report.usage['grader']?.inputTokens ?? 0) / n : null;
@@ -358,7 +421,13 @@ function syntheticSamples(n: number): SampleRecord[] {
       exampleTags: e.tags,
       messagesSent: e.messages,
       response: 'A synthetic response of ordinary length. '.repeat(20),
-      criteria: e.rubric.map((c, k) => ({ ...c, met: met[k] ?? false, explanation: 'synthetic verdict explanation', attempts: 1, error: null })),
+      criteria: e.rubric.map((c, k) => ({
+        ...c,
+        met: met[k] ?? false,
+        explanation: 'synthetic verdict explanation',
+        attempts: 1,
+        error: null,
+      })),
       score: metrics?.['overall_score'] ?? null,
       metrics,
       detail: null,
@@ -411,7 +480,10 @@ async function tokenComparison(n: number): Promise<Record<string, unknown>> {
     const sent = [{ role: 'system' as const, content: GRADER_SYSTEM }, ...e.messages];
     const fakeResponse = candidateReply(sent, ctx);
     criteria += e.rubric.length;
-    for (const [kind, response] of [['short', fakeResponse], ['long', `${fakeResponse} ${'More detail about the advice. '.repeat(80)}`.slice(0, 2500)]] as const) {
+    for (const [kind, response] of [
+      ['short', fakeResponse],
+      ['long', `${fakeResponse} ${'More detail about the advice. '.repeat(80)}`.slice(0, 2500)],
+    ] as const) {
       const t = totals[kind];
       for (const c of e.rubric) {
         const prompt = renderGraderPrompt(perTemplate, sent, response, renderRubricItem(c.points, c.text));
@@ -435,7 +507,8 @@ async function tokenComparison(n: number): Promise<Record<string, unknown>> {
   return {
     samples: n,
     meanCriteriaPerSample: round(criteria / n, 2),
-    method: 'prompts rendered with the real templates; tokens = ceil(chars / 4) as the fake provider counts them; outputs are the fake grader\'s replies',
+    method:
+      "prompts rendered with the real templates; tokens = ceil(chars / 4) as the fake provider counts them; outputs are the fake grader's replies",
     fakeCandidateResponse: side(totals.short),
     response2500Chars: side(totals.long),
   };
@@ -447,7 +520,21 @@ function evalSupports(flag: string): boolean {
 }
 
 function table(results: ScenarioResult[]): string {
-  const head = ['scenario', 'calls', 'wall s', 'ideal s', 'eff', 'calls/s', 'peak inflt', 'mean inflt', 'peak RSS MB', 'CPU s/1k', 'start ms', '429s', 'failed'];
+  const head = [
+    'scenario',
+    'calls',
+    'wall s',
+    'ideal s',
+    'eff',
+    'calls/s',
+    'peak inflt',
+    'mean inflt',
+    'peak RSS MB',
+    'CPU s/1k',
+    'start ms',
+    '429s',
+    'failed',
+  ];
   const rows = results.map((r) => [
     r.name,
     String(r.calls),
@@ -511,7 +598,9 @@ function benchOptions(flags: BenchFlags): BenchOptions | number {
   const wanted = flags.scenarios?.split(',').map((s) => s.trim()) ?? [...all.map((s) => s.name), 'grader-mode'];
   const unknown = wanted.filter((w) => w !== 'grader-mode' && !all.some((s) => s.name === w));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown scenario(s) ${unknown.join(', ')}; choose from ${[...all.map((s) => s.name), 'grader-mode'].join(', ')}\n`);
+    process.stderr.write(
+      `bench: unknown scenario(s) ${unknown.join(', ')}; choose from ${[...all.map((s) => s.name), 'grader-mode'].join(', ')}\n`,
+    );
     return 2;
   }
   return { flags, quick, examples, all, wanted };
@@ -524,7 +613,9 @@ async function runScenarios(opts: BenchOptions, dataset: string, work: string): 
   for (const s of opts.all.filter((x) => opts.wanted.includes(x.name))) {
     log(`bench: ${s.name}: ${s.description}, ${s.examples} examples ...`);
     const r = await runScenario(s, dataset, work);
-    log(`bench: ${s.name}: ${r.calls} calls in ${r.wallS} s, efficiency ${r.efficiency ?? '-'}, peak RSS ${r.peakRssMb ?? '-'} MB${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`);
+    log(
+      `bench: ${s.name}: ${r.calls} calls in ${r.wallS} s, efficiency ${r.efficiency ?? '-'}, peak RSS ${r.peakRssMb ?? '-'} MB${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`,
+    );
     results.push(r);
   }
   return results;
@@ -537,11 +628,24 @@ async function graderModeSection(opts: BenchOptions, dataset: string, work: stri
   if (!evalSupports('--grader-mode')) {
     return { ...graderMode, runs: 'this build of `eval` has no --grader-mode flag yet; tokens computed from the rendered prompts only' };
   }
-  const base: Scenario = { name: 'grader-mode', description: 'zero latency, concurrency 64', latencyMs: 0, jitterMs: 0, concurrency: 64, examples: n, rpm: null };
+  const base: Scenario = {
+    name: 'grader-mode',
+    description: 'zero latency, concurrency 64',
+    latencyMs: 0,
+    jitterMs: 0,
+    concurrency: 64,
+    examples: n,
+    rpm: null,
+  };
   const per = await runScenario(base, dataset, work, ['--grader-mode', 'per-criterion'], 'per-criterion');
   const bat = await runScenario(base, dataset, work, ['--grader-mode', 'batched'], 'batched');
-  const agree = spawnSync(process.execPath, [CLI, 'agreement', join(work, 'run-per-criterion'), join(work, 'run-batched'), '--json'], { encoding: 'utf8' });
-  const agreement = agree.status === 0 ? (JSON.parse(agree.stdout) as { overall: unknown }).overall : `agreement exited ${agree.status}: ${agree.stderr.slice(-300)}`;
+  const agree = spawnSync(process.execPath, [CLI, 'agreement', join(work, 'run-per-criterion'), join(work, 'run-batched'), '--json'], {
+    encoding: 'utf8',
+  });
+  const agreement =
+    agree.status === 0
+      ? (JSON.parse(agree.stdout) as { overall: unknown }).overall
+      : `agreement exited ${agree.status}: ${agree.stderr.slice(-300)}`;
   return {
     ...graderMode,
     runs: {
@@ -577,20 +681,36 @@ function benchTargets(results: ScenarioResult[], help: HelpTimes, reportGen: Rep
   const learnedRun = results.find((r) => r.rpmCap && !r.rpmCap.harness);
   const peakRss = results.map((r) => r.peakRssMb ?? 0);
   return {
-    efficiencyAtEveryConcurrency: { target: '>= 0.95', values: Object.fromEntries(latencyRuns.map((r) => [r.name, r.efficiency])), met: latencyRuns.every((r) => (r.efficiency ?? 0) >= 0.95) },
+    efficiencyAtEveryConcurrency: {
+      target: '>= 0.95',
+      values: Object.fromEntries(latencyRuns.map((r) => [r.name, r.efficiency])),
+      met: latencyRuns.every((r) => (r.efficiency ?? 0) >= 0.95),
+    },
     rpmCap: rpmRun
       ? {
           target: '>= 0.95 of the cap, 429s <= 5% of requests, 0 failed samples',
           efficiency: rpmRun.efficiency,
           rateLimitedShare: round(rpmRun.rateLimited / Math.max(1, rpmRun.calls + rpmRun.rateLimited), 4),
           failedSamples: rpmRun.failedSamples,
-          met: (rpmRun.efficiency ?? 0) >= 0.95 && rpmRun.rateLimited <= 0.05 * (rpmRun.calls + rpmRun.rateLimited) && rpmRun.failedSamples === 0,
+          met:
+            (rpmRun.efficiency ?? 0) >= 0.95 &&
+            rpmRun.rateLimited <= 0.05 * (rpmRun.calls + rpmRun.rateLimited) &&
+            rpmRun.failedSamples === 0,
         }
       : null,
     rpmLearned: learnedRun
-      ? { target: '>= 0.85 of the cap without --rpm, 0 failed samples', efficiency: learnedRun.efficiency, failedSamples: learnedRun.failedSamples, met: (learnedRun.efficiency ?? 0) >= 0.85 && learnedRun.failedSamples === 0 }
+      ? {
+          target: '>= 0.85 of the cap without --rpm, 0 failed samples',
+          efficiency: learnedRun.efficiency,
+          failedSamples: learnedRun.failedSamples,
+          met: (learnedRun.efficiency ?? 0) >= 0.85 && learnedRun.failedSamples === 0,
+        }
       : null,
-    peakRss: { target: examples >= 5000 ? '< 400 MB at 5,000 examples' : '< 400 MB (run --examples 5000 for the 5,000-example check)', maxMb: peakRss.length ? Math.max(...peakRss) : null, met: peakRss.every((v) => v < 400) },
+    peakRss: {
+      target: examples >= 5000 ? '< 400 MB at 5,000 examples' : '< 400 MB (run --examples 5000 for the 5,000-example check)',
+      maxMb: peakRss.length ? Math.max(...peakRss) : null,
+      met: peakRss.every((v) => v < 400),
+    },
     reportGeneration: { target: '< 1000 ms at 5,000 examples (cold)', ms: reportGen.firstMs, met: reportGen.firstMs < 1000 },
     help: { target: '< 300 ms (median of 5)', ms: help.medianMs, met: help.medianMs < 300 },
   };
@@ -612,7 +732,9 @@ async function runBench(opts: BenchOptions, work: string): Promise<number> {
   const started = new Date();
   const language = opts.flags['with-language'] === true ? 'en' : null;
   const { criteria, path: dataset } = await writeWorkload(join(work, 'workload'), opts.examples, language);
-  log(`bench: workload ${opts.examples} examples, ${criteria} criteria (${(criteria / opts.examples).toFixed(2)} per example) in ${dataset}`);
+  log(
+    `bench: workload ${opts.examples} examples, ${criteria} criteria (${(criteria / opts.examples).toFixed(2)} per example) in ${dataset}`,
+  );
   const results = await runScenarios(opts, dataset, work);
   const graderMode = opts.wanted.includes('grader-mode') ? await graderModeSection(opts, dataset, work) : null;
   const help = helpTimes();
@@ -639,8 +761,11 @@ async function runBench(opts: BenchOptions, work: string): Promise<number> {
     targets,
   };
   process.stdout.write(`\n${table(results)}\n\n`);
-  process.stdout.write(`healthbench --help: median ${help.medianMs} ms of 5; report generation at ${reportGen.samples} samples: ${reportGen.firstMs} ms cold, ${reportGen.medianOf3Ms} ms median of 3\n`);
-  for (const [k, v] of Object.entries(targets)) if (v) process.stdout.write(`target ${k}: ${v.met ? 'met' : 'MISSED'} ${JSON.stringify(v)}\n`);
+  process.stdout.write(
+    `healthbench --help: median ${help.medianMs} ms of 5; report generation at ${reportGen.samples} samples: ${reportGen.firstMs} ms cold, ${reportGen.medianOf3Ms} ms median of 3\n`,
+  );
+  for (const [k, v] of Object.entries(targets))
+    if (v) process.stdout.write(`target ${k}: ${v.met ? 'met' : 'MISSED'} ${JSON.stringify(v)}\n`);
   await writeResults(opts, output);
   return results.every((r) => r.exitCode === 0) ? 0 : 1;
 }

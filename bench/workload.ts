@@ -105,7 +105,12 @@ export function seededRandom(seed: number): () => number {
 /** Our own dataset format, one line per example: `conversations/*.jsonl` and `rubrics/*.jsonl` records. */
 export function toOwnFormat(e: Example): { conversation: string; rubric: string } {
   return {
-    conversation: JSON.stringify({ id: e.id, messages: e.messages, ...(e.language === null ? {} : { language: e.language }), tags: e.tags }),
+    conversation: JSON.stringify({
+      id: e.id,
+      messages: e.messages,
+      ...(e.language === null ? {} : { language: e.language }),
+      tags: e.tags,
+    }),
     rubric: JSON.stringify({ conversationId: e.id, criteria: e.rubric }),
   };
 }

@@ -69,7 +69,10 @@ export function createLogger(opts: LoggerOptions): Logger {
     {
       name: 'healthbench',
       level: opts.level,
-      redact: { paths: ['apiKey', '*.apiKey', 'headers.authorization', '*.headers.authorization', 'headers["x-api-key"]'], censor: '[REDACTED]' },
+      redact: {
+        paths: ['apiKey', '*.apiKey', 'headers.authorization', '*.headers.authorization', 'headers["x-api-key"]'],
+        censor: '[REDACTED]',
+      },
       formatters: { log: (obj) => scrub(obj, secrets) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {

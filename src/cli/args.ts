@@ -54,7 +54,8 @@ export function parseFlags<T extends Options>(argv: string[], options: T, allowP
   } catch (err) {
     const text = (err as Error).message.split('\n')[0] ?? '';
     const positional = /Unexpected argument '([^']*)'/.exec(text);
-    if (positional) throw new UsageError(`unexpected argument '${positional[1]}'; this command takes options only. Run with --help for its usage`);
+    if (positional)
+      throw new UsageError(`unexpected argument '${positional[1]}'; this command takes options only. Run with --help for its usage`);
     const short = /Unknown option '(-[^-])'/.exec(text);
     if (short) throw new UsageError(`unknown option ${short[1]}. Run with --help for every option`);
     throw new UsageError(text);
@@ -76,7 +77,9 @@ export function numberFlag(
     (opts.min === undefined || n >= opts.min) &&
     (opts.max === undefined || n <= opts.max);
   if (!ok) {
-    const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : ''].filter(Boolean).join(' and ');
+    const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : '']
+      .filter(Boolean)
+      .join(' and ');
     throw new UsageError(`--${name}: expected ${opts.integer ? 'a whole number' : 'a number'}${range ? ` ${range}` : ''}, got '${value}'`);
   }
   return n;

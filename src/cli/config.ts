@@ -47,14 +47,19 @@ function optionSchema(name: string): Record<string, unknown> {
     };
   }
   if (choices) return { type: 'string', enum: [...choices] };
-  if (name === 'max-errors') return { type: ['string', 'number'], pattern: '^(100(\\.0+)?%|\\d{1,2}(\\.\\d+)?%|\\d+(\\.\\d+)?)$', minimum: 0 };
+  if (name === 'max-errors')
+    return { type: ['string', 'number'], pattern: '^(100(\\.0+)?%|\\d{1,2}(\\.\\d+)?%|\\d+(\\.\\d+)?)$', minimum: 0 };
   if (flag.multiple) return { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }] };
   return { type: 'string', minLength: 1 };
 }
 
 /** The options a config file (and each of its profiles) may set: every `eval` flag, named as the flag. */
 function optionProperties(): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(FLAGS).filter((k) => !NOT_IN_FILE.has(k)).map((k) => [k, optionSchema(k)]));
+  return Object.fromEntries(
+    Object.keys(FLAGS)
+      .filter((k) => !NOT_IN_FILE.has(k))
+      .map((k) => [k, optionSchema(k)]),
+  );
 }
 
 /** JSON Schema of `healthbench.config.{yaml,json}`; `docs/config.schema.json` is generated from it. */
@@ -129,7 +134,9 @@ export async function loadConfig(
   const path = explicit !== undefined ? resolve(cwd, explicit) : await findConfigFile(cwd);
   if (path === null) {
     if (profile !== undefined) {
-      throw new UsageError(`--profile ${profile}: no ${CONFIG_FILE_NAMES.join(' or ')} in ${cwd}; pass --config FILE or create one with ${command} init`);
+      throw new UsageError(
+        `--profile ${profile}: no ${CONFIG_FILE_NAMES.join(' or ')} in ${cwd}; pass --config FILE or create one with ${command} init`,
+      );
     }
     return { file: null, profile: null, values: {} };
   }
@@ -139,7 +146,7 @@ export async function loadConfig(
   });
   // The YAML parser is loaded only when there is a config file to read.
   const { parseLocated } = await import('../schemas/located.js');
-  const data = (text.trim() === '' ? {} : parseLocated(text, shown, validateConfig, 'invalid configuration'));
+  const data = text.trim() === '' ? {} : parseLocated(text, shown, validateConfig, 'invalid configuration');
   const dir = dirname(path);
   let values = asFlagValues(data, dir);
   if (profile !== undefined) {

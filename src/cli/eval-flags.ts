@@ -123,11 +123,14 @@ function lengthAdjustmentOf(v: FlagValues): LengthAdjustmentChoice {
   const center = num(v, 'length-adjustment-center');
   const penalty = num(v, 'length-adjustment-penalty');
   if ((center === undefined) !== (penalty === undefined)) {
-    throw new UsageError('--length-adjustment-center and --length-adjustment-penalty go together: give both (or --length-adjustment published)');
+    throw new UsageError(
+      '--length-adjustment-center and --length-adjustment-penalty go together: give both (or --length-adjustment published)',
+    );
   }
   const preset = v['length-adjustment'];
   if (center !== undefined && penalty !== undefined) {
-    if (preset !== undefined) throw new UsageError(`--length-adjustment ${preset} and --length-adjustment-center/-penalty contradict each other; give one`);
+    if (preset !== undefined)
+      throw new UsageError(`--length-adjustment ${preset} and --length-adjustment-center/-penalty contradict each other; give one`);
     return { kind: 'custom', center, penalty };
   }
   if (preset === undefined) return { kind: 'default' };
@@ -228,4 +231,3 @@ export function toEvalOptions(v: FlagValues): EvalOptions {
     labels: parseLabels(v.label ?? []),
   };
 }
-

@@ -6,16 +6,28 @@ import { commandOf, invocationCommand, type CliIo, type CommandRun } from './io.
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: CommandRun }> }> = {
   eval: { summary: 'run a model on a benchmark and write a report', load: () => import('./commands/eval.js') },
-  validate: { summary: 'check dataset files; print every problem as file:line /pointer: message', load: () => import('./commands/validate.js') },
+  validate: {
+    summary: 'check dataset files; print every problem as file:line /pointer: message',
+    load: () => import('./commands/validate.js'),
+  },
   diff: { summary: 'compare two runs per group with paired-bootstrap CIs', load: () => import('./commands/diff.js') },
   gate: { summary: 'check a report against a release policy', load: () => import('./commands/gate.js') },
   'meta-eval': { summary: 'measure a grader against physicians (HealthBench meta-eval)', load: () => import('./commands/meta-eval.js') },
-  view: { summary: 'build a run\'s or diff\'s self-contained HTML page and print its path (--open)', load: () => import('./commands/view.js') },
+  view: {
+    summary: "build a run's or diff's self-contained HTML page and print its path (--open)",
+    load: () => import('./commands/view.js'),
+  },
   agreement: { summary: "verdict agreement and Cohen's kappa between two runs", load: () => import('./commands/agreement.js') },
   repair: { summary: 'drop damaged lines of a run directory so it can be resumed', load: () => import('./commands/repair.js') },
   merge: { summary: 'combine the shard runs of one evaluation (eval --shard i/n) into one run', load: () => import('./commands/merge.js') },
-  history: { summary: 'every run under directories, grouped; trend table, --html page, --alarm on drift', load: () => import('./commands/history.js') },
-  verify: { summary: "prove a run directory unaltered (manifest sha256s, report rebuilt from samples)", load: () => import('./commands/verify.js') },
+  history: {
+    summary: 'every run under directories, grouped; trend table, --html page, --alarm on drift',
+    load: () => import('./commands/history.js'),
+  },
+  verify: {
+    summary: 'prove a run directory unaltered (manifest sha256s, report rebuilt from samples)',
+    load: () => import('./commands/verify.js'),
+  },
   status: { summary: 'show a run and its batches still running at the provider', load: () => import('./commands/status.js') },
   'fake-server': { summary: 'start the bundled OpenAI/Anthropic-compatible test double', load: () => import('./commands/fake-server.js') },
   init: { summary: 'write a commented healthbench.config.yaml and a GitHub Actions workflow', load: () => import('./commands/init.js') },

@@ -41,7 +41,20 @@ export const RESULT_FLAGS = [
 ] as const;
 
 /** Never recorded: how this one invocation talks to the user, or the resume itself. */
-const NOT_RECORDED = new Set(['help', 'resume', 'config', 'profile', 'dry-run', 'json', 'progress', 'log-format', 'log-level', 'log-file', 'out', 'cancel-batches']);
+const NOT_RECORDED = new Set([
+  'help',
+  'resume',
+  'config',
+  'profile',
+  'dry-run',
+  'json',
+  'progress',
+  'log-format',
+  'log-level',
+  'log-file',
+  'out',
+  'cancel-batches',
+]);
 
 /** Option values as recorded in run.json: set options only, paths absolute (so a resume from elsewhere finds them). */
 export function recordableOptions(values: FlagMap, cwd: string): Record<string, string | boolean | string[]> {
@@ -56,7 +69,10 @@ export function recordableOptions(values: FlagMap, cwd: string): Record<string, 
 /** The effective configuration recorded by the run in `dir`; null for runs written before it was recorded. */
 export async function readRecordedConfig(dir: string, shown: string): Promise<EffectiveConfig | null> {
   const text = await readFile(join(dir, 'run.json'), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new UsageError(`--resume ${shown}: no run.json there, nothing to resume; check the directory, or start a new run with --out ${shown}`);
+    if (err.code === 'ENOENT')
+      throw new UsageError(
+        `--resume ${shown}: no run.json there, nothing to resume; check the directory, or start a new run with --out ${shown}`,
+      );
     throw new UsageError(`--resume ${shown}: cannot read run.json: ${err.message}`);
   });
   const run = await parseSavedJson(text, join(dir, 'run.json'), validateRunRecord, 'it was not written by healthbench or was edited');

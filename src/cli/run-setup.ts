@@ -61,7 +61,11 @@ export function summaryText(result: EvalResult, cwd: string): string {
   return `${[...result.summary, `report: ${shownPath(join(result.runDir, 'report.md'), cwd)}`].join('\n')}\n`;
 }
 
-export async function setUpRun(given: FlagMap, io: CliIo, opts: { configFile: boolean; command: string; defaults?: FlagMap }): Promise<RunSetup> {
+export async function setUpRun(
+  given: FlagMap,
+  io: CliIo,
+  opts: { configFile: boolean; command: string; defaults?: FlagMap },
+): Promise<RunSetup> {
   const { values: raw, effective } = await resolveRunValues(given, io, opts);
   const values = { ...opts.defaults, ...raw } as FlagValues;
   const options: EvalOptions = { ...toEvalOptions(values), effectiveConfig: effective };

@@ -232,7 +232,7 @@ export function renderAgreementMarkdown(r: AgreementReport): string {
     '',
     `Paired ${p.pairedSamples} samples (${p.criteriaPaired} criteria with a verdict in both runs).`,
     '',
-    '| group | criteria | agreement | Cohen\'s kappa | met in A | met in B | met only in A | met only in B |',
+    "| group | criteria | agreement | Cohen's kappa | met in A | met in B | met only in A | met only in B |",
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     row('overall', r.overall),
     ...Object.entries(r.byAxis).map(([ax, c]) => row(`axis:${ax}`, c)),
@@ -245,7 +245,9 @@ export function renderAgreementMarkdown(r: AgreementReport): string {
   const left = [
     p.onlyInA > 0 ? `only in A: ${p.onlyInA} samples` : '',
     p.onlyInB > 0 ? `only in B: ${p.onlyInB} samples` : '',
-    p.responseMismatch > 0 ? `different responses: ${p.responseMismatch} samples (grade the same responses, e.g. with --cache, to compare graders)` : '',
+    p.responseMismatch > 0
+      ? `different responses: ${p.responseMismatch} samples (grade the same responses, e.g. with --cache, to compare graders)`
+      : '',
     p.noResponse > 0 ? `no response (candidate error): ${p.noResponse} samples` : '',
     p.criteriaWithoutVerdict > 0 ? `no verdict on a side (grader error): ${p.criteriaWithoutVerdict} criteria` : '',
     p.criteriaUnmatched > 0 ? `criteria on one side only: ${p.criteriaUnmatched}` : '',
@@ -256,10 +258,17 @@ export function renderAgreementMarkdown(r: AgreementReport): string {
     '',
   );
   if (r.disagreements.length > 0) {
-    lines.push(`First ${r.disagreements.length} disagreements:`, '', '| example | repeat | points | criterion | A | B |', '|---|---:|---:|---|---|---|');
+    lines.push(
+      `First ${r.disagreements.length} disagreements:`,
+      '',
+      '| example | repeat | points | criterion | A | B |',
+      '|---|---:|---:|---|---|---|',
+    );
     for (const d of r.disagreements) {
       const text = d.text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-      lines.push(`| \`${d.exampleId}\` | ${d.repeat} | ${d.points} | ${text.length > 120 ? `${text.slice(0, 117)}...` : text} | ${d.metA ? 'met' : 'not met'} | ${d.metB ? 'met' : 'not met'} |`);
+      lines.push(
+        `| \`${d.exampleId}\` | ${d.repeat} | ${d.points} | ${text.length > 120 ? `${text.slice(0, 117)}...` : text} | ${d.metA ? 'met' : 'not met'} | ${d.metB ? 'met' : 'not met'} |`,
+      );
     }
     lines.push('');
   }

@@ -281,7 +281,11 @@ function pairedBootstrapCi(
     deltas[r] = clip(pairwiseSumRange(hBuf, 0, len) / len) - clip(pairwiseSumRange(bBuf, 0, len) / len);
   }
   deltas.sort();
-  return { ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)], prompts: k, p: bootstrapPValue(observed, deltas, ZERO_TOLERANCE) };
+  return {
+    ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)],
+    prompts: k,
+    p: bootstrapPValue(observed, deltas, ZERO_TOLERANCE),
+  };
 }
 
 /** The verdicts that differ between two criterion lists, matching by text (the n-th duplicate with the n-th). */
@@ -457,7 +461,14 @@ function changedExamples(pairs: Pairing['pairs'], headline: string, top: number)
     const bv = b.metrics[headline];
     const hv = h.metrics[headline];
     if (bv === undefined || hv === undefined || bv === hv) continue;
-    changed.push({ exampleId: b.exampleId, repeat: b.repeat, base: bv, head: hv, delta: hv - bv, flipped: flippedCriteria(b.criteria, h.criteria) });
+    changed.push({
+      exampleId: b.exampleId,
+      repeat: b.repeat,
+      base: bv,
+      head: hv,
+      delta: hv - bv,
+      flipped: flippedCriteria(b.criteria, h.criteria),
+    });
   }
   changed.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || compareStrings(x.exampleId, y.exampleId) || x.repeat - y.repeat);
   return changed.slice(0, top);

@@ -62,7 +62,9 @@ function groupedValues(side: RunSide, headline: string): Map<string, Map<string,
     if (list) list.push(v);
     else g.set(prompt, [v]);
   };
-  const samples = [...side.samples].filter(isScored).sort((a, b) => (a.exampleId < b.exampleId ? -1 : a.exampleId > b.exampleId ? 1 : a.repeat - b.repeat));
+  const samples = [...side.samples]
+    .filter(isScored)
+    .sort((a, b) => (a.exampleId < b.exampleId ? -1 : a.exampleId > b.exampleId ? 1 : a.repeat - b.repeat));
   for (const s of samples) {
     const h = s.metrics[headline];
     if (h !== undefined) add('overall', s.exampleId, h);
@@ -107,7 +109,13 @@ export function unpairedBootstrap(
   deltas.sort();
   const bm = mean(base);
   const hm = mean(head);
-  return { base: bm, head: hm, delta: hm - bm, ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)], p: bootstrapPValue(hm - bm, deltas, TOLERANCE) };
+  return {
+    base: bm,
+    head: hm,
+    delta: hm - bm,
+    ci: [percentileSorted(deltas, alpha / 2), percentileSorted(deltas, 1 - alpha / 2)],
+    p: bootstrapPValue(hm - bm, deltas, TOLERANCE),
+  };
 }
 
 /** True when the two runs scored at least one (prompt, repeat) on both sides. */
@@ -124,14 +132,26 @@ export function compareForDrift(series: string, base: RunSide, head: RunSide, op
     const diff = diffRuns(base, head, { seed: opts.seed, bootstrapSamples: resamples, alpha, allowGraderChange: true });
     const tests = diff.groups
       .filter((g) => isWatchedGroup(g.group))
-      .map((g) => ({ group: g.group, base: g.base, head: g.head, delta: g.delta, ci: g.ci, p: g.p, pAdjusted: null, prompts: g.prompts, alarm: false }));
+      .map((g) => ({
+        group: g.group,
+        base: g.base,
+        head: g.head,
+        delta: g.delta,
+        ci: g.ci,
+        p: g.p,
+        pAdjusted: null,
+        prompts: g.prompts,
+        alarm: false,
+      }));
     return { series, baseRunId: base.runId, headRunId: head.runId, method: 'paired', tests };
   }
   const headline = headlineMetricKey(head.report.task);
   const clipped = head.report.task === 'healthbench';
   const b = groupedValues(base, headline);
   const h = groupedValues(head, headline);
-  const groups = [...new Set([...b.keys()].filter((k) => h.has(k)))].sort((x, y) => (x === 'overall' ? -1 : y === 'overall' ? 1 : x < y ? -1 : 1));
+  const groups = [...new Set([...b.keys()].filter((k) => h.has(k)))].sort((x, y) =>
+    x === 'overall' ? -1 : y === 'overall' ? 1 : x < y ? -1 : 1,
+  );
   const tests = groups.map((group) => {
     const bp = [...(b.get(group) as Map<string, number[]>).values()];
     const hp = [...(h.get(group) as Map<string, number[]>).values()];

@@ -51,7 +51,8 @@ export async function loadReport(path: string, cwd: string): Promise<RunPaths & 
     throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '', message: `cannot read report: ${err.message}` }]);
   });
   if (report.task === 'meta') {
-    const message = 'a meta-evaluation report measures a grader and has no overall score to compare; compare two meta-eval runs by their report.md';
+    const message =
+      'a meta-evaluation report measures a grader and has no overall score to compare; compare two meta-eval runs by their report.md';
     throw new DataValidationError([{ file: paths.reportPath, line: 0, pointer: '/task', message }]);
   }
   return { ...paths, report };

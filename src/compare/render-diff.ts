@@ -6,7 +6,10 @@ const signed = (x: number): string => (x > 0 ? `+${fmt(x)}` : fmt(x));
 
 /** Makes text safe inside a Markdown table cell: one line, pipes escaped. */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 function marker(g: GroupDelta, minPrompts: number): string {

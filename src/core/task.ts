@@ -25,8 +25,7 @@ export interface WorkItem<Payload = unknown> {
 
 /** The outcome of one grader call after its capped attempts. */
 export type GraderOutcome =
-  | { ok: true; met: boolean; explanation: string; attempts: number }
-  | { ok: false; error: string; cause: string | null; attempts: number };
+  { ok: true; met: boolean; explanation: string; attempts: number } | { ok: false; error: string; cause: string | null; attempts: number };
 
 /** One grader call a sample needs: which grader and the filled prompt. */
 export interface GraderCall {

@@ -69,7 +69,9 @@ export async function fetchToCache(opts: {
     );
   }
   if (!res.ok || !res.body) {
-    throw new UsageError(`cannot download ${opts.url}: HTTP ${res.status}. Pass a local copy with ${opts.localFlag ?? '--dataset PATH'} or save it as ${path}`);
+    throw new UsageError(
+      `cannot download ${opts.url}: HTTP ${res.status}. Pass a local copy with ${opts.localFlag ?? '--dataset PATH'} or save it as ${path}`,
+    );
   }
   const hash = createHash('sha256');
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);

@@ -80,7 +80,12 @@ function checkOfficialRecord(value: unknown, display: string, line: number): { i
 }
 
 /** Checks one record against the file's layout (set by its first record in either layout). */
-function checkRecord(value: unknown, display: string, line: number, file: { layout: RecordLayout | null; firstLine: number }): { issues: DataIssue[]; id: string | null } {
+function checkRecord(
+  value: unknown,
+  display: string,
+  line: number,
+  file: { layout: RecordLayout | null; firstLine: number },
+): { issues: DataIssue[]; id: string | null } {
   const layout = layoutOf(value);
   if (layout === null) return { issues: [neitherLayoutIssue(value, display, line)], id: null };
   if (file.layout === null) {
@@ -158,7 +163,10 @@ export async function openOfficialJsonl(
 async function listJsonl(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => null);
   if (names === null) return [];
-  return names.filter((n) => n.endsWith('.jsonl')).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 /** Reads and checks our own format: conversation files and rubric files, joined by id. */
@@ -186,7 +194,10 @@ export async function loadOwnFormat(
       return null;
     });
     if (bytes === null) return;
-    hash.update(`${basename(file)}\0`).update(bytes).update('\0');
+    hash
+      .update(`${basename(file)}\0`)
+      .update(bytes)
+      .update('\0');
     const lines = bytes.toString('utf8').split('\n');
     lines.forEach((text, i) => {
       if (text.trim() === '') return;
@@ -224,7 +235,12 @@ export async function loadOwnFormat(
       const r = checked.value;
       const prev = rubrics.get(r.conversationId);
       if (prev) {
-        issues.push({ file: display, line, pointer: '/conversationId', message: `second rubric for '${r.conversationId}' (first at ${prev.where})` });
+        issues.push({
+          file: display,
+          line,
+          pointer: '/conversationId',
+          message: `second rubric for '${r.conversationId}' (first at ${prev.where})`,
+        });
       } else rubrics.set(r.conversationId, { record: r, where: `${display}:${line}`, file: display, line });
     });
   }
@@ -332,5 +348,7 @@ export async function openDataset(
   if (path.endsWith('.jsonl') || path.endsWith('.jsonl.gz')) {
     return openOfficialJsonl(path, { name: basename(path).replace(/\.jsonl(\.gz)?$/, ''), officialSha256: null, cwd: ctx.cwd });
   }
-  throw new UsageError(`${spec}: expected a .jsonl / .jsonl.gz file in the HealthBench (or HealthBench Professional) format or a directory in our own format`);
+  throw new UsageError(
+    `${spec}: expected a .jsonl / .jsonl.gz file in the HealthBench (or HealthBench Professional) format or a directory in our own format`,
+  );
 }

@@ -16,7 +16,6 @@ import { lazyValidator, messageSchema, validateRecord, type MessageRecord } from
 /** Which record layout a JSONL file holds. */
 export type RecordLayout = 'healthbench' | 'professional';
 
-
 const LAYOUT_FIELDS: Record<RecordLayout, string> = {
   healthbench: 'prompt_id, prompt, rubrics, example_tags',
   professional: 'id, conversation (or prompt), rubric_items, use_case, type, difficulty, specialty, physician_response',
@@ -96,7 +95,12 @@ export function neitherLayoutIssue(value: unknown, file: string, line: number): 
 }
 
 /** Exactly one of two variant keys: the one present, or an issue. */
-function variantKey(r: Obj, keys: readonly [string, string], at: (pointer: string, message: string) => DataIssue, base = ''): string | DataIssue {
+function variantKey(
+  r: Obj,
+  keys: readonly [string, string],
+  at: (pointer: string, message: string) => DataIssue,
+  base = '',
+): string | DataIssue {
   const present = keys.filter((k) => k in r);
   if (present.length === 2) return at(`${base}/${keys[1]}`, `both '${keys[0]}' and '${keys[1]}' are given; keep one`);
   if (present.length === 0) return at(`${base}/${keys[0]}`, `missing required field '${keys[0]}' (or '${keys[1]}')`);
@@ -106,7 +110,7 @@ function variantKey(r: Obj, keys: readonly [string, string], at: (pointer: strin
 function readMessages(r: Obj, file: string, line: number, issues: DataIssue[]): Message[] {
   const at = (pointer: string, message: string): DataIssue => ({ file, line, pointer, message });
   const key = variantKey(r, ['conversation', 'prompt'], at);
-  if (typeof key !== 'string') return void issues.push(key), [];
+  if (typeof key !== 'string') return (void issues.push(key), []);
   const raw = r[key];
   const base = isObject(raw) ? `/${key}/messages` : `/${key}`;
   const list = isObject(raw) ? raw['messages'] : raw;
@@ -121,13 +125,19 @@ function readMessages(r: Obj, file: string, line: number, issues: DataIssue[]): 
   return messages;
 }
 
-function readRubricItem(item: unknown, pointer: string, at: (p: string, m: string) => DataIssue, issues: DataIssue[]): Example['rubric'][number] | null {
-  if (!isObject(item)) return void issues.push(at(pointer, 'must be an object')), null;
+function readRubricItem(
+  item: unknown,
+  pointer: string,
+  at: (p: string, m: string) => DataIssue,
+  issues: DataIssue[],
+): Example['rubric'][number] | null {
+  if (!isObject(item)) return (void issues.push(at(pointer, 'must be an object')), null);
   const key = variantKey(item, ['criterion_text', 'criterion'], at, pointer);
   const before = issues.length;
   if (typeof key !== 'string') issues.push(key);
   const text = typeof key === 'string' ? item[key] : undefined;
-  if (typeof key === 'string' && (typeof text !== 'string' || text.trim() === '')) issues.push(at(`${pointer}/${key}`, 'must be a non-empty string'));
+  if (typeof key === 'string' && (typeof text !== 'string' || text.trim() === ''))
+    issues.push(at(`${pointer}/${key}`, 'must be a non-empty string'));
   const points = item['points'];
   if (!('points' in item)) issues.push(at(`${pointer}/points`, "missing required field 'points'"));
   else if (typeof points !== 'number' || !Number.isFinite(points)) issues.push(at(`${pointer}/points`, 'must be a number'));
@@ -139,7 +149,8 @@ function readRubricItem(item: unknown, pointer: string, at: (p: string, m: strin
 
 function readRubric(r: Obj, at: (p: string, m: string) => DataIssue, issues: DataIssue[]): Example['rubric'] {
   const items = r['rubric_items'];
-  if (!Array.isArray(items) || items.length === 0) return void issues.push(at('/rubric_items', 'must be a non-empty array of rubric items')), [];
+  if (!Array.isArray(items) || items.length === 0)
+    return (void issues.push(at('/rubric_items', 'must be a non-empty array of rubric items')), []);
   const rubric: Example['rubric'] = [];
   items.forEach((item, i) => {
     const c = readRubricItem(item, `/rubric_items/${i}`, at, issues);
@@ -152,12 +163,17 @@ function readRubric(r: Obj, at: (p: string, m: string) => DataIssue, issues: Dat
 function optionalString(r: Obj, key: string, at: (p: string, m: string) => DataIssue, issues: DataIssue[]): string | null {
   const v = r[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') return void issues.push(at(`/${key}`, `must be a string or null, got ${Array.isArray(v) ? 'an array' : typeof v}`)), null;
+  if (typeof v !== 'string')
+    return (void issues.push(at(`/${key}`, `must be a string or null, got ${Array.isArray(v) ? 'an array' : typeof v}`)), null);
   return v;
 }
 
 /** Checks one Professional record and converts it; every problem is collected with its JSON pointer. */
-export function readProfessionalRecord(value: unknown, file: string, line: number): { ok: true; example: Example } | { ok: false; issues: DataIssue[] } {
+export function readProfessionalRecord(
+  value: unknown,
+  file: string,
+  line: number,
+): { ok: true; example: Example } | { ok: false; issues: DataIssue[] } {
   const at = (pointer: string, message: string): DataIssue => ({ file, line, pointer, message });
   if (!isObject(value)) return { ok: false, issues: [neitherLayoutIssue(value, file, line)] };
   const issues: DataIssue[] = [];

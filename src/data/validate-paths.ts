@@ -57,8 +57,7 @@ export async function validatePaths(
         const ds = await openOfficialJsonl(path, { name: display, officialSha256: null, cwd });
         records = ds.ids.length;
         if (ds.layout === 'professional') shown = 'healthbench-professional';
-      }
-      else if (kind === 'conversations') records = (await loadOwnFormat([path], [], cwd)).counts.conversations;
+      } else if (kind === 'conversations') records = (await loadOwnFormat([path], [], cwd)).counts.conversations;
       else if (kind === 'rubrics') records = (await loadOwnFormat([], [path], cwd)).counts.rubrics;
       else {
         issues.push({ file: display, line: 0, pointer: '', message: `no validator for ${kind} files in this build` });

@@ -72,7 +72,15 @@ function available(report: Report, family: 'theme' | 'axis' | 'language'): strin
 
 function minRule(id: string, description: string, measured: number | undefined, threshold: number, missing: string): GateRule {
   if (measured === undefined) {
-    return { id, description, passed: false, measured: null, threshold, comparator: '>=', detail: `missing: ${missing}, so the rule fails` };
+    return {
+      id,
+      description,
+      passed: false,
+      measured: null,
+      threshold,
+      comparator: '>=',
+      detail: `missing: ${missing}, so the rule fails`,
+    };
   }
   const passed = measured >= threshold - EPS;
   return {
@@ -120,11 +128,21 @@ function dropRule(
 ): GateRule {
   const base = { id, description, threshold, comparator: '<=' as const };
   if (diff === undefined) {
-    return { ...base, passed: false, measured: null, detail: 'missing: no baseline run was given (--baseline), so drops cannot be checked and the rule fails' };
+    return {
+      ...base,
+      passed: false,
+      measured: null,
+      detail: 'missing: no baseline run was given (--baseline), so drops cannot be checked and the rule fails',
+    };
   }
   const g = diff.groups.find((d) => d.group === group);
   if (g === undefined) {
-    return { ...base, passed: false, measured: null, detail: `missing: group '${group}' has no paired samples in the diff, so the rule fails` };
+    return {
+      ...base,
+      passed: false,
+      measured: null,
+      detail: `missing: group '${group}' has no paired samples in the diff, so the rule fails`,
+    };
   }
   const drop = -g.delta;
   const withinLimit = drop <= threshold + EPS;
@@ -172,7 +190,15 @@ export function evaluateGate(report: Report, policy: GatePolicy, diff?: RunDiff)
     const id = 'maxErrorRate';
     const description = 'share of failed samples';
     if (total === 0) {
-      rules.push({ id, description, passed: false, measured: null, threshold, comparator: '<=', detail: 'missing: the report has no samples, so the rule fails' });
+      rules.push({
+        id,
+        description,
+        passed: false,
+        measured: null,
+        threshold,
+        comparator: '<=',
+        detail: 'missing: the report has no samples, so the rule fails',
+      });
     } else {
       const rate = errors / total;
       const passed = rate <= threshold + EPS;
@@ -231,7 +257,8 @@ function measuredText(r: GateRule): string {
 export function renderGateText(result: GateResult): string {
   const width = Math.max(0, ...result.rules.map((r) => r.id.length));
   const lines = result.rules.map(
-    (r) => `${r.passed ? 'PASS' : 'FAIL'}  ${r.id.padEnd(width)}  ${measuredText(r).padStart(7)} ${r.comparator} ${fmt(r.threshold)}  ${r.detail}`,
+    (r) =>
+      `${r.passed ? 'PASS' : 'FAIL'}  ${r.id.padEnd(width)}  ${measuredText(r).padStart(7)} ${r.comparator} ${fmt(r.threshold)}  ${r.detail}`,
   );
   for (const w of result.warnings) lines.push(`WARN  ${w}`);
   const failed = result.rules.filter((r) => !r.passed).length;

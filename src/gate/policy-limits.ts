@@ -27,7 +27,12 @@ function count(re: RegExp, text: string, stopAt: number): number {
 /** The size check, for a file not yet read (its size from stat). */
 export function policySizeIssue(bytes: number, file: string): DataIssue | null {
   if (bytes <= MAX_POLICY_BYTES) return null;
-  return { file, line: 0, pointer: '', message: `policy file is ${(bytes / 1024 / 1024).toFixed(1)} MB, more than the 1 MB limit; a release policy is a few dozen rules` };
+  return {
+    file,
+    line: 0,
+    pointer: '',
+    message: `policy file is ${(bytes / 1024 / 1024).toFixed(1)} MB, more than the 1 MB limit; a release policy is a few dozen rules`,
+  };
 }
 
 /** Every limit the text exceeds, as located issues (empty when it is within all of them). */
@@ -36,8 +41,20 @@ export function policyLimitIssues(text: string, file: string): DataIssue[] {
   const size = policySizeIssue(Buffer.byteLength(text, 'utf8'), file);
   if (size) return [size];
   const keys = count(KEY_SEPARATOR, text, MAX_POLICY_KEYS);
-  if (keys > MAX_POLICY_KEYS) issues.push({ file, line: 0, pointer: '', message: `policy has more than ${MAX_POLICY_KEYS} keys; a release policy is a few dozen rules` });
+  if (keys > MAX_POLICY_KEYS)
+    issues.push({
+      file,
+      line: 0,
+      pointer: '',
+      message: `policy has more than ${MAX_POLICY_KEYS} keys; a release policy is a few dozen rules`,
+    });
   const aliases = count(ALIAS, text, MAX_POLICY_ALIASES);
-  if (aliases > MAX_POLICY_ALIASES) issues.push({ file, line: 0, pointer: '', message: `policy uses more than ${MAX_POLICY_ALIASES} YAML aliases (*name); write the values out instead` });
+  if (aliases > MAX_POLICY_ALIASES)
+    issues.push({
+      file,
+      line: 0,
+      pointer: '',
+      message: `policy uses more than ${MAX_POLICY_ALIASES} YAML aliases (*name); write the values out instead`,
+    });
   return issues;
 }

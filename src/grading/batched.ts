@@ -53,7 +53,9 @@ export function batchedTemplateProblems(text: string): string[] {
   const lines = text.split(/\r?\n/).map((l) => l.trim());
   const at = lines.indexOf(RUBRIC_ITEMS_PLACEHOLDER);
   if (at < 1 || lines[at - 1] !== RUBRIC_ITEMS_OPEN || lines[at + 1] !== RUBRIC_ITEMS_CLOSE) {
-    problems.push(`template must have ${RUBRIC_ITEMS_PLACEHOLDER} on its own line between ${RUBRIC_ITEMS_OPEN} and ${RUBRIC_ITEMS_CLOSE} lines`);
+    problems.push(
+      `template must have ${RUBRIC_ITEMS_PLACEHOLDER} on its own line between ${RUBRIC_ITEMS_OPEN} and ${RUBRIC_ITEMS_CLOSE} lines`,
+    );
   }
   return problems;
 }
@@ -131,7 +133,11 @@ export function parseBatchedVerdicts(text: string, ids: readonly string[]): Batc
         const k = Number(m[1]);
         if (!badEntries.has(k)) badEntries.set(k, describeError(e));
       } else {
-        return allMissing(e.instancePath === '' ? `reply ${e.keyword === 'required' ? 'has no "verdicts"' : 'is not a JSON object'}` : '"verdicts" is not an array');
+        return allMissing(
+          e.instancePath === ''
+            ? `reply ${e.keyword === 'required' ? 'has no "verdicts"' : 'is not a JSON object'}`
+            : '"verdicts" is not an array',
+        );
       }
     }
   }

@@ -1,4 +1,12 @@
-export { renderConversation, renderRubricItem, renderGraderPrompt, sharedPrefixLength, fillTemplate, CONVERSATION_PLACEHOLDER, RUBRIC_ITEM_PLACEHOLDER } from './render-prompt.js';
+export {
+  renderConversation,
+  renderRubricItem,
+  renderGraderPrompt,
+  sharedPrefixLength,
+  fillTemplate,
+  CONVERSATION_PLACEHOLDER,
+  RUBRIC_ITEM_PLACEHOLDER,
+} from './render-prompt.js';
 export { parseVerdict, type VerdictParse } from './parse-verdict.js';
 export { OFFICIAL_TEMPLATE_SHA256, normalizeTemplate, templateProblems } from './template.js';
 export {

@@ -1,7 +1,5 @@
 /** A grader reply judged against the verdict contract (docs/healthbench.md §7). */
-export type VerdictParse =
-  | { ok: true; met: boolean; explanation: string }
-  | { ok: false; reason: string };
+export type VerdictParse = { ok: true; met: boolean; explanation: string } | { ok: false; reason: string };
 
 const FENCE = /^```json\s*|\s*```$/g;
 
@@ -29,6 +27,7 @@ export function parseVerdict(text: string): VerdictParse {
   return {
     ok: true,
     met,
-    explanation: explanation === undefined ? 'No explanation provided' : typeof explanation === 'string' ? explanation : JSON.stringify(explanation),
+    explanation:
+      explanation === undefined ? 'No explanation provided' : typeof explanation === 'string' ? explanation : JSON.stringify(explanation),
   };
 }

@@ -44,12 +44,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 }
 
 /** The grader prompt for one rubric item (docs/healthbench.md §6): conversation sent + response, then the item. */
-export function renderGraderPrompt(
-  template: string,
-  messagesSent: readonly Message[],
-  response: string,
-  rubricItem: string,
-): string {
+export function renderGraderPrompt(template: string, messagesSent: readonly Message[], response: string, rubricItem: string): string {
   const conversation = renderConversation([...messagesSent, { role: 'assistant', content: response }]);
   return fillTemplate(template, { [CONVERSATION_PLACEHOLDER]: conversation, [RUBRIC_ITEM_PLACEHOLDER]: rubricItem });
 }

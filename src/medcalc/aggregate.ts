@@ -80,10 +80,7 @@ export function summarizeAccuracy(correct: number, n: number, upstreamN: number 
  * Roll up graded rows. Duplicated (Calculator ID, Note ID) pairs are counted once (first wins).
  * `upstreamOverallN` defaults to the 1047 that table_stats.py hard-codes, even for 1,100-row sets.
  */
-export function aggregateMedcalc(
-  outcomes: readonly MedcalcOutcome[],
-  options: { upstreamOverallN?: number } = {},
-): MedcalcAggregate {
+export function aggregateMedcalc(outcomes: readonly MedcalcOutcome[], options: { upstreamOverallN?: number } = {}): MedcalcAggregate {
   const seen = new Set<string>();
   let duplicates = 0;
   let total = 0;
@@ -136,10 +133,7 @@ export function toUpstreamResults(agg: MedcalcAggregate): Record<string, { avera
  * The per-sample metric map that generic aggregation, diffs and gates read:
  * `{ accuracy, 'category:<c>', 'calculator:<id>' }`, each 1 or 0.
  */
-export function medcalcSampleMetrics(
-  row: Pick<MedcalcRow, 'calculatorId' | 'category'>,
-  correct: boolean,
-): Record<string, number> {
+export function medcalcSampleMetrics(row: Pick<MedcalcRow, 'calculatorId' | 'category'>, correct: boolean): Record<string, number> {
   const v = correct ? 1 : 0;
   return { accuracy: v, [`category:${row.category}`]: v, [`calculator:${row.calculatorId}`]: v };
 }

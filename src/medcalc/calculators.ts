@@ -6,13 +6,10 @@ export const DATE_IDS: readonly number[] = [13, 68];
 /** The (weeks, days) gestational-age tuple calculator. */
 export const TUPLE_IDS: readonly number[] = [69];
 /** IDs scored by `round(answer) == GT`. */
-export const INTEGER_IDS: readonly number[] = [
-  4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51,
-];
+export const INTEGER_IDS: readonly number[] = [4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51];
 /** IDs scored by `Lower <= answer <= Upper`. */
 export const DECIMAL_IDS: readonly number[] = [
-  2, 3, 5, 6, 7, 8, 9, 10, 11, 19, 22, 23, 24, 26, 30, 31, 38, 39, 40, 44, 46, 49, 56, 57, 58, 59, 60, 61, 62, 63, 64,
-  65, 66, 67,
+  2, 3, 5, 6, 7, 8, 9, 10, 11, 19, 22, 23, 24, 26, 30, 31, 38, 39, 40, 44, 46, 49, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
 ];
 
 /** The seven categories with their v1.0 row counts (docs/medcalc.md §2). */

@@ -9,10 +9,7 @@ import { PY_D, pyIntOfDigits, pyStrip } from './python-text.js';
 import type { MedcalcMode, MedcalcRow, MedcalcRule } from './types.js';
 
 // `datetime.strptime(s, "%m/%d/%Y")`: _strptime's group patterns, `re.match`, then "unconverted data remains".
-const STRPTIME_RE = new RegExp(
-  `^(1[0-2]|0[1-9]|[1-9])/(3[01]|[12]${PY_D}|0[1-9]|[1-9]| [1-9])/(${PY_D}${PY_D}${PY_D}${PY_D})`,
-  'iu',
-);
+const STRPTIME_RE = new RegExp(`^(1[0-2]|0[1-9]|[1-9])/(3[01]|[12]${PY_D}|0[1-9]|[1-9]| [1-9])/(${PY_D}${PY_D}${PY_D}${PY_D})`, 'iu');
 
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

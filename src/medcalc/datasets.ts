@@ -5,8 +5,7 @@
 
 /** Where one file lives: a GitHub repository at a ref, or a Hugging Face dataset repository. */
 export type MedcalcSource =
-  | { host: 'github'; repo: string; ref: string; path: string }
-  | { host: 'huggingface'; repo: string; file: string | null };
+  { host: 'github'; repo: string; ref: string; path: string } | { host: 'huggingface'; repo: string; file: string | null };
 
 /** One downloadable file with what we know about it. */
 export interface MedcalcFile {

@@ -32,7 +32,8 @@ export function parseExemplarsJson(text: string, file: string): Map<number, Medc
   } catch (err) {
     throw new DataValidationError([{ file, line: 0, pointer: '', message: `invalid JSON: ${(err as Error).message}` }]);
   }
-  if (!isRecord(data)) throw new DataValidationError([{ file, line: 0, pointer: '', message: 'must be a JSON object keyed by calculator ID' }]);
+  if (!isRecord(data))
+    throw new DataValidationError([{ file, line: 0, pointer: '', message: 'must be a JSON object keyed by calculator ID' }]);
   const issues: DataIssue[] = [];
   const out = new Map<number, MedcalcExemplar>();
   for (const [key, entry] of Object.entries(data)) {

@@ -11,8 +11,7 @@ import type { MedcalcExemplar, MedcalcPromptStyle, MedcalcRow } from './types.js
 export const MEDCALC_PROMPT_VERSION = 'healthbench-medcalc/1';
 
 // The placeholders hold no digits, so an echoed template extracts as N/A rather than a number.
-const COT_SPEC =
-  '{"step_by_step_thinking": str(your_reasoning_worked_through_step_by_step), "answer": str(your_final_short_answer)}';
+const COT_SPEC = '{"step_by_step_thinking": str(your_reasoning_worked_through_step_by_step), "answer": str(your_final_short_answer)}';
 const DIRECT_SPEC = '{"answer": str(the_final_value_only)}';
 const ROLE = 'You help clinicians by computing a medical score or value from a patient note.';
 const COT_SYSTEM = `${ROLE} Reason through the calculation step by step, then state the result. Reply with nothing but a JSON object of the form ${COT_SPEC}.`;
@@ -53,10 +52,7 @@ export type MedcalcMessages = [{ role: 'system'; content: string }, { role: 'use
 
 /** Python `json.dumps` of a string (ensure_ascii: everything outside space..~ is escaped, lowercase hex). */
 export function pyJsonString(s: string): string {
-  return JSON.stringify(s).replace(
-    /[^\x20-\x7e]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**

@@ -148,8 +148,29 @@ type Node =
   | { k: 'call'; fn: Node; args: Node[] };
 
 const UNSUPPORTED_KEYWORDS = new Set([
-  'if', 'else', 'lambda', 'in', 'is', 'for', 'yield', 'await', 'import', 'from', 'def', 'class',
-  'return', 'del', 'global', 'pass', 'while', 'with', 'as', 'assert', 'try', 'raise', 'async',
+  'if',
+  'else',
+  'lambda',
+  'in',
+  'is',
+  'for',
+  'yield',
+  'await',
+  'import',
+  'from',
+  'def',
+  'class',
+  'return',
+  'del',
+  'global',
+  'pass',
+  'while',
+  'with',
+  'as',
+  'assert',
+  'try',
+  'raise',
+  'async',
 ]);
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
@@ -429,13 +450,13 @@ function intTrueDivide(a: bigint, b: bigint): number {
 function floorDivInt(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 function modInt(a: bigint, b: bigint): bigint {
   if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
   const r = a % b;
-  return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  return r !== 0n && r < 0n !== b < 0n ? r + b : r;
 }
 
 /** CPython's float divmod (floatobject.c `_float_div_mod`), so `//` and `%` match on floats. */
@@ -1022,7 +1043,8 @@ export const MEDCALC_EXPRESSION_ENV: PyEnv = new Map<string, PyValue>([
       arity('pow', args, 2, 3);
       if (args.length === 3) {
         const [a, b, m] = args.map(asInt);
-        if (a == null || b == null || m == null) throw new PyException('TypeError', 'pow() 3rd argument not allowed unless all arguments are integers');
+        if (a == null || b == null || m == null)
+          throw new PyException('TypeError', 'pow() 3rd argument not allowed unless all arguments are integers');
         if (b < 0n) throw new PyException('Unsupported', 'modular inverse is not supported');
         if (m === 0n) throw new PyException('ValueError', 'pow() 3rd argument cannot be 0');
         let result = 1n;

@@ -7,8 +7,7 @@
  */
 
 /** Python `\s` as a JS character class body (without the brackets). */
-export const PY_WS_CLASS =
-  '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_WS_CLASS = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
 /** Python `\s` as a JS regex source fragment. */
 export const PY_S = `[${PY_WS_CLASS}]`;

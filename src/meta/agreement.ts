@@ -61,9 +61,7 @@ export function computeMetricsForRaterByClass(
   who: Rater,
 ): AgreementMetrics {
   if (others.length !== self.length || clusters.length !== self.length) {
-    throw new RangeError(
-      `Expected equal lengths, got self ${self.length}, others ${others.length}, clusters ${clusters.length}`,
-    );
+    throw new RangeError(`Expected equal lengths, got self ${self.length}, others ${others.length}, clusters ${clusters.length}`);
   }
   const tallies = new Map<string, { parts: KeyParts; agree: number; n: number }>();
   const record = (parts: KeyParts, agree: boolean): void => {

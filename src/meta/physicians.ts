@@ -182,16 +182,13 @@ export function physicianSummary(
       list.push({ id, f1: value, n });
     }
   }
-  const modelByTheme =
-    modelMetrics === null ? new Map<string, Weighted[]>() : perThemeEntries(modelMetrics, MODEL_F1_KEY);
+  const modelByTheme = modelMetrics === null ? new Map<string, Weighted[]>() : perThemeEntries(modelMetrics, MODEL_F1_KEY);
   const themes = [...new Set([...byTheme.keys(), ...modelByTheme.keys()])].sort(themeOrder);
 
   return themes.map((theme): ThemeSummary => {
     const all = byTheme.get(theme) ?? [];
     const model = weightedMean(modelByTheme.get(theme) ?? []);
-    const listed = all
-      .filter((p) => p.n > minSamples)
-      .sort((a, b) => a.f1 - b.f1 || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const listed = all.filter((p) => p.n > minSamples).sort((a, b) => a.f1 - b.f1 || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const average = weightedMean(all.map((p) => ({ value: p.f1, n: p.n })));
     return {
       theme,
@@ -200,7 +197,13 @@ export function physicianSummary(
       physicianWeightedAvg: average.value,
       physicians: listed,
       physiciansTotal: all.length,
-      percentile: model.value === null ? null : percentileAmong(model.value, listed.map((p) => p.f1)),
+      percentile:
+        model.value === null
+          ? null
+          : percentileAmong(
+              model.value,
+              listed.map((p) => p.f1),
+            ),
     };
   });
 }

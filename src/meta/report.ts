@@ -120,9 +120,7 @@ export function buildMetaReport(input: MetaReportInput): MetaReport {
   const perRow =
     modelVerdicts === undefined ? rows.map((row) => rowMetrics(row, undefined)) : graded.map((g) => rowMetrics(g.row, g.verdict));
   const rowAggregates =
-    perRow.length === 0
-      ? {}
-      : foldAggregates(aggregateUnclipped(perRow, { seed, bootstrapSamples: input.bootstrapSamples }));
+    perRow.length === 0 ? {} : foldAggregates(aggregateUnclipped(perRow, { seed, bootstrapSamples: input.bootstrapSamples }));
 
   const physicianAgreement = computePhysicianAgreement(rows);
   return {
@@ -158,10 +156,7 @@ function aggregateCell(aggregate: RowAggregate | undefined): string {
 export function renderMetaMarkdown(report: MetaReport): string {
   const lines: string[] = ['# Grader meta-evaluation', ''];
   if (report.mode === 'physicians-only') {
-    lines.push(
-      '_Physicians-only mode: no grader verdicts were given, so every grader figure below is empty (—)._',
-      '',
-    );
+    lines.push('_Physicians-only mode: no grader verdicts were given, so every grader figure below is empty (—)._', '');
   }
   const agreement = report.modelAgreement;
   lines.push(

@@ -51,16 +51,7 @@ const rawMetaRecordSchema: JSONSchemaType<RawMetaRecord> = {
     anonymized_physician_ids: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
     canary: { type: 'string', nullable: true },
   },
-  required: [
-    'prompt',
-    'completion',
-    'prompt_id',
-    'completion_id',
-    'rubric',
-    'category',
-    'binary_labels',
-    'anonymized_physician_ids',
-  ],
+  required: ['prompt', 'completion', 'prompt_id', 'completion_id', 'rubric', 'category', 'binary_labels', 'anonymized_physician_ids'],
   additionalProperties: true,
 };
 
@@ -92,11 +83,7 @@ function crossFieldIssues(value: unknown, file: string, line: number): DataIssue
  * Checks one parsed JSONL value against the official meta-eval row shape and converts it to a {@link MetaRow}.
  * Returns every problem found (JSON-pointer located), never the first one only.
  */
-export function parseMetaRecord(
-  value: unknown,
-  file: string,
-  line: number,
-): { row: MetaRow } | { issues: DataIssue[] } {
+export function parseMetaRecord(value: unknown, file: string, line: number): { row: MetaRow } | { issues: DataIssue[] } {
   const checked = validateRecord(validateRawMetaRecord, value, file, line);
   const issues = [...(checked.ok ? [] : checked.issues), ...crossFieldIssues(value, file, line)];
   if (!checked.ok || issues.length > 0) return { issues };

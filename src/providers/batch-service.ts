@@ -33,8 +33,7 @@ export interface BatchState {
 
 /** One request's outcome. `retry` marks requests that did not run (expired, canceled) or failed transiently. */
 export type BatchOutcome =
-  | { customId: string; ok: true; completion: Completion }
-  | { customId: string; ok: false; retry: boolean; error: ProviderCallError };
+  { customId: string; ok: true; completion: Completion } | { customId: string; ok: false; retry: boolean; error: ProviderCallError };
 
 /** Limits of one batch (the provider's, or smaller ones given by the user). */
 export interface BatchLimits {
@@ -90,7 +89,8 @@ function limitsOf(provider: ModelSpec['provider'], given: Partial<BatchLimits> |
 }
 
 /** Statuses that retrying may cure, as the SDKs retry them live. */
-const retryableStatus = (status: number | null): boolean => status === null || status === 408 || status === 409 || status === 429 || status >= 500;
+const retryableStatus = (status: number | null): boolean =>
+  status === null || status === 408 || status === 409 || status === 429 || status >= 500;
 
 function readOrError(customId: string, read: () => Completion): BatchOutcome {
   try {
@@ -144,7 +144,9 @@ export class OpenAIBatchService implements BatchService {
   async submit(inputPath: string, label: string): Promise<string> {
     try {
       // Streamed from disk into the multipart body (a web File would be read into memory whole: up to 200 MB).
-      const upload = toStreamingFile(createReadStream(inputPath), `${label.replace(/[^A-Za-z0-9_-]+/g, '-')}.jsonl`, { type: 'application/jsonl' });
+      const upload = toStreamingFile(createReadStream(inputPath), `${label.replace(/[^A-Za-z0-9_-]+/g, '-')}.jsonl`, {
+        type: 'application/jsonl',
+      });
       const file = await this.#client.files.create({ file: upload, purpose: 'batch' });
       const batch = await this.#client.batches.create({
         input_file_id: file.id,
@@ -173,7 +175,10 @@ export class OpenAIBatchService implements BatchService {
       status: b.status,
       ended: ['completed', 'expired', 'cancelled', 'failed'].includes(b.status),
       rejected: b.status === 'failed',
-      problem: b.errors?.data?.map((e) => `${e.line !== undefined && e.line !== null ? `line ${e.line}: ` : ''}${e.message ?? e.code ?? ''}`).join('; ') || null,
+      problem:
+        b.errors?.data
+          ?.map((e) => `${e.line !== undefined && e.line !== null ? `line ${e.line}: ` : ''}${e.message ?? e.code ?? ''}`)
+          .join('; ') || null,
       counts: { total, succeeded, failed, pending: Math.max(0, total - succeeded - failed) },
       createdAt: b.created_at * 1000,
     };
@@ -197,13 +202,20 @@ export class OpenAIBatchService implements BatchService {
     if (line.response && line.response.status_code === 200) {
       const body = line.response.body;
       return readOrError(customId, () =>
-        this.#endpoint === '/v1/responses' ? readResponsesReply(body as OpenAI.Responses.Response, 0) : readChatCompletion(body as OpenAI.Chat.Completions.ChatCompletion, 0),
+        this.#endpoint === '/v1/responses'
+          ? readResponsesReply(body as OpenAI.Responses.Response, 0)
+          : readChatCompletion(body as OpenAI.Chat.Completions.ChatCompletion, 0),
       );
     }
     if (line.response) {
       const status = line.response.status_code;
       const message = (line.response.body as { error?: { message?: string } } | null)?.error?.message ?? 'no message';
-      return { customId, ok: false, retry: retryableStatus(status), error: new ProviderCallError(`${status} ${message}`, status, `HTTP ${status}`) };
+      return {
+        customId,
+        ok: false,
+        retry: retryableStatus(status),
+        error: new ProviderCallError(`${status} ${message}`, status, `HTTP ${status}`),
+      };
     }
     const code = line.error?.code ?? 'error';
     const retry = code === 'batch_expired' || code === 'batch_cancelled' || code === 'batch_failed';
@@ -247,7 +259,10 @@ export class AnthropicBatchService implements BatchService {
       // The create body was written to disk as it was built; the SDK sends a Blob verbatim, so it streams from
       // the file instead of being assembled in memory (up to 256 MB per batch).
       const blob = await openAsBlob(inputPath, { type: 'application/json' });
-      const batch = await this.#client.messages.batches.create({ requests: [] }, { body: blob, headers: { 'content-type': 'application/json' } });
+      const batch = await this.#client.messages.batches.create(
+        { requests: [] },
+        { body: blob, headers: { 'content-type': 'application/json' } },
+      );
       return batch.id;
     } catch (err) {
       throw toProviderError(err, this.#secrets);

@@ -99,7 +99,12 @@ function buffersBody(res: Response): boolean {
 }
 
 /** One attempt under its own timer, which is always cleared (a collected timer would leave a call hanging). */
-async function attempt(base: typeof fetch, input: Parameters<typeof fetch>[0], init: RequestInit | undefined, timeoutMs: number): Promise<Attempt> {
+async function attempt(
+  base: typeof fetch,
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit | undefined,
+  timeoutMs: number,
+): Promise<Attempt> {
   const signal = init?.signal ?? null;
   const ac = new AbortController();
   let timedOut = false;
@@ -224,7 +229,11 @@ async function judge(
 function callFailure(result: Extract<Attempt, { ok: false }>, url: string, policy: CallPolicy, attempts: number): ProviderCallError {
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   if (result.timedOut) {
-    return new ProviderCallError(`no complete reply from ${url} within ${policy.timeoutMs / 1000} s (${tries}); raise --timeout if the model is slow`, null, 'timeout');
+    return new ProviderCallError(
+      `no complete reply from ${url} within ${policy.timeoutMs / 1000} s (${tries}); raise --timeout if the model is slow`,
+      null,
+      'timeout',
+    );
   }
   const codes = errorCodes(result.error);
   const unreachable = codes.find((c) => UNREACHABLE_CODES.has(c));

@@ -88,7 +88,9 @@ export function resolveApiKey(spec: ModelSpec, env: Record<string, string | unde
   const key = env[KEY_VARS[spec.provider]];
   if (!key) {
     const local = spec.provider === 'openai' ? ' (for a local OpenAI-compatible server any non-empty value works)' : '';
-    throw new UsageError(`${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]}: set it in the environment or in .env${local}`);
+    throw new UsageError(
+      `${role} ${spec.provider}:${spec.model} needs ${KEY_VARS[spec.provider]}: set it in the environment or in .env${local}`,
+    );
   }
   return key;
 }
@@ -101,7 +103,8 @@ export function rateWindowMs(env: Record<string, string | undefined>): number | 
   const text = env['HEALTHBENCH_RATE_WINDOW_MS'];
   if (text === undefined || text === '') return undefined;
   const ms = Number(text);
-  if (!Number.isInteger(ms) || ms < 1) throw new UsageError(`HEALTHBENCH_RATE_WINDOW_MS: expected a whole number of milliseconds, got '${text}'`);
+  if (!Number.isInteger(ms) || ms < 1)
+    throw new UsageError(`HEALTHBENCH_RATE_WINDOW_MS: expected a whole number of milliseconds, got '${text}'`);
   return ms;
 }
 
@@ -146,7 +149,12 @@ export class ClientPool {
       baseURL,
       maxRetries: 0,
       timeoutMs: Math.max(SDK_BACKSTOP_TIMEOUT_MS, opts.timeoutMs),
-      fetch: resilientFetch({ gate, maxRetries: opts.maxRetries, timeoutMs: opts.timeoutMs, rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000 }),
+      fetch: resilientFetch({
+        gate,
+        maxRetries: opts.maxRetries,
+        timeoutMs: opts.timeoutMs,
+        rateLimitTimeoutMs: opts.rateLimitTimeoutMs ?? 600_000,
+      }),
     };
     const client = new LazyClient(spec, () => sdkClient(spec, clientOpts, api));
     this.#clients.push(client);

@@ -98,4 +98,3 @@ function outputText(res: Response): string {
     .map((c) => (c.type === 'output_text' ? c.text : ''))
     .join('');
 }
-

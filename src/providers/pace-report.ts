@@ -38,7 +38,9 @@ export function pacingEntry(p: EndpointPace): PacingEntry {
       ? `paced at ${limits.join(', ')}, bursts of at most ${p.pace.burstS} s of budget`
       : `no quota given (--rpm/--tpm/--otpm) or stated by the endpoint: only --concurrency limited the calls (peak ${p.peakInFlight} in flight)`,
     p.rateLimited > 0 ? `${p.rateLimited} answers were 429 (retried, not failures)` : 'no 429',
-    p.pace.rateCuts > 0 ? `429s lowered the pace ${p.pace.rateCuts} times, at worst to ${Math.round(p.pace.lowestRateFactor * 100)}% of the limits` : null,
+    p.pace.rateCuts > 0
+      ? `429s lowered the pace ${p.pace.rateCuts} times, at worst to ${Math.round(p.pace.lowestRateFactor * 100)}% of the limits`
+      : null,
     `${quotaWaitS} s waited for quota`,
   ].filter((x): x is string => x !== null);
   return {

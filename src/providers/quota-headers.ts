@@ -20,18 +20,34 @@ interface QuotaHeaderNames {
 const HEADERS: Record<QuotaKind, QuotaHeaderNames[]> = {
   requests: [
     { limit: 'x-ratelimit-limit-requests', remaining: 'x-ratelimit-remaining-requests', reset: 'x-ratelimit-reset-requests' },
-    { limit: 'anthropic-ratelimit-requests-limit', remaining: 'anthropic-ratelimit-requests-remaining', reset: 'anthropic-ratelimit-requests-reset' },
+    {
+      limit: 'anthropic-ratelimit-requests-limit',
+      remaining: 'anthropic-ratelimit-requests-remaining',
+      reset: 'anthropic-ratelimit-requests-reset',
+    },
   ],
   inputTokens: [
     { limit: 'x-ratelimit-limit-tokens', remaining: 'x-ratelimit-remaining-tokens', reset: 'x-ratelimit-reset-tokens' },
-    { limit: 'anthropic-ratelimit-input-tokens-limit', remaining: 'anthropic-ratelimit-input-tokens-remaining', reset: 'anthropic-ratelimit-input-tokens-reset' },
+    {
+      limit: 'anthropic-ratelimit-input-tokens-limit',
+      remaining: 'anthropic-ratelimit-input-tokens-remaining',
+      reset: 'anthropic-ratelimit-input-tokens-reset',
+    },
   ],
   outputTokens: [
-    { limit: 'anthropic-ratelimit-output-tokens-limit', remaining: 'anthropic-ratelimit-output-tokens-remaining', reset: 'anthropic-ratelimit-output-tokens-reset' },
+    {
+      limit: 'anthropic-ratelimit-output-tokens-limit',
+      remaining: 'anthropic-ratelimit-output-tokens-remaining',
+      reset: 'anthropic-ratelimit-output-tokens-reset',
+    },
   ],
 };
 // Anthropic's combined token quota: only its remaining/reset are read (a quota used up pauses the calls).
-const COMBINED: QuotaHeaderNames = { limit: 'anthropic-ratelimit-tokens-limit', remaining: 'anthropic-ratelimit-tokens-remaining', reset: 'anthropic-ratelimit-tokens-reset' };
+const COMBINED: QuotaHeaderNames = {
+  limit: 'anthropic-ratelimit-tokens-limit',
+  remaining: 'anthropic-ratelimit-tokens-remaining',
+  reset: 'anthropic-ratelimit-tokens-reset',
+};
 const ALL_NAMES: QuotaHeaderNames[] = [...QUOTA_KINDS.flatMap((k) => HEADERS[k]), COMBINED];
 
 function positiveNumber(text: string | null): number | null {

@@ -331,7 +331,9 @@ export class RateGate {
   /** Limits stated by a response for quotas without a flag; true when one is new or changed. */
   #learn(headers: Headers, now: number): boolean {
     let changed = false;
-    for (const [kind, stated] of Object.entries(statedQuotas(headers)) as Array<[QuotaKind, { perMinute: number; remaining: number | null }]>) {
+    for (const [kind, stated] of Object.entries(statedQuotas(headers)) as Array<
+      [QuotaKind, { perMinute: number; remaining: number | null }]
+    >) {
       const current = this.#limits.get(kind);
       if (current?.source === 'flag' || current?.perMinute === stated.perMinute) continue;
       this.#setLimit(kind, { perMinute: stated.perMinute, source: 'headers' }, now, current ? null : stated.remaining);

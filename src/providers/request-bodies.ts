@@ -49,7 +49,10 @@ export function readChatCompletion(res: OpenAI.Chat.Completions.ChatCompletion, 
 export type AnthropicBody = Anthropic.MessageCreateParamsNonStreaming & { temperature?: number };
 
 /** The Messages body of a request; system messages become `system`, the shared grader head is marked for caching. */
-export function anthropicMessageBody(model: string, req: Pick<CompletionRequest, 'messages' | 'params' | 'cachePrefixChars'>): AnthropicBody {
+export function anthropicMessageBody(
+  model: string,
+  req: Pick<CompletionRequest, 'messages' | 'params' | 'cachePrefixChars'>,
+): AnthropicBody {
   const { params } = req;
   const systemParts = [
     ...(params.systemPrompt !== null ? [params.systemPrompt] : []),

@@ -4,10 +4,18 @@ import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
 import type { OrderedSample } from '../core/task.js';
-import { RESPONSE_EXCERPT_CHARS, type DatasetInfo, type GraderInfo, type HealthbenchReport, type LowScoringExample, type ModelInfo, type Report, type ReportError } from './types.js';
+import {
+  RESPONSE_EXCERPT_CHARS,
+  type DatasetInfo,
+  type GraderInfo,
+  type HealthbenchReport,
+  type LowScoringExample,
+  type ModelInfo,
+  type Report,
+  type ReportError,
+} from './types.js';
 
 export type { OrderedSample } from '../core/task.js';
-
 
 /** What the report needs besides the samples: the run's identity, as recorded in run.json. */
 export interface ReportContext {
@@ -35,7 +43,11 @@ export interface ReportContext {
  * With several graders: the overall score each grader alone would give, and each pair's verdict agreement
  * (percent and Cohen's kappa) over the criteria both judged.
  */
-function perGrader(scored: readonly SampleRecord[], specs: readonly string[], seed: number): Pick<Report, 'graderScores' | 'graderAgreement'> {
+function perGrader(
+  scored: readonly SampleRecord[],
+  specs: readonly string[],
+  seed: number,
+): Pick<Report, 'graderScores' | 'graderAgreement'> {
   const graderScores: Record<string, GroupSummary> = {};
   specs.forEach((spec, g) => {
     const values: number[] = [];
@@ -91,7 +103,10 @@ function byPrefix(series: Map<string, number[]>, prefix: string, seed: number, c
 }
 
 /** `meanResponseChars` when the samples recorded lengths, and `lengthAdjustment` when an adjustment is configured. */
-function lengthFields(scored: readonly SampleRecord[], ctx: ReportContext): Pick<Report, 'meanResponseChars' | 'lengthAdjustment' | 'overall_score_length_adjusted'> {
+function lengthFields(
+  scored: readonly SampleRecord[],
+  ctx: ReportContext,
+): Pick<Report, 'meanResponseChars' | 'lengthAdjustment' | 'overall_score_length_adjusted'> {
   const chars = meanResponseChars(scored);
   const adjustment = buildLengthAdjustment(scored, ctx.lengthAdjustment, ctx.seed);
   return {
@@ -162,7 +177,9 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   }
   if (byIdealGroup.size > 0) {
     byGroup['ideal_completions_group'] = Object.fromEntries(
-      [...byIdealGroup.keys()].sort().map((g) => [g, summarize(byIdealGroup.get(g) ?? [], `ideal_completions_group:${g}`, ctx.seed, cache)]),
+      [...byIdealGroup.keys()]
+        .sort()
+        .map((g) => [g, summarize(byIdealGroup.get(g) ?? [], `ideal_completions_group:${g}`, ctx.seed, cache)]),
     );
   }
   return {

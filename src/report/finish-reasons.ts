@@ -11,7 +11,10 @@ const TRUNCATED = new Set(['length', 'max_tokens']);
 const FILTERED = new Set(['content_filter', 'refusal']);
 
 /** Counts the candidates' finish reasons into report.json, the summary and report.md (nothing for fixed responses). */
-export function addFinishReasons(built: { json: ReportExtras; markdown: string; summary: string[] }, samples: Iterable<SampleRecord>): void {
+export function addFinishReasons(
+  built: { json: ReportExtras; markdown: string; summary: string[] },
+  samples: Iterable<SampleRecord>,
+): void {
   const counts: Record<string, number> = {};
   for (const s of samples) if (typeof s.finishReason === 'string') counts[s.finishReason] = (counts[s.finishReason] ?? 0) + 1;
   if (Object.keys(counts).length === 0) return;
@@ -20,9 +23,15 @@ export function addFinishReasons(built: { json: ReportExtras; markdown: string; 
   const notes: string[] = [];
   const truncated = sum(TRUNCATED);
   const filtered = sum(FILTERED);
-  if (truncated > 0) notes.push(`${truncated} response${truncated === 1 ? '' : 's'} cut off at the token limit (finish_reason length / max_tokens; graded as written, raise --max-tokens to avoid)`);
-  if (filtered > 0) notes.push(`${filtered} response${filtered === 1 ? '' : 's'} stopped by a content filter or refusal (graded as written)`);
+  if (truncated > 0)
+    notes.push(
+      `${truncated} response${truncated === 1 ? '' : 's'} cut off at the token limit (finish_reason length / max_tokens; graded as written, raise --max-tokens to avoid)`,
+    );
+  if (filtered > 0)
+    notes.push(`${filtered} response${filtered === 1 ? '' : 's'} stopped by a content filter or refusal (graded as written)`);
   if (notes.length === 0) return;
   built.summary.push(...notes.map((n) => `warning: ${n}`));
-  built.markdown += `\n## Finish reasons\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nAll: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}.\n`;
+  built.markdown += `\n## Finish reasons\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nAll: ${Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}.\n`;
 }

@@ -21,7 +21,13 @@ interface Point {
 }
 
 /** One chart: score line, CI band and points over the runs (evenly spaced, oldest left), y from 0 to 1. */
-function chart(title: string, runs: readonly HistoryRun[], pick: (r: HistoryRun) => GroupSummary | undefined, size: { w: number; h: number }, alarm: boolean): string {
+function chart(
+  title: string,
+  runs: readonly HistoryRun[],
+  pick: (r: HistoryRun) => GroupSummary | undefined,
+  size: { w: number; h: number },
+  alarm: boolean,
+): string {
   const pad = { l: 36, r: 12, t: 22, b: 26 };
   const iw = size.w - pad.l - pad.r;
   const ih = size.h - pad.t - pad.b;
@@ -33,7 +39,9 @@ function chart(title: string, runs: readonly HistoryRun[], pick: (r: HistoryRun)
   });
   const parts: string[] = [];
   for (const v of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line class="grid" x1="${pad.l}" x2="${size.w - pad.r}" y1="${y(v)}" y2="${y(v)}"/><text class="tick" x="${pad.l - 4}" y="${y(v) + 3}" text-anchor="end">${v.toFixed(2)}</text>`);
+    parts.push(
+      `<line class="grid" x1="${pad.l}" x2="${size.w - pad.r}" y1="${y(v)}" y2="${y(v)}"/><text class="tick" x="${pad.l - 4}" y="${y(v) + 3}" text-anchor="end">${v.toFixed(2)}</text>`,
+    );
   }
   if (points.length > 1) {
     const upper = points.map((p) => `${x(p.i)},${y(p.g.ci95[1])}`);
@@ -50,8 +58,14 @@ function chart(title: string, runs: readonly HistoryRun[], pick: (r: HistoryRun)
   }
   const first = runs[0];
   const last = runs[runs.length - 1];
-  if (first) parts.push(`<text class="tick" x="${x(0)}" y="${size.h - 8}" text-anchor="${runs.length === 1 ? 'middle' : 'start'}">${escapeHtml(first.date.slice(0, 10))}</text>`);
-  if (last && runs.length > 1) parts.push(`<text class="tick" x="${x(runs.length - 1)}" y="${size.h - 8}" text-anchor="end">${escapeHtml(last.date.slice(0, 10))}</text>`);
+  if (first)
+    parts.push(
+      `<text class="tick" x="${x(0)}" y="${size.h - 8}" text-anchor="${runs.length === 1 ? 'middle' : 'start'}">${escapeHtml(first.date.slice(0, 10))}</text>`,
+    );
+  if (last && runs.length > 1)
+    parts.push(
+      `<text class="tick" x="${x(runs.length - 1)}" y="${size.h - 8}" text-anchor="end">${escapeHtml(last.date.slice(0, 10))}</text>`,
+    );
   const label = `${title}${alarm ? ' — DROP' : ''}`;
   return (
     `<figure class="${alarm ? 'alarm' : ''}"><svg role="img" aria-label="${escapeHtml(`${label}: score over ${runs.length} runs`)}" width="${size.w}" height="${size.h}" viewBox="0 0 ${size.w} ${size.h}">` +
@@ -61,10 +75,20 @@ function chart(title: string, runs: readonly HistoryRun[], pick: (r: HistoryRun)
 
 function runTable(s: HistorySeries, groupNames: string[]): string {
   const ci = (g: GroupSummary | undefined): string => (g ? `${f3(g.score)} [${f3(g.ci95[0])}, ${f3(g.ci95[1])}]` : '–');
-  const head = ['date', 'run', 'overall', ...groupNames, 'n', 'errors', 'cost'].map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
+  const head = ['date', 'run', 'overall', ...groupNames, 'n', 'errors', 'cost']
+    .map((h) => `<th scope="col">${escapeHtml(h)}</th>`)
+    .join('');
   const rows = s.runs.map((r) => {
     const cost = r.cost === null ? (r.testDouble ? 'test double' : 'unknown') : `$${r.cost.toFixed(2)}`;
-    const cells = [r.date.slice(0, 16).replace('T', ' '), r.runId, ci(r.overall), ...groupNames.map((g) => ci(r.groups[g])), String(r.overall.n), String(r.overall.errors), cost];
+    const cells = [
+      r.date.slice(0, 16).replace('T', ' '),
+      r.runId,
+      ci(r.overall),
+      ...groupNames.map((g) => ci(r.groups[g])),
+      String(r.overall.n),
+      String(r.overall.errors),
+      cost,
+    ];
     return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -79,7 +103,9 @@ function seriesSection(s: HistorySeries, alarms: DriftComparison | undefined): s
   return [
     `<section><h2>${escapeHtml(`${id.candidate} on ${id.dataset}`)}</h2>`,
     `<p class="id">${escapeHtml(`${id.task}; dataset sha256 ${id.datasetSha256}; grader ${id.grader}; template sha256 ${id.templateSha256}; ${s.runs.length} run(s)`)}</p>`,
-    s.runs.some((r) => r.testDouble) ? '<p class="warn">Some runs used the bundled test double: their figures mean nothing about a real model.</p>' : '',
+    s.runs.some((r) => r.testDouble)
+      ? '<p class="warn">Some runs used the bundled test double: their figures mean nothing about a real model.</p>'
+      : '',
     drops.length > 0
       ? `<p class="warn">${escapeHtml(`Significant drop (Holm-corrected) from ${alarms?.baseRunId} to ${alarms?.headRunId}: ${drops.map((t) => `${t.group} ${f3(t.base)} → ${f3(t.head)}`).join('; ')}`)}</p>`
       : '',

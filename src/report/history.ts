@@ -83,7 +83,8 @@ export function groupHistory(entries: ReadonlyArray<{ identity: SeriesIdentity; 
     s.runs.push(run);
   }
   const series = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const s of series) s.runs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  for (const s of series)
+    s.runs.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
   return series;
 }
 
@@ -92,7 +93,10 @@ const withCi = (g: GroupSummary): string => `${f3(g.score)} [${f3(g.ci95[0])}, $
 
 /** One line of text for a table cell: no pipes or line breaks from the data. */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 /** A Markdown table per series: date, run id, overall with CI, each theme/category with CI, n, errors, cost. */
@@ -112,7 +116,9 @@ export function renderHistoryTable(series: readonly HistorySeries[]): string {
     for (const r of s.runs) {
       const groups = groupNames.map((g) => (r.groups[g] ? withCi(r.groups[g]) : '–'));
       const cost = r.cost === null ? (r.testDouble ? 'test double' : 'unknown') : `$${r.cost.toFixed(2)}`;
-      out.push(`| ${r.date.slice(0, 16).replace('T', ' ')} | ${cell(r.runId)} | ${withCi(r.overall)} | ${groups.join(' | ')}${groups.length ? ' | ' : ''}${r.overall.n} | ${r.overall.errors} | ${cost} |`);
+      out.push(
+        `| ${r.date.slice(0, 16).replace('T', ' ')} | ${cell(r.runId)} | ${withCi(r.overall)} | ${groups.join(' | ')}${groups.length ? ' | ' : ''}${r.overall.n} | ${r.overall.errors} | ${cost} |`,
+      );
     }
     out.push('');
   }

@@ -63,7 +63,10 @@ function lengthGroup(rows: readonly Row[], name: string, seed: number): LengthGr
   const rawName = name === LENGTH_ADJUSTED_KEY ? 'overall_score' : name;
   const adjustedName = name === LENGTH_ADJUSTED_KEY ? LENGTH_ADJUSTED_KEY : `${name}:length_adjusted`;
   return {
-    raw: summarizeGroup(rows.map((r) => r.raw), { seed, name: rawName, clip: true }),
+    raw: summarizeGroup(
+      rows.map((r) => r.raw),
+      { seed, name: rawName, clip: true },
+    ),
     adjusted: summarizeGroup(adjusted, { seed, name: adjustedName, clip: true }),
     meanResponseChars: mean(rows.map((r) => r.chars)),
   };

@@ -43,7 +43,10 @@ export const BATCH_PRICE_FACTOR = 0.5;
 /** The table at batch prices: every entry times `BATCH_PRICE_FACTOR`. */
 export function batchPrices(table: Readonly<Record<string, ModelPrice>> = PRICES): Record<string, ModelPrice> {
   return Object.fromEntries(
-    Object.entries(table).map(([k, p]) => [k, { input: p.input * BATCH_PRICE_FACTOR, cachedInput: p.cachedInput * BATCH_PRICE_FACTOR, output: p.output * BATCH_PRICE_FACTOR }]),
+    Object.entries(table).map(([k, p]) => [
+      k,
+      { input: p.input * BATCH_PRICE_FACTOR, cachedInput: p.cachedInput * BATCH_PRICE_FACTOR, output: p.output * BATCH_PRICE_FACTOR },
+    ]),
   );
 }
 

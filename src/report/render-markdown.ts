@@ -24,7 +24,12 @@ function groupTable(title: string, label: string, groups: Record<string, GroupSu
 }
 
 /** A label Mermaid accepts inside double quotes. */
-const mermaidLabel = (text: string): string => text.replace(/["\\`<>&]/g, '').replace(/\s+/g, ' ').trim().slice(0, 40);
+const mermaidLabel = (text: string): string =>
+  text
+    .replace(/["\\`<>&]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 40);
 
 /** A Mermaid `xychart-beta` bar chart of group scores (GitHub renders it); empty for fewer than two groups. */
 export function mermaidBars(title: string, groups: Record<string, GroupSummary>): string {
@@ -36,7 +41,12 @@ export function mermaidBars(title: string, groups: Record<string, GroupSummary>)
 }
 
 /** Text of a Markdown paragraph: one line, no markup, HTML or table pipes. */
-const prose = (text: string): string => cell(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([`*_[\]#])/g, '\\$1');
+const prose = (text: string): string =>
+  cell(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([`*_[\]#])/g, '\\$1');
 
 function lowestSection(report: Report): string {
   if (report.lowest.length === 0) return '';
@@ -50,7 +60,9 @@ function lowestSection(report: Report): string {
     if (l.missed.length === 0) md += 'No missed criteria.\n\n';
     else {
       const line = (m: Report['lowest'][number]['missed'][number]): string =>
-        m.points >= 0 ? `- [${m.points}] **not met** (missed): ${cell(m.text)}` : `- [${m.points}] **met** (harmful, penalised): ${cell(m.text)}`;
+        m.points >= 0
+          ? `- [${m.points}] **not met** (missed): ${cell(m.text)}`
+          : `- [${m.points}] **met** (harmful, penalised): ${cell(m.text)}`;
       md += `${l.missed.map(line).join('\n')}\n\n`;
     }
   }
@@ -62,7 +74,8 @@ export function renderMarkdownReport(report: Report): string {
   const o = report.overall;
   let md = `# HealthBench report: ${cell(report.model?.spec ?? 'baseline')}\n\n`;
   if (report.testDouble) {
-    md += '> **Test double.** These figures come from the bundled fake provider, not from a real model; they only show the pipeline works.\n\n';
+    md +=
+      '> **Test double.** These figures come from the bundled fake provider, not from a real model; they only show the pipeline works.\n\n';
   }
   if (o.n === 0) md += `**No scored samples** (n = 0, ${o.errors} errors): there is no overall score.\n\n`;
   else {
@@ -91,7 +104,7 @@ export function renderMarkdownReport(report: Report): string {
   }
   if (report.graderScores) md += groupTable('By grader (each alone)', 'grader', report.graderScores);
   if (report.graderAgreement && report.graderAgreement.length > 0) {
-    md += '## Grader agreement\n\n| grader A | grader B | criteria | agreement | Cohen\'s kappa |\n|---|---|---:|---:|---:|\n';
+    md += "## Grader agreement\n\n| grader A | grader B | criteria | agreement | Cohen's kappa |\n|---|---|---:|---:|---:|\n";
     for (const g of report.graderAgreement) {
       md += `| ${cell(g.a)} | ${cell(g.b)} | ${g.n} | ${g.percentAgreement === null ? '-' : f3(g.percentAgreement)} | ${g.kappa === null ? '-' : f3(g.kappa)} |\n`;
     }
@@ -103,7 +116,8 @@ export function renderMarkdownReport(report: Report): string {
     md += `| ${role} | ${usage.calls} | ${usage.inputTokens} | ${usage.outputTokens} | ${usage.cachedInputTokens} |\n`;
   }
   const reasoning = Object.entries(u).filter(([, usage]) => usage.reasoningTokens !== undefined);
-  if (reasoning.length > 0) md += `\nReasoning tokens (included in output tokens, billed as output): ${reasoning.map(([role, usage]) => `${role} ${usage.reasoningTokens ?? 0}`).join(', ')}.\n`;
+  if (reasoning.length > 0)
+    md += `\nReasoning tokens (included in output tokens, billed as output): ${reasoning.map(([role, usage]) => `${role} ${usage.reasoningTokens ?? 0}`).join(', ')}.\n`;
   md += '\n## Errors\n\n';
   if (report.errors.length === 0) md += 'None.\n\n';
   else {

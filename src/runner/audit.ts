@@ -76,7 +76,17 @@ export async function gitCommitOf(root: string): Promise<string | null> {
   return ref ? ((await resolveRef(gitDir, ref)) ?? (await resolveRef(commonDir, ref))) : null;
 }
 
-const GITHUB_FIELDS = ['GITHUB_REPOSITORY', 'GITHUB_WORKFLOW', 'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT', 'GITHUB_JOB', 'GITHUB_SHA', 'GITHUB_REF', 'GITHUB_ACTOR', 'GITHUB_EVENT_NAME'];
+const GITHUB_FIELDS = [
+  'GITHUB_REPOSITORY',
+  'GITHUB_WORKFLOW',
+  'GITHUB_RUN_ID',
+  'GITHUB_RUN_ATTEMPT',
+  'GITHUB_JOB',
+  'GITHUB_SHA',
+  'GITHUB_REF',
+  'GITHUB_ACTOR',
+  'GITHUB_EVENT_NAME',
+];
 
 /** The CI job from the environment: GitHub Actions' variables, or just `CI` for other systems. */
 export function ciOf(env: Record<string, string | undefined>): Record<string, string> | null {

@@ -147,7 +147,12 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     let finalizer: Promise<typeof import('./finalize.js')> | null = null;
     const loadFinalizer = (): Promise<typeof import('./finalize.js')> => (finalizer ??= import('./finalize.js'));
     const onProgress = deps.onProgress;
-    const calls = await runCalls(prepared, opened, { ...deps, onProgress: (p) => (void loadFinalizer().catch(() => undefined), onProgress?.(p)) }, now);
+    const calls = await runCalls(
+      prepared,
+      opened,
+      { ...deps, onProgress: (p) => (void loadFinalizer().catch(() => undefined), onProgress?.(p)) },
+      now,
+    );
     opened.store.closeFiles();
     const { finalizeRun } = await loadFinalizer();
     return await finalizeRun(prepared, opened, calls, deps, now);

@@ -67,7 +67,6 @@ export interface ExecuteResult {
   usage: { candidate: TokenUsage; grader: TokenUsage };
 }
 
-
 /** A sample's record without the fields every record of the item shares. */
 type SampleOutcome = Omit<SampleRecord, 'task' | 'exampleId' | 'repeat' | 'language' | 'exampleTags'>;
 
@@ -92,7 +91,14 @@ class LiveRun {
     this.opts = opts;
     this.progress = { done: 0, total: opts.total, errors: 0, skipped: 0 };
     this.scheduler = new CallScheduler(opts.concurrency, opts.logger);
-    this.#grading = { scheduler: this.scheduler, graders: opts.graders, graderAttempts: opts.graderAttempts, store: opts.store, logger: opts.logger, usage: this.usage };
+    this.#grading = {
+      scheduler: this.scheduler,
+      graders: opts.graders,
+      graderAttempts: opts.graderAttempts,
+      store: opts.store,
+      logger: opts.logger,
+      usage: this.usage,
+    };
   }
 
   snapshot(): Progress {
@@ -103,7 +109,14 @@ class LiveRun {
   /** Appends the sample's record; an error counts against the error budget, and exceeding it stops the run. */
   async record(item: WorkItem, outcome: SampleOutcome): Promise<void> {
     const language = await item.language;
-    const full: SampleRecord = { task: this.opts.evaluator.task, exampleId: item.exampleId, repeat: item.repeat, language, exampleTags: item.exampleTags, ...outcome };
+    const full: SampleRecord = {
+      task: this.opts.evaluator.task,
+      exampleId: item.exampleId,
+      repeat: item.repeat,
+      language,
+      exampleTags: item.exampleTags,
+      ...outcome,
+    };
     this.opts.store.appendSample(full);
     this.progress.done += 1;
     if (full.error) {
@@ -141,7 +154,14 @@ class LiveRun {
     }
     this.usage.candidate = addUsage(this.usage.candidate, res.fromCache ? emptyUsage() : res.usage);
     const { exampleId, repeat } = item;
-    this.opts.store.appendJournal({ t: 'completion', exampleId, repeat, response: res.text, usage: res.usage, finishReason: res.finishReason });
+    this.opts.store.appendJournal({
+      t: 'completion',
+      exampleId,
+      repeat,
+      response: res.text,
+      usage: res.usage,
+      finishReason: res.finishReason,
+    });
     return { response: res.text, usage: res.usage, finishReason: res.finishReason, fresh: true };
   }
 
@@ -164,7 +184,13 @@ class LiveRun {
     if (this.scheduler.stopping === 'cancelled' && graded.outcomes.some((o) => !o.ok)) return;
     const finished = this.opts.evaluator.finish(item, response, graded.outcomes);
     const usage = { candidate: sampled.usage, grader: graded.usage };
-    await this.record(item, { messagesSent, response, ...finished, usage, ...(item.fixedResponse === null && { finishReason: sampled.finishReason }) });
+    await this.record(item, {
+      messagesSent,
+      response,
+      ...finished,
+      usage,
+      ...(item.fixedResponse === null && { finishReason: sampled.finishReason }),
+    });
   }
 
   /** Takes up the items one by one while the scheduler has room; finished samples of an earlier process are skipped. */
@@ -196,7 +222,8 @@ class LiveRun {
     const halted = this.scheduler.halted;
     if (halted) throw new RunFailedError(`${halted.message} Finished work is saved; the run directory is resumable.`);
     const status = this.scheduler.stopping;
-    if (status === 'failed') throw new RunFailedError(`${this.progress.errors} samples failed, more than the ${this.opts.maxErrors} allowed by --max-errors`);
+    if (status === 'failed')
+      throw new RunFailedError(`${this.progress.errors} samples failed, more than the ${this.opts.maxErrors} allowed by --max-errors`);
     if (status === 'cancelled') throw new CancelledError('run cancelled');
     return { status: 'completed', progress: this.snapshot(), usage: this.usage };
   }

@@ -135,7 +135,12 @@ async function addBaselineAndGate(
 }
 
 /** The report files, each written atomically; pacing is a fact of this attempt, so it goes to report.md, never report.json. */
-async function writeReports(o: OpenedRun, built: PlanReport, pacing: PacingEntry[], page: { samples: PageSample[]; graders: string[] }): Promise<void> {
+async function writeReports(
+  o: OpenedRun,
+  built: PlanReport,
+  pacing: PacingEntry[],
+  page: { samples: PageSample[]; graders: string[] },
+): Promise<void> {
   built.markdown += `\n## Pacing\n\n${pacing.map((entry) => `- ${entry.summary}`).join('\n')}\n`;
   await o.store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
   await o.store.writeText('report.md', built.markdown);

@@ -7,7 +7,15 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { compareForDrift, decideAlarms, type DriftComparison } from '../compare/drift.js';
 import { loadReport, loadRunSide } from '../compare/index.js';
-import { groupHistory, historyRun, seriesIdentity, seriesKey, type HistoryRun, type HistorySeries, type SeriesIdentity } from '../report/history.js';
+import {
+  groupHistory,
+  historyRun,
+  seriesIdentity,
+  seriesKey,
+  type HistoryRun,
+  type HistorySeries,
+  type SeriesIdentity,
+} from '../report/history.js';
 import type { RunRecord } from '../core/records.js';
 import { readRunRecord } from '../store/read-run.js';
 
@@ -28,7 +36,9 @@ const SKIP_DIRS = new Set(['node_modules', '.git']);
 /** Every directory under `root` (itself included) that holds a report.json. */
 async function findRunDirs(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`${root}: cannot read directory (${err.code ?? err.message}); history takes directories that contain run directories`);
+    throw new UsageError(
+      `${root}: cannot read directory (${err.code ?? err.message}); history takes directories that contain run directories`,
+    );
   });
   const out: string[] = entries.some((e) => e.isFile() && e.name === 'report.json') ? [root] : [];
   for (const e of entries) {
@@ -54,7 +64,10 @@ export async function readHistory(opts: HistoryOptions, cwd: string): Promise<Hi
   for (const dir of [...dirs].sort()) {
     const run = await readRunJson(dir);
     if (run?.config?.shard && !opts.includeShards) {
-      skipped.push({ dir, reason: `shard ${run.config.shard.index}/${run.config.shard.count} (merge the shards; --include-shards lists it)` });
+      skipped.push({
+        dir,
+        reason: `shard ${run.config.shard.index}/${run.config.shard.count} (merge the shards; --include-shards lists it)`,
+      });
       continue;
     }
     if (run?.config?.task === 'meta') {
@@ -88,7 +101,9 @@ export async function historyAlarms(history: HistoryResult, opts: AlarmOptions, 
     baselineKey = seriesKey(seriesIdentity(report));
     baselineDir = dir;
     if (!history.series.some((s) => s.key === baselineKey)) {
-      throw new UsageError(`--baseline ${opts.baseline}: no run in the history has its dataset, candidate, grader and template (${baselineKey})`);
+      throw new UsageError(
+        `--baseline ${opts.baseline}: no run in the history has its dataset, candidate, grader and template (${baselineKey})`,
+      );
     }
   }
   const comparisons: DriftComparison[] = [];
@@ -97,7 +112,13 @@ export async function historyAlarms(history: HistoryResult, opts: AlarmOptions, 
     const baseDir = s.key === baselineKey ? baselineDir : (s.runs[s.runs.length - 2]?.dir ?? null);
     if (!head || baseDir === null || baseDir === head.dir) continue;
     const [base, latest] = await Promise.all([loadRunSide(baseDir, cwd), loadRunSide(head.dir, cwd)]);
-    comparisons.push(compareForDrift(s.key, base, latest, { seed: opts.seed ?? latest.report.seed, alpha: opts.alpha, bootstrapSamples: opts.bootstrapSamples }));
+    comparisons.push(
+      compareForDrift(s.key, base, latest, {
+        seed: opts.seed ?? latest.report.seed,
+        alpha: opts.alpha,
+        bootstrapSamples: opts.bootstrapSamples,
+      }),
+    );
   }
   return decideAlarms(comparisons, { alpha: opts.alpha });
 }

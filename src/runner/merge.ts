@@ -53,8 +53,10 @@ function checkShards(runs: RecordedRun[]): string[] {
   for (const r of runs.slice(1)) {
     const diffs = configDifferences(withoutShard(first.run.config), withoutShard(r.run.config));
     if (diffs.length > 0) problems.push(`${r.dir} is not a shard of the same evaluation as ${first.dir}:\n    ${diffs.join('\n    ')}`);
-    if (r.run.config.shard?.count !== count) problems.push(`${r.dir} is shard ${r.run.config.shard?.index}/${r.run.config.shard?.count}, but ${first.dir} is one of ${count}`);
-    if (JSON.stringify(r.selection.exampleIds) !== JSON.stringify(first.selection.exampleIds)) problems.push(`${r.dir} selected other examples than ${first.dir}`);
+    if (r.run.config.shard?.count !== count)
+      problems.push(`${r.dir} is shard ${r.run.config.shard?.index}/${r.run.config.shard?.count}, but ${first.dir} is one of ${count}`);
+    if (JSON.stringify(r.selection.exampleIds) !== JSON.stringify(first.selection.exampleIds))
+      problems.push(`${r.dir} selected other examples than ${first.dir}`);
   }
   const byIndex = new Map<number, string>();
   for (const r of runs) {
@@ -70,7 +72,8 @@ function checkShards(runs: RecordedRun[]): string[] {
       const prior = owner.get(s.exampleId);
       if (prior !== undefined && prior !== r.dir) problems.push(`example ${s.exampleId} is in both ${prior} and ${r.dir}`);
       owner.set(s.exampleId, r.dir);
-      if (shardOf(s.exampleId, shard.count) !== shard.index) problems.push(`${r.dir}: example ${s.exampleId} does not belong to shard ${shard.index}/${shard.count}`);
+      if (shardOf(s.exampleId, shard.count) !== shard.index)
+        problems.push(`${r.dir}: example ${s.exampleId} does not belong to shard ${shard.index}/${shard.count}`);
     }
   }
   return [...new Set(problems)].slice(0, 20);
@@ -96,7 +99,12 @@ function mergedCost(runs: RecordedRun[]): CostReport | undefined {
 }
 
 /** Merges shard runs into `outDir`. Throws UsageError (exit 2) when they do not belong together or some are missing. */
-export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<string, string | undefined>, now: () => Date = () => new Date()): Promise<MergeResult> {
+export async function mergeShards(
+  opts: MergeOptions,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  now: () => Date = () => new Date(),
+): Promise<MergeResult> {
   if (opts.dirs.length === 0) throw new UsageError('merge needs the shard run directories: healthbench merge DIR... --out DIR');
   const runs: RecordedRun[] = [];
   for (const d of opts.dirs) runs.push(await readRecordedRun(resolve(cwd, d)));
@@ -126,7 +134,12 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
   }
   const finished = now();
   const runId = basename(runDir);
-  const report = await rebuildReport(first, order.map((o) => o.s), order.map((o) => o.p), { runId, createdAt: finished.toISOString(), notes });
+  const report = await rebuildReport(
+    first,
+    order.map((o) => o.s),
+    order.map((o) => o.p),
+    { runId, createdAt: finished.toISOString(), notes },
+  );
   const cost = mergedCost(runs);
   if (cost) report.json['cost'] = cost;
   const store = new RunStore(runDir);
@@ -147,7 +160,12 @@ export async function mergeShards(opts: MergeOptions, cwd: string, env: Record<s
     error: missing.length > 0 ? `partial merge: shard(s) ${missing.join(', ')} of ${count} missing` : null,
     audit: await collectAudit(env, opts.labels),
     mergedFrom: runs
-      .map((r) => ({ runId: r.run.runId, dir: r.dir, shard: r.run.config.shard as { index: number; count: number }, samples: r.samples.length }))
+      .map((r) => ({
+        runId: r.run.runId,
+        dir: r.dir,
+        shard: r.run.config.shard as { index: number; count: number },
+        samples: r.samples.length,
+      }))
       .sort((a, b) => a.shard.index - b.shard.index),
   };
   await store.writeText('selection.json', `${JSON.stringify(first.selection)}\n`);

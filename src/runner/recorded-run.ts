@@ -38,8 +38,18 @@ async function readSaved<T>(dir: string, name: string, why: string, read: (path:
 /** Reads run.json, report.json, selection.json and samples.jsonl of a finished run. */
 export async function readRecordedRun(dir: string): Promise<RecordedRun> {
   const run = await readSaved(dir, 'run.json', 'is this a run directory written by `healthbench eval`?', (p) => readRunRecord(p));
-  const report = await readSaved(dir, 'report.json', `the run has status '${run.status}'; only a completed run has a report`, readSavedReport);
-  const selection = await readSaved(dir, 'selection.json', 'runs written before selection.json existed cannot be merged or verified; re-run them', readSelection);
+  const report = await readSaved(
+    dir,
+    'report.json',
+    `the run has status '${run.status}'; only a completed run has a report`,
+    readSavedReport,
+  );
+  const selection = await readSaved(
+    dir,
+    'selection.json',
+    'runs written before selection.json existed cannot be merged or verified; re-run them',
+    readSelection,
+  );
   const samples = await readSamples(dir).catch((err: NodeJS.ErrnoException) => {
     // A damaged line is already a located error naming the repair command.
     if (err instanceof HealthbenchError) throw err;
@@ -53,7 +63,8 @@ export function referencePositions(selection: SelectionFile, samples: readonly S
   const rank = new Map(selection.exampleIds.map((id, i) => [id, i]));
   return samples.map((s) => {
     const r = rank.get(s.exampleId);
-    if (r === undefined) throw new UsageError(`${where}: sample ${s.exampleId} is not in the run's selection.json; the run directory was altered`);
+    if (r === undefined)
+      throw new UsageError(`${where}: sample ${s.exampleId} is not in the run's selection.json; the run directory was altered`);
     return s.repeat * selection.count + r;
   });
 }
@@ -113,7 +124,9 @@ async function rebuildTaskReport(
 ): Promise<PlanReport> {
   const r = recorded.report;
   if (!isTaskName(r.task)) {
-    throw new UsageError(`run ${String(r.runId)} has an unknown task '${String(r.task)}'; merge and verify rebuild HealthBench, MedCalc-Bench and meta-eval reports`);
+    throw new UsageError(
+      `run ${String(r.runId)} has an unknown task '${String(r.task)}'; merge and verify rebuild HealthBench, MedCalc-Bench and meta-eval reports`,
+    );
   }
   const task: AnyTask = await loadTask(r.task);
   return task.rebuild(ordered, { run: recorded.run, report: r, notes: identity.notes }, rc);

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { SampleRecord } from '../core/types.js';
 import type { RunDiff } from '../compare/diff-runs.js';
-import { buildDiffPage, buildReportPage, diffExamples, sampleKeyOf, toPageSample, type DiffPageExample, type PageCompression, type PageSample } from '../report/html/index.js';
+import {
+  buildDiffPage,
+  buildReportPage,
+  diffExamples,
+  sampleKeyOf,
+  toPageSample,
+  type DiffPageExample,
+  type PageCompression,
+  type PageSample,
+} from '../report/html/index.js';
 import type { Report } from '../report/types.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { iterateSamples, readReport } from '../store/read-run.js';
@@ -24,7 +33,11 @@ export const PAGE_COMPRESSION: PageCompression = {
 };
 
 /** Builds and writes `report.html` in a run directory; returns its path. Streams samples.jsonl (latest record per sample wins). */
-export async function writeRunReportHtml(runDir: string, report?: Report, known?: { samples: PageSample[]; graders: string[] }): Promise<string> {
+export async function writeRunReportHtml(
+  runDir: string,
+  report?: Report,
+  known?: { samples: PageSample[]; graders: string[] },
+): Promise<string> {
   const rep = report ?? (await readReport(join(runDir, 'report.json')));
   const samples = known?.samples ?? (await pageSamples(runDir));
   const graders = known ? (known.graders.length > 0 ? known.graders : undefined) : await graderSpecs(runDir);

@@ -32,12 +32,18 @@ export async function verifyRun(path: string, cwd: string): Promise<VerifyResult
   const manifestProblems = await checkManifest(dir, manifest);
   const positions = referencePositions(recorded.selection, recorded.samples, dir);
   const r = recorded.report;
-  const rebuilt = await rebuildReport(recorded, recorded.samples, positions, { runId: r.runId, createdAt: r.createdAt, notes: reportNotes(r) });
+  const rebuilt = await rebuildReport(recorded, recorded.samples, positions, {
+    runId: r.runId,
+    createdAt: r.createdAt,
+    notes: reportNotes(r),
+  });
   const recordedJson = r as unknown as Record<string, unknown>;
   const rebuiltFields = Object.entries(rebuilt.json);
   const fieldsRecomputed = rebuiltFields.map(([key]) => key);
   const reportDifferences = rebuiltFields.flatMap(([key, value]) =>
-    configDifferences(recordedJson[key], value, `.${key}`).map((d) => `report.json ${d.replace(' → ', ' (recorded) ≠ ')} (rebuilt from samples.jsonl)`),
+    configDifferences(recordedJson[key], value, `.${key}`).map(
+      (d) => `report.json ${d.replace(' → ', ' (recorded) ≠ ')} (rebuilt from samples.jsonl)`,
+    ),
   );
   return {
     dir,
@@ -66,6 +72,8 @@ export function renderVerify(v: VerifyResult): string {
   );
   for (const d of v.reportDifferences.slice(0, 30)) lines.push(`    ${d}`);
   if (v.reportDifferences.length > 30) lines.push(`    … and ${v.reportDifferences.length - 30} more`);
-  lines.push(v.ok ? 'VERIFIED: the run directory is as the run wrote it.' : 'NOT VERIFIED: the run directory was altered after the run (see above).');
+  lines.push(
+    v.ok ? 'VERIFIED: the run directory is as the run wrote it.' : 'NOT VERIFIED: the run directory was altered after the run (see above).',
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -35,8 +35,19 @@ export const conversationSchema: JSONSchemaType<ConversationRecord> = {
   properties: {
     id: { type: 'string', minLength: 1, description: 'Unique id; rubrics refer to it as conversationId.' },
     messages: { type: 'array', items: messageSchema, minItems: 1, description: 'The turns so far, oldest first.' },
-    language: { type: 'string', pattern: '^[a-z]{2}$', nullable: true, description: 'ISO 639-1 code of the user turns; detected when absent.' },
-    tags: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, nullable: true, description: 'Example tags, e.g. theme:emergency_referrals; each at most once.' },
+    language: {
+      type: 'string',
+      pattern: '^[a-z]{2}$',
+      nullable: true,
+      description: 'ISO 639-1 code of the user turns; detected when absent.',
+    },
+    tags: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      uniqueItems: true,
+      nullable: true,
+      description: 'Example tags, e.g. theme:emergency_referrals; each at most once.',
+    },
   },
   required: ['id', 'messages'],
   additionalProperties: false,
@@ -71,7 +82,12 @@ export const rubricSchema: JSONSchemaType<RubricRecord> = {
         properties: {
           text: { type: 'string', minLength: 1, description: 'What the grader checks in the final reply.' },
           points: { type: 'integer', minimum: -10, maximum: 10, not: { const: 0 }, description: 'Weight, -10..10, not 0.' },
-          tags: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description: 'level:*, axis:*, cluster:* tags; each at most once.' },
+          tags: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            uniqueItems: true,
+            description: 'level:*, axis:*, cluster:* tags; each at most once.',
+          },
         },
         required: ['text', 'points', 'tags'],
         additionalProperties: false,

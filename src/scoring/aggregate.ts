@@ -164,7 +164,14 @@ export function metricStats(data: Float64Array, name: string, clip: boolean, opt
 }
 
 /** Puts stats computed by {@link metricStats} (for these exact values) into a report's cache. */
-export function rememberStats(cache: BootstrapCache, data: Float64Array, name: string, clip: boolean, opts: BootstrapOptions, stats: Stats): void {
+export function rememberStats(
+  cache: BootstrapCache,
+  data: Float64Array,
+  name: string,
+  clip: boolean,
+  opts: BootstrapOptions,
+  stats: Stats,
+): void {
   cache.set(cacheKey(name, clip, opts.seed, resampleCount(opts)), { values: data, stats });
 }
 

@@ -40,7 +40,7 @@ function pairwiseRange(a: ArrayLike<number>, start: number, n: number): number {
       r7 += a[i + 7] as number;
     }
     // Same association as numpy: ((r0+r1)+(r2+r3)) + ((r4+r5)+(r6+r7)).
-    let s = (r0 + r1 + (r2 + r3)) + (r4 + r5 + (r6 + r7));
+    let s = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     const end = start + n;
     for (; i < end; i++) s += a[i] as number;
     return s;

@@ -76,4 +76,3 @@ export function writeFileAtomicSync(path: string, content: string, opts: AtomicW
 export async function writeFileAtomic(path: string, content: string, opts: AtomicWriteOptions = {}): Promise<void> {
   writeFileAtomicSync(path, content, opts);
 }
-

@@ -81,11 +81,16 @@ export async function checkManifest(dir: string, manifest: RunManifest): Promise
     }
     const got = await sha256OfFile(join(dir, file));
     if (got.sha256 !== want.sha256) {
-      problems.push({ file, kind: 'changed', detail: `sha256 ${got.sha256} (${got.bytes} bytes), manifest says ${want.sha256} (${want.bytes} bytes)` });
+      problems.push({
+        file,
+        kind: 'changed',
+        detail: `sha256 ${got.sha256} (${got.bytes} bytes), manifest says ${want.sha256} (${want.bytes} bytes)`,
+      });
     }
   }
   for (const file of present) {
-    if (!(file in manifest.files)) problems.push({ file, kind: 'unlisted', detail: 'in the directory but not in the manifest (added after the run)' });
+    if (!(file in manifest.files))
+      problems.push({ file, kind: 'unlisted', detail: 'in the directory but not in the manifest (added after the run)' });
   }
   return problems;
 }

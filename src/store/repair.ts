@@ -85,7 +85,9 @@ export async function repairRun(dir: string): Promise<RepairResult> {
   const store = new RunStore(dir);
   await store.lock();
   try {
-    const files = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+    const files = readdirSync(dir)
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort();
     const dropped: DroppedLine[] = [];
     for (const name of files) dropped.push(...(await repairFile(join(dir, name), name)));
     await markUnfinished(store, dropped);

@@ -93,7 +93,11 @@ export function lineProblem(text: string, check: RecordCheck): string | null {
  * Streams the records of a run file (nothing when it does not exist). A bad last line is reported to `onTorn` and
  * skipped; a bad line before it throws CorruptRunFileError.
  */
-export async function* readRunFile<T>(path: string, check: RecordCheck, onTorn?: (line: number) => void): AsyncGenerator<{ line: number; value: T }> {
+export async function* readRunFile<T>(
+  path: string,
+  check: RecordCheck,
+  onTorn?: (line: number) => void,
+): AsyncGenerator<{ line: number; value: T }> {
   if (!existsSync(path)) return;
   let pending: { line: number; text: string } | null = null;
   const settle = (p: { line: number; text: string }, last: boolean): { line: number; value: T } | null => {
@@ -118,4 +122,3 @@ export async function* readRunFile<T>(path: string, check: RecordCheck, onTorn?:
     if (r) yield r;
   }
 }
-

@@ -147,7 +147,12 @@ export class RunStore {
     const text = await readFile(this.runJsonPath, 'utf8').catch((err: unknown) => {
       throw fsError(err, this.runJsonPath, 'read', 'setup');
     });
-    return parseSavedJson(text, this.runJsonPath, validateRunRecord, 'it was damaged outside healthbench. Use another --out, or restore the file.');
+    return parseSavedJson(
+      text,
+      this.runJsonPath,
+      validateRunRecord,
+      'it was damaged outside healthbench. Use another --out, or restore the file.',
+    );
   }
 
   /** Creates the directory and takes its lock (exit 2 when the path is unusable or another process holds it). */

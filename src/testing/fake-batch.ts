@@ -76,7 +76,8 @@ const secs = (ms: number): number => Math.floor(ms / 1000);
 
 function checkFraction(name: string, v: number | undefined): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TypeError(`Expected \`${name}\` to be a number from 0 to 1, got \`${String(v)}\``);
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+    throw new TypeError(`Expected \`${name}\` to be a number from 0 to 1, got \`${String(v)}\``);
   return v;
 }
 
@@ -89,8 +90,7 @@ async function* lines(path: string): AsyncGenerator<string> {
 function lineWriter(path: string): { write(line: string): Promise<void>; close(): Promise<void> } {
   const out = createWriteStream(path);
   return {
-    write: (line) =>
-      out.write(`${line}\n`) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())),
+    write: (line) => (out.write(`${line}\n`) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve()))),
     close: () => new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))),
   };
 }
@@ -152,7 +152,12 @@ function notRunLine(b: FakeBatch, k: number, item: BatchItem, expired: boolean):
   const code = expired ? 'batch_expired' : 'batch_cancelled';
   return JSON.stringify(
     b.api === 'openai'
-      ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: null, error: { code, message: `request ${expired ? 'expired' : 'cancelled'} before it ran (test double)` } }
+      ? {
+          id: `batch_req_${k}`,
+          custom_id: item.custom_id,
+          response: null,
+          error: { code, message: `request ${expired ? 'expired' : 'cancelled'} before it ran (test double)` },
+        }
       : { custom_id: item.custom_id, result: { type: expired ? 'expired' : 'canceled' } },
   );
 }
@@ -162,13 +167,23 @@ function resultLine(b: FakeBatch, k: number, item: BatchItem, reply: { status: n
   if (reply.status === 200) {
     return JSON.stringify(
       b.api === 'openai'
-        ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: 200, request_id: `req_batch_${k}`, body: reply.body }, error: null }
+        ? {
+            id: `batch_req_${k}`,
+            custom_id: item.custom_id,
+            response: { status_code: 200, request_id: `req_batch_${k}`, body: reply.body },
+            error: null,
+          }
         : { custom_id: item.custom_id, result: { type: 'succeeded', message: reply.body } },
     );
   }
   return JSON.stringify(
     b.api === 'openai'
-      ? { id: `batch_req_${k}`, custom_id: item.custom_id, response: { status_code: reply.status, request_id: `req_batch_${k}`, body: reply.body }, error: null }
+      ? {
+          id: `batch_req_${k}`,
+          custom_id: item.custom_id,
+          response: { status_code: reply.status, request_id: `req_batch_${k}`, body: reply.body },
+          error: null,
+        }
       : { custom_id: item.custom_id, result: { type: 'errored', error: reply.body } },
   );
 }
@@ -218,7 +233,10 @@ async function processBatch(s: BatchState, b: FakeBatch): Promise<void> {
       await bad.write(notRunLine(b, k, item, expired));
       continue;
     }
-    const reply = b.api === 'openai' ? s.deps.answer('openai', item.body, item.url ?? b.endpoint) : s.deps.answer('anthropic', item.params, '/v1/messages');
+    const reply =
+      b.api === 'openai'
+        ? s.deps.answer('openai', item.body, item.url ?? b.endpoint)
+        : s.deps.answer('anthropic', item.params, '/v1/messages');
     if (reply.status === 200) {
       b.counts.succeeded += 1;
       await ok.write(resultLine(b, k, item, reply));
@@ -316,7 +334,13 @@ async function uploadFile(s: BatchState, req: IncomingMessage, res: ServerRespon
   s.deps.send(res, 200, fileObject(f));
 }
 
-async function createBatch(s: BatchState, api: Api, inputPath: string, inputFileId: string | null, endpoint = '/v1/messages'): Promise<FakeBatch> {
+async function createBatch(
+  s: BatchState,
+  api: Api,
+  inputPath: string,
+  inputFileId: string | null,
+  endpoint = '/v1/messages',
+): Promise<FakeBatch> {
   let total = 0;
   for await (const line of lines(inputPath)) {
     noteCustomId(s, (JSON.parse(line) as { custom_id: string }).custom_id);
@@ -345,7 +369,10 @@ async function createBatch(s: BatchState, api: Api, inputPath: string, inputFile
 }
 
 async function createOpenAI(s: BatchState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = JSON.parse(await new Response(Readable.toWeb(req) as ReadableStream).text()) as { input_file_id?: string; endpoint?: string };
+  const body = JSON.parse(await new Response(Readable.toWeb(req) as ReadableStream).text()) as {
+    input_file_id?: string;
+    endpoint?: string;
+  };
   const f = s.files.get(body.input_file_id ?? '');
   if (!f) return s.deps.send(res, 404, s.deps.errorBody('openai', 404, `no file ${String(body.input_file_id)}`));
   if (body.endpoint !== '/v1/chat/completions' && body.endpoint !== '/v1/responses') {
@@ -391,7 +418,14 @@ function getFile(s: BatchState, res: ServerResponse, id: string, content: boolea
 }
 
 /** A route on one batch (`/v1/batches/ID` or `/v1/messages/batches/ID`, with `/cancel` or `/results`); false when none. */
-async function batchRoute(s: BatchState, req: IncomingMessage, res: ServerResponse, kind: string | undefined, id: string, action: string | undefined): Promise<boolean> {
+async function batchRoute(
+  s: BatchState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  kind: string | undefined,
+  id: string,
+  action: string | undefined,
+): Promise<boolean> {
   const m = req.method ?? 'GET';
   const api: Api = kind === 'batches' ? 'openai' : 'anthropic';
   const b = s.batches.get(id);
@@ -423,14 +457,16 @@ async function handleBatchRoute(s: BatchState, req: IncomingMessage, res: Server
   else if (m === 'GET' && (g = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(path))) getFile(s, res, g[1] ?? '', Boolean(g[2]));
   else if (m === 'POST' && path === '/v1/batches') await createOpenAI(s, req, res);
   else if (m === 'POST' && path === '/v1/messages/batches') await createAnthropic(s, req, res);
-  else if ((g = /^\/v1\/(batches|messages\/batches)\/([^/]+)(\/cancel|\/results)?$/.exec(path))) return batchRoute(s, req, res, g[1], g[2] ?? '', g[3]);
+  else if ((g = /^\/v1\/(batches|messages\/batches)\/([^/]+)(\/cancel|\/results)?$/.exec(path)))
+    return batchRoute(s, req, res, g[1], g[2] ?? '', g[3]);
   else return false;
   return true;
 }
 
 export function createFakeBatchService(opts: FakeBatchOptions, deps: FakeBatchDeps) {
   const delayMs = opts.batchDelayMs ?? 0;
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) throw new TypeError(`Expected \`batchDelayMs\` to be a number from 0 and up, got \`${String(delayMs)}\``);
+  if (typeof delayMs !== 'number' || !(delayMs >= 0))
+    throw new TypeError(`Expected \`batchDelayMs\` to be a number from 0 and up, got \`${String(delayMs)}\``);
   const s: BatchState = {
     deps,
     delayMs,

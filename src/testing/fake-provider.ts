@@ -617,10 +617,15 @@ function unscriptedReply(t: FakeTraffic, x: Exchange, request: FakeRequest): Fak
     return null;
   }
   if (o.limiter) for (const [name, value] of Object.entries(quotaHeaders(x.api, o.limiter, arrived))) x.res.setHeader(name, value);
-  if (x.draw.r500 < o.status500Rate) return { kind: 'status', status: 500, body: errorBody(x.api, 500, 'The server had an error (fake provider fault)') };
+  if (x.draw.r500 < o.status500Rate)
+    return { kind: 'status', status: 500, body: errorBody(x.api, 500, 'The server had an error (fake provider fault)') };
   if (x.draw.reset < o.resetRate) return { kind: 'reset' };
   if (x.draw.hang < o.hangRate) return { kind: 'hang' };
-  const text = composeReply(request.kind, request.messages, t.replyContext(request.kind, request.model, () => x.draw.malformed));
+  const text = composeReply(
+    request.kind,
+    request.messages,
+    t.replyContext(request.kind, request.model, () => x.draw.malformed),
+  );
   return { kind: 'text', text };
 }
 
@@ -656,13 +661,24 @@ async function sendReply(t: FakeTraffic, x: Exchange, request: FakeRequest, repl
     case 'text':
       x.answer(200);
       t.o.limiter?.chargeOutput(Date.now(), Math.ceil(reply.text.length / 4));
-      sendJson(res, 200, x.wire ? x.wire.reply(index, model, reply.text, messages, request.body) : completionBody(api, index, model, reply.text, messages), requestIdHeaders);
+      sendJson(
+        res,
+        200,
+        x.wire ? x.wire.reply(index, model, reply.text, messages, request.body) : completionBody(api, index, model, reply.text, messages),
+        requestIdHeaders,
+      );
       return;
   }
 }
 
 /** One live model request: count it, read it, let the script or the rules decide the reply, send it. */
-async function handleModel(t: FakeTraffic, api: Api, req: IncomingMessage, res: ServerResponse, wire: ModelWire | null = null): Promise<void> {
+async function handleModel(
+  t: FakeTraffic,
+  api: Api,
+  req: IncomingMessage,
+  res: ServerResponse,
+  wire: ModelWire | null = null,
+): Promise<void> {
   const x = openExchange(t, api, req, res, wire);
   const request = await readModelRequest(t, x);
   if (request === null) return;
@@ -687,9 +703,20 @@ function answerBatchItem(t: FakeTraffic, api: Api, body: unknown, url: string): 
   const { model, messages } = normalized;
   const kind = detectKind(messages);
   const text = JSON.stringify(body);
-  const request: FakeRequest = { api, kind, model, body, messages, bodySha256: createHash('sha256').update(text).digest('hex'), index, authorization: null, path: url };
+  const request: FakeRequest = {
+    api,
+    kind,
+    model,
+    body,
+    messages,
+    bodySha256: createHash('sha256').update(text).digest('hex'),
+    index,
+    authorization: null,
+    path: url,
+  };
   const scripted = t.o.script?.(request);
-  if (scripted?.kind === 'status') return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
+  if (scripted?.kind === 'status')
+    return { status: scripted.status, body: scripted.body ?? errorBody(api, scripted.status, 'scripted error') };
   const reply = scripted?.kind === 'text' ? scripted.text : composeReply(kind, messages, t.replyContext(kind, model, t.random));
   return { status: 200, body: wire ? wire.reply(index, model, reply, messages, body) : completionBody(api, index, model, reply, messages) };
 }

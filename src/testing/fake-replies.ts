@@ -100,7 +100,13 @@ export function parseGraderPrompt(text: string): { item: string; response: strin
       break;
     }
   }
-  return { item: lines.slice(rubric + 1, end).join('\n').trim(), response: responseBefore(lines, rubric) };
+  return {
+    item: lines
+      .slice(rubric + 1, end)
+      .join('\n')
+      .trim(),
+    response: responseBefore(lines, rubric),
+  };
 }
 
 /**
@@ -233,7 +239,7 @@ export function medcalcReply(messages: readonly FakeMessage[], ctx: ReplyContext
   const h = hash32([ctx.seed, 'medcalc', ctx.model, user].join('\u0000'));
   const forced = forcedLine(user, 'FAKE_ANSWER');
   // Mostly small integers (scores, counts) with some two-decimal values (doses, ratios), like MedCalc answers.
-  const computed = h % 5 === 0 ? ((h >>> 8) % 2001 / 100).toFixed(2) : String((h >>> 8) % 21);
+  const computed = h % 5 === 0 ? (((h >>> 8) % 2001) / 100).toFixed(2) : String((h >>> 8) % 21);
   const answer = forced ?? computed;
   return JSON.stringify({
     step_by_step_thinking: `Fake calculator ${(h >>> 0).toString(16).padStart(8, '0')}: read the patient note, took the relevant values and applied the formula.`,

@@ -52,7 +52,10 @@ export function normalizeResponsesBody(body: unknown): { model: string; messages
   if (typeof body['model'] !== 'string' || body['model'] === '') return { error: '`model` must be a non-empty string' };
   if ('messages' in body) return { error: '`messages` is not a Responses API field; send `input`' };
   const effort = isObject(body['reasoning']) ? body['reasoning']['effort'] : undefined;
-  if (body['reasoning'] !== undefined && (effort === undefined || (effort !== null && !(typeof effort === 'string' && effort in FAKE_REASONING_TOKENS)))) {
+  if (
+    body['reasoning'] !== undefined &&
+    (effort === undefined || (effort !== null && !(typeof effort === 'string' && effort in FAKE_REASONING_TOKENS)))
+  ) {
     return { error: `\`reasoning.effort\` must be one of ${Object.keys(FAKE_REASONING_TOKENS).join(', ')}` };
   }
   // Reasoning models reject sampling temperature, as the real API does.
@@ -62,8 +65,12 @@ export function normalizeResponsesBody(body: unknown): { model: string; messages
   const messages = inputMessages(body['input']);
   if ('error' in messages) return messages;
   const instructions = body['instructions'];
-  if (instructions !== undefined && instructions !== null && typeof instructions !== 'string') return { error: '`instructions` must be a string' };
-  return { model: body['model'], messages: typeof instructions === 'string' ? [{ role: 'system', content: instructions }, ...messages] : messages };
+  if (instructions !== undefined && instructions !== null && typeof instructions !== 'string')
+    return { error: '`instructions` must be a string' };
+  return {
+    model: body['model'],
+    messages: typeof instructions === 'string' ? [{ role: 'system', content: instructions }, ...messages] : messages,
+  };
 }
 
 /** A completed `response` object with the reply text, usage and (for reasoning requests) a reasoning item. */

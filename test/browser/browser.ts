@@ -13,7 +13,15 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = process.env['HEALTHBENCH_CHROMIUM'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = new URL('../../test-results/', import.meta.url).pathname;
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** One browser per test file; `close` also removes the throw-away profile. */
 export interface Browser {
@@ -28,11 +36,17 @@ export interface Browser {
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install -y chromium, as .ci/run does) or HEALTHBENCH_CHROMIUM=/path/to/chromium`);
+    throw new Error(
+      `${CHROMIUM} not found: the browser tests need Debian's chromium (apt-get install -y chromium, as .ci/run does) or HEALTHBENCH_CHROMIUM=/path/to/chromium`,
+    );
   }
   await mkdir(ARTIFACTS, { recursive: true });
   const profile = await mkdtemp(join(tmpdir(), 'hb-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1200, height: 900 },
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1200, height: 900 },
     // Playwright's own waitForFunction and the injected axe-core evaluate strings, which the pages' CSP forbids.
     // The injection tests therefore prove the rendering itself inert, without help from the CSP.
     bypassCSP: true,
@@ -81,7 +95,9 @@ export async function axeSerious(page: Page): Promise<string[]> {
   const violations = await page.evaluate<Array<{ id: string; impact: string | null; targets: string[] }>>(
     `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) })))`,
   );
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(' ')}`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.targets.join(' ')}`);
 }
 
 /** Every bar-chart row of the page: chart title → group → [score text, n text]. */

@@ -30,7 +30,10 @@ let diff: RunDiff;
 
 async function readRun(out: string): Promise<{ dir: string; report: Report; samples: SampleRecord[] }> {
   const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
-  const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+  const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SampleRecord);
   return { dir: out, report, samples };
 }
 
@@ -47,8 +50,24 @@ async function healthbenchRun(name: 'base' | 'head', dataset: string, seed: numb
   const out = join(dir, name);
   const url = fake.openaiBaseUrl;
   // The head run is graded by two graders and carries a length-adjusted score: the page shows both.
-  const extra = name === 'head' ? ['--grader', 'openai:second-grader', '--length-adjustment-center', '300', '--length-adjustment-penalty', '0.01'] : [];
-  await cli(['eval', '--dataset', dataset, '--model', 'openai:cand', '--base-url', url, '--grader', 'openai:grader', '--grader-base-url', url, ...extra, '--out', out]);
+  const extra =
+    name === 'head' ? ['--grader', 'openai:second-grader', '--length-adjustment-center', '300', '--length-adjustment-penalty', '0.01'] : [];
+  await cli([
+    'eval',
+    '--dataset',
+    dataset,
+    '--model',
+    'openai:cand',
+    '--base-url',
+    url,
+    '--grader',
+    'openai:grader',
+    '--grader-base-url',
+    url,
+    ...extra,
+    '--out',
+    out,
+  ]);
   runs[name] = await readRun(out);
 }
 
@@ -66,7 +85,17 @@ beforeAll(async () => {
   await Promise.all([
     healthbenchRun('base', dataset, 7),
     healthbenchRun('head', dataset, 8),
-    cli(['eval', '--dataset', join(ROOT, 'test/fixtures/medcalc/small.csv'), '--model', 'openai:calc', '--base-url', medcalcFake.openaiBaseUrl, '--out', join(dir, 'medcalc')]),
+    cli([
+      'eval',
+      '--dataset',
+      join(ROOT, 'test/fixtures/medcalc/small.csv'),
+      '--model',
+      'openai:calc',
+      '--base-url',
+      medcalcFake.openaiBaseUrl,
+      '--out',
+      join(dir, 'medcalc'),
+    ]),
   ]);
   runs.medcalc = await readRun(join(dir, 'medcalc'));
   await cli(['diff', runs.base.dir, runs.head.dir, '--allow-grader-change', '--out', join(dir, 'diff')]);
@@ -117,10 +146,20 @@ describe('report.html of a HealthBench run', () => {
     expect(charts['By language']).toEqual(expectedGroups(report.byLanguage));
     expect(charts['By physician agreed category']).toEqual(expectedGroups(report.byGroup['physician_agreed_category'] ?? {}));
     const smallRows = await page.locator('section.chart tr.small').count();
-    const smallGroups = [report.byTheme, report.byAxis, report.byLanguage, ...Object.values(report.byGroup)].flatMap((g) => Object.values(g)).filter((g) => g.n < 10).length;
+    const smallGroups = [report.byTheme, report.byAxis, report.byLanguage, ...Object.values(report.byGroup)]
+      .flatMap((g) => Object.values(g))
+      .filter((g) => g.n < 10).length;
     expect(smallRows).toBe(smallGroups);
     const body = await page.locator('main').textContent();
-    for (const text of [report.runId, report.dataset.sha256, report.grader?.templateSha256 ?? '?', 'openai:cand', 'openai:grader (per-criterion)', 'Usage and cost', 'Estimated cost: unknown']) {
+    for (const text of [
+      report.runId,
+      report.dataset.sha256,
+      report.grader?.templateSha256 ?? '?',
+      'openai:cand',
+      'openai:grader (per-criterion)',
+      'Usage and cost',
+      'Estimated cost: unknown',
+    ]) {
       expect(body).toContain(text);
     }
     expect(body).not.toContain('Test double');
@@ -130,7 +169,9 @@ describe('report.html of a HealthBench run', () => {
 
   it('lists every sample lowest first, and the filters narrow the table', async () => {
     const { samples } = runs.base;
-    expect(await page.locator('#sample-count').textContent()).toBe(`${samples.length} of ${samples.length} samples; showing 1–${samples.length}`);
+    expect(await page.locator('#sample-count').textContent()).toBe(
+      `${samples.length} of ${samples.length} samples; showing 1–${samples.length}`,
+    );
     const scores = (await tableRows(page)).map((r) => Number(r['score']));
     expect(scores).toEqual([...samples.map((s) => s.score as number)].sort((a, b) => a - b).map((x) => Number(f3(x))));
 
@@ -141,7 +182,12 @@ describe('report.html of a HealthBench run', () => {
     await page.selectOption('select[data-filter="theme"]', '');
 
     await page.selectOption('select[data-filter="lang"]', 'es');
-    expect((await tableRows(page)).map((r) => r['example']).sort()).toEqual(samples.filter((s) => s.language === 'es').map((s) => s.exampleId).sort());
+    expect((await tableRows(page)).map((r) => r['example']).sort()).toEqual(
+      samples
+        .filter((s) => s.language === 'es')
+        .map((s) => s.exampleId)
+        .sort(),
+    );
     await page.selectOption('select[data-filter="lang"]', '');
 
     await page.selectOption('select[data-filter="axis"]', 'accuracy');
@@ -181,7 +227,9 @@ describe('report.html of a HealthBench run', () => {
     expect(texts).toEqual(s.messagesSent.map((m) => m.content));
     for (const h of HOSTILE) expect(texts.join('\n')).toContain(h);
     expect(await page.locator('#detail .role-candidate .text').textContent()).toBe(s.response);
-    const rows = await page.locator('#rubric tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    const rows = await page
+      .locator('#rubric tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
     expect(rows).toHaveLength(s.criteria.length);
     s.criteria.forEach((c, i) => {
       const [points, text, verdict, effect, explanation] = rows[i] as string[];
@@ -226,7 +274,7 @@ describe('report.html of a run with two graders and a length-adjusted score', ()
     await page.close();
   });
 
-  it('shows each grader\'s verdict per rubric item', async () => {
+  it("shows each grader's verdict per rubric item", async () => {
     const s = runs.head.samples.find((x) => x.exampleId === 'hostile-001') as SampleRecord;
     const page = await browser.open(join(runs.head.dir, 'report.html'), '#sample=hostile-001&r=0');
     const cells = await page.locator('#rubric tbody tr td:last-child').allTextContents();
@@ -285,8 +333,16 @@ describe('diff.html', () => {
   it('shows every group delta with its CI, the flipped criteria and both responses side by side', async () => {
     const page = await browser.open(join(dir, 'diff', 'diff.html'));
     const signed = (x: number): string => (x > 0 ? `+${x.toFixed(4)}` : x.toFixed(4));
-    const rows = await page.locator('#forest tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-group'), tr.className, tr.querySelector('td.delta')?.textContent]));
-    expect(rows).toEqual(diff.groups.map((g) => [g.group, g.direction === 'regressed' ? 'sig-drop' : g.direction === 'improved' ? 'sig-gain' : '', signed(g.delta)]));
+    const rows = await page
+      .locator('#forest tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-group'), tr.className, tr.querySelector('td.delta')?.textContent]));
+    expect(rows).toEqual(
+      diff.groups.map((g) => [
+        g.group,
+        g.direction === 'regressed' ? 'sig-drop' : g.direction === 'improved' ? 'sig-gain' : '',
+        signed(g.delta),
+      ]),
+    );
     expect(await page.locator('[role="note"] li').allTextContents()).toEqual(diff.warnings.map((w) => `Warning: ${w}`));
     const cards = page.locator('article.changed');
     expect(await cards.count()).toBe(diff.topChanged.length);

@@ -22,7 +22,16 @@ let report: Report;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hb-pro-page-'));
   const c = captureIo({ env: {}, cwd: ROOT });
-  const args = ['eval', '--dataset', 'test/fixtures/professional/pro-small.jsonl', '--model', 'openai:gpt-5-mini', '--fake-server', '--out', join(dir, 'run')];
+  const args = [
+    'eval',
+    '--dataset',
+    'test/fixtures/professional/pro-small.jsonl',
+    '--model',
+    'openai:gpt-5-mini',
+    '--fake-server',
+    '--out',
+    join(dir, 'run'),
+  ];
   expect(await main(args, c.io), c.err()).toBe(0);
   report = JSON.parse(await readFile(join(dir, 'run', 'report.json'), 'utf8')) as Report;
   browser = await launch();
@@ -43,7 +52,9 @@ describe('report.html of a HealthBench Professional run', () => {
     }
     const adjusted = report.overall_score_length_adjusted as GroupSummary;
     const body = await page.locator('main').textContent();
-    expect(body).toContain(`overall score length adjusted${f3(adjusted.score)}  (95% CI [${f3(adjusted.ci95[0])}, ${f3(adjusted.ci95[1])}], n = ${adjusted.n})`);
+    expect(body).toContain(
+      `overall score length adjusted${f3(adjusted.score)}  (95% CI [${f3(adjusted.ci95[0])}, ${f3(adjusted.ci95[1])}], n = ${adjusted.n})`,
+    );
     expect(browser.blocked).toEqual([]);
     expect(browser.problems).toEqual([]);
     await page.close();

@@ -56,7 +56,11 @@ describe('healthbench agreement', () => {
   });
 
   test('runs with no response in common are refused with a hint (exit 2)', async () => {
-    await writeRun('c', RUN_B.map((s) => ({ ...s, response: `${s.response ?? ''} (resampled)` })), null);
+    await writeRun(
+      'c',
+      RUN_B.map((s) => ({ ...s, response: `${s.response ?? ''} (resampled)` })),
+      null,
+    );
     const r = await run(['agreement', 'a', 'c']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('nothing to compare');

@@ -44,8 +44,24 @@ function cli(args: string[]): Child {
 
 function evalArgs(f: FakeProvider, out: string): string[] {
   return [
-    'eval', '--dataset', 'demo', '--limit', '8', '--model', 'openai:cand', '--grader', 'openai:grader',
-    '--base-url', f.openaiBaseUrl, '--grader-base-url', f.openaiBaseUrl, '--out', out, '--batch', '--batch-poll', '0.05',
+    'eval',
+    '--dataset',
+    'demo',
+    '--limit',
+    '8',
+    '--model',
+    'openai:cand',
+    '--grader',
+    'openai:grader',
+    '--base-url',
+    f.openaiBaseUrl,
+    '--grader-base-url',
+    f.openaiBaseUrl,
+    '--out',
+    out,
+    '--batch',
+    '--batch-poll',
+    '0.05',
   ];
 }
 

@@ -25,10 +25,22 @@ describe('healthbench eval (CLI, in-process)', () => {
   it('--fake-server --json – stdout is exactly report.json; logs never reach stdout', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'hb-cli-')), 'out');
     const c = capture();
-    const code = await main(['eval', '--dataset', 'demo', '--limit', '4', '--model', 'openai:m', '--fake-server', '--json', '--log-level', 'debug', '--out', dir], c.io);
+    const code = await main(
+      ['eval', '--dataset', 'demo', '--limit', '4', '--model', 'openai:m', '--fake-server', '--json', '--log-level', 'debug', '--out', dir],
+      c.io,
+    );
     expect(code).toBe(0);
     expect(JSON.parse(c.out())).toEqual(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')));
-    expect((await readdir(dir)).sort()).toEqual(['journal.jsonl', 'manifest.json', 'report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json']);
+    expect((await readdir(dir)).sort()).toEqual([
+      'journal.jsonl',
+      'manifest.json',
+      'report.html',
+      'report.json',
+      'report.md',
+      'run.json',
+      'samples.jsonl',
+      'selection.json',
+    ]);
   });
 
   it('--gate – a failing policy exits 1 and writes gate.json; a passing one exits 0', async () => {
@@ -36,12 +48,18 @@ describe('healthbench eval (CLI, in-process)', () => {
     const policy = join(base, 'p.json');
     await import('node:fs/promises').then((fs) => fs.writeFile(policy, JSON.stringify({ minOverall: 0.99 })));
     const c = capture();
-    const code = await main(['eval', '--dataset', 'demo', '--limit', '3', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'a')], c.io);
+    const code = await main(
+      ['eval', '--dataset', 'demo', '--limit', '3', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'a')],
+      c.io,
+    );
     expect(code).toBe(1);
     expect(c.out()).toContain('gate: FAILED');
     expect(existsSync(join(base, 'a', 'gate.json'))).toBe(true);
     await import('node:fs/promises').then((fs) => fs.writeFile(policy, JSON.stringify({ minOverall: 0 })));
-    const ok = await main(['eval', '--dataset', 'demo', '--limit', '3', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'b')], capture().io);
+    const ok = await main(
+      ['eval', '--dataset', 'demo', '--limit', '3', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'b')],
+      capture().io,
+    );
     expect(ok).toBe(0);
   });
 
@@ -50,7 +68,10 @@ describe('healthbench eval (CLI, in-process)', () => {
     const policy = join(base, 'p.yaml');
     await import('node:fs/promises').then((fs) => fs.writeFile(policy, 'minOverall: high\n'));
     const c = capture();
-    const code = await main(['eval', '--dataset', 'demo', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'x')], c.io);
+    const code = await main(
+      ['eval', '--dataset', 'demo', '--model', 'openai:m', '--fake-server', '--gate', policy, '--out', join(base, 'x')],
+      c.io,
+    );
     expect(code).toBe(2);
     expect(c.err()).toMatch(/p\.yaml:1 \/minOverall: /);
     expect(existsSync(join(base, 'x'))).toBe(false);
@@ -68,7 +89,10 @@ describe('healthbench eval (CLI, in-process)', () => {
 
   it('validate – MedCalc CSV and meta-eval files are checked too, every problem located, exit 2', async () => {
     const c = capture();
-    const code = await main(['validate', 'test/fixtures/medcalc/small.csv', 'test/fixtures/meta/meta-small.jsonl', 'test/fixtures/medcalc/bad.csv'], c.io);
+    const code = await main(
+      ['validate', 'test/fixtures/medcalc/small.csv', 'test/fixtures/meta/meta-small.jsonl', 'test/fixtures/medcalc/bad.csv'],
+      c.io,
+    );
     expect(code).toBe(2);
     expect(c.out()).toContain('ok test/fixtures/medcalc/small.csv (medcalc, 17 records)');
     expect(c.out()).toContain('ok test/fixtures/meta/meta-small.jsonl (meta, 12 records)');

@@ -13,7 +13,10 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'hb-first-hour-'));
 }
 
-async function runJson(dir: string): Promise<{ config: { dataset: { limit: number | null }; seed: number }; effectiveConfig: { file: string | null; profile: string | null; options: Record<string, unknown> } }> {
+async function runJson(dir: string): Promise<{
+  config: { dataset: { limit: number | null }; seed: number };
+  effectiveConfig: { file: string | null; profile: string | null; options: Record<string, unknown> };
+}> {
   return JSON.parse(await readFile(join(dir, 'run.json'), 'utf8'));
 }
 
@@ -47,22 +50,43 @@ describe('messages that say the fix (exact text)', () => {
   it('--max-errors 200% is refused', async () => {
     const r = await cli(['eval', '--dataset', 'demo', '--fake-server', '--model', 'openai:m', '--max-errors', '200%']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("healthbench: --max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got '200%'\n");
+    expect(r.err).toBe(
+      "healthbench: --max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got '200%'\n",
+    );
   });
 
   it('--limit larger than the dataset says so', async () => {
     const dir = await tempDir();
-    const r = await cli(['eval', '--dataset', 'demo', '--fake-server', '--model', 'openai:m', '--limit', '1000', '--out', join(dir, 'run')]);
+    const r = await cli([
+      'eval',
+      '--dataset',
+      'demo',
+      '--fake-server',
+      '--model',
+      'openai:m',
+      '--limit',
+      '1000',
+      '--out',
+      join(dir, 'run'),
+    ]);
     expect(r.code).toBe(0);
-    expect(r.err).toContain('healthbench: note: --limit 1000 is more than the 30 examples of demo; running all 30 (a --limit of 30 or less silences this note)\n');
+    expect(r.err).toContain(
+      'healthbench: note: --limit 1000 is more than the 30 examples of demo; running all 30 (a --limit of 30 or less silences this note)\n',
+    );
   });
 
   it('a rubric criterion with points 0', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'conversations'));
     await mkdir(join(dir, 'rubrics'));
-    await writeFile(join(dir, 'conversations', 'x.jsonl'), `${JSON.stringify({ id: 'c1', messages: [{ role: 'user', content: 'Hi' }] })}\n`);
-    await writeFile(join(dir, 'rubrics', 'x.jsonl'), `${JSON.stringify({ conversationId: 'c1', criteria: [{ text: 'Greets', points: 0, tags: [] }] })}\n`);
+    await writeFile(
+      join(dir, 'conversations', 'x.jsonl'),
+      `${JSON.stringify({ id: 'c1', messages: [{ role: 'user', content: 'Hi' }] })}\n`,
+    );
+    await writeFile(
+      join(dir, 'rubrics', 'x.jsonl'),
+      `${JSON.stringify({ conversationId: 'c1', criteria: [{ text: 'Greets', points: 0, tags: [] }] })}\n`,
+    );
     const r = await cli(['validate', '.'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.err).toContain(
@@ -97,7 +121,9 @@ describe('messages that say the fix (exact text)', () => {
     });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      new RegExp(`^healthbench: cannot download http://127\\.0\\.0\\.1:9/(\\S+): fetch failed\\. Without network, pass a local copy with --dataset PATH or save it as ${cache}/\\1\\n$`),
+      new RegExp(
+        `^healthbench: cannot download http://127\\.0\\.0\\.1:9/(\\S+): fetch failed\\. Without network, pass a local copy with --dataset PATH or save it as ${cache}/\\1\\n$`,
+      ),
     );
   });
 
@@ -125,7 +151,25 @@ describe('messages that say the fix (exact text)', () => {
     it('exit 3 with the directory', async () => {
       const dir = await tempDir();
       const r = await cli(
-        ['eval', '--dataset', 'demo', '--limit', '1', '--model', 'openai:m', '--base-url', fake.openaiBaseUrl, '--grader-base-url', fake.openaiBaseUrl, '--max-retries', '0', '--max-errors', '0', '--out', 'failed'],
+        [
+          'eval',
+          '--dataset',
+          'demo',
+          '--limit',
+          '1',
+          '--model',
+          'openai:m',
+          '--base-url',
+          fake.openaiBaseUrl,
+          '--grader-base-url',
+          fake.openaiBaseUrl,
+          '--max-retries',
+          '0',
+          '--max-errors',
+          '0',
+          '--out',
+          'failed',
+        ],
         { cwd: dir, env: { OPENAI_API_KEY: 'k' } },
       );
       expect(r.code).toBe(3);
@@ -202,7 +246,10 @@ describe('healthbench.config.yaml', () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'ci'));
     await writeFile(join(dir, 'ci', 'p.json'), JSON.stringify({ minOverall: 0.99 }));
-    await writeFile(join(dir, 'ci', 'hb.json'), JSON.stringify({ dataset: 'demo', 'fake-server': true, model: 'openai:m', limit: 2, gate: 'p.json' }));
+    await writeFile(
+      join(dir, 'ci', 'hb.json'),
+      JSON.stringify({ dataset: 'demo', 'fake-server': true, model: 'openai:m', limit: 2, gate: 'p.json' }),
+    );
     const r = await cli(['eval', '--config', 'ci/hb.json', '--out', 'g'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.out).toContain('gate: FAILED');
@@ -243,7 +290,19 @@ describe('.env', () => {
   it('supplies keys that are not set, never overrides the environment, and never reaches the log', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, '.env'), '# keys\nexport OPENAI_API_KEY="sk-from-dotenv-123456"\nANTHROPIC_API_KEY=\n');
-    const args = ['eval', '--dataset', 'demo', '--limit', '1', '--model', 'openai:m', '--base-url', fake.openaiBaseUrl, '--grader-base-url', fake.openaiBaseUrl];
+    const args = [
+      'eval',
+      '--dataset',
+      'demo',
+      '--limit',
+      '1',
+      '--model',
+      'openai:m',
+      '--base-url',
+      fake.openaiBaseUrl,
+      '--grader-base-url',
+      fake.openaiBaseUrl,
+    ];
     const r = await cli([...args, '--log-level', 'debug', '--log-file', 'log.jsonl', '--out', 'a'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'log.jsonl'))).toBe(true);
@@ -263,7 +322,13 @@ describe('--resume DIR alone', () => {
     await writeFile(join(dir, 'healthbench.config.yaml'), 'dataset: demo\nfake-server: true\nmodel: openai:m\nconcurrency: 1\n');
     const controller = new AbortController();
     const first = cli(['eval', '--out', 'run'], { cwd: dir, signal: controller.signal });
-    await expect.poll(async () => (existsSync(join(dir, 'run', 'samples.jsonl')) ? (await readFile(join(dir, 'run', 'samples.jsonl'), 'utf8')).length : 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () =>
+          existsSync(join(dir, 'run', 'samples.jsonl')) ? (await readFile(join(dir, 'run', 'samples.jsonl'), 'utf8')).length : 0,
+        { timeout: 30_000 },
+      )
+      .toBeGreaterThan(0);
     controller.abort();
     const cancelled = await first;
     expect(cancelled.code).toBe(130);
@@ -280,8 +345,13 @@ describe('--resume DIR alone', () => {
 
   it('refuses a flag that changes the results, naming it (endpoint changes too); accepts one that does not', async () => {
     const dir = await tempDir();
-    expect((await cli(['eval', '--dataset', 'demo', '--limit', '2', '--fake-server', '--model', 'openai:m', '--out', 'r'], { cwd: dir })).code).toBe(0);
-    const endpoint = await cli(['eval', '--resume', 'r', '--base-url', 'http://127.0.0.1:9/v1'], { cwd: dir, env: { OPENAI_API_KEY: 'k' } });
+    expect(
+      (await cli(['eval', '--dataset', 'demo', '--limit', '2', '--fake-server', '--model', 'openai:m', '--out', 'r'], { cwd: dir })).code,
+    ).toBe(0);
+    const endpoint = await cli(['eval', '--resume', 'r', '--base-url', 'http://127.0.0.1:9/v1'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: 'k' },
+    });
     expect(endpoint.code).toBe(2);
     expect(endpoint.err).toBe(
       'healthbench: cannot resume r with --base-url http://127.0.0.1:9/v1 (recorded: --fake-server): it changes the results. Resume with `npx healthbench eval --resume r` alone, or start a new run with --out\n',
@@ -297,7 +367,9 @@ describe('--resume DIR alone', () => {
     const dir = await tempDir();
     const r = await cli(['eval', '--resume', 'nothing'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.err).toBe('healthbench: --resume nothing: no run.json there, nothing to resume; check the directory, or start a new run with --out nothing\n');
+    expect(r.err).toBe(
+      'healthbench: --resume nothing: no run.json there, nothing to resume; check the directory, or start a new run with --out nothing\n',
+    );
   });
 });
 
@@ -309,7 +381,9 @@ describe('healthbench init', () => {
     expect(r.out).toBe(
       'wrote healthbench.config.yaml and .github/workflows/healthbench.yml\ntry it offline: npx healthbench eval --profile smoke\nthen for real (set OPENAI_API_KEY in the environment or .env): npx healthbench eval --profile nightly\n',
     );
-    expect(await readFile(join(dir, '.github', 'workflows', 'healthbench.yml'), 'utf8')).toContain('npx healthbench eval --profile nightly');
+    expect(await readFile(join(dir, '.github', 'workflows', 'healthbench.yml'), 'utf8')).toContain(
+      'npx healthbench eval --profile nightly',
+    );
     const again = await cli(['init'], { cwd: dir });
     expect(again.code).toBe(2);
     expect(again.err).toBe('healthbench: healthbench.config.yaml exists; pass --force to overwrite it (nothing was written)\n');
@@ -326,7 +400,10 @@ describe('progress when stderr is not a terminal', () => {
     const r = await cli(['eval', '--dataset', 'demo', '--limit', '2', '--fake-server', '--model', 'openai:m', '--out', 'a'], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.err).not.toContain('\r');
-    const none = await cli(['eval', '--dataset', 'demo', '--limit', '2', '--fake-server', '--model', 'openai:m', '--out', 'b', '--progress', 'none'], { cwd: dir });
+    const none = await cli(
+      ['eval', '--dataset', 'demo', '--limit', '2', '--fake-server', '--model', 'openai:m', '--out', 'b', '--progress', 'none'],
+      { cwd: dir },
+    );
     expect(none.err).toBe('');
   });
 });

@@ -43,9 +43,15 @@ async function run(argv: string[]): Promise<Captured & { code: number }> {
   return { ...c, code };
 }
 
-const POLICY = ['minOverall: 0.45', 'minByTheme:', '  emergency_referrals: 0.5', 'maxErrorRate: 0.1', 'maxDrop:', '  overall: 0.05', '  requireSignificant: true'].join(
-  '\n',
-);
+const POLICY = [
+  'minOverall: 0.45',
+  'minByTheme:',
+  '  emergency_referrals: 0.5',
+  'maxErrorRate: 0.1',
+  'maxDrop:',
+  '  overall: 0.05',
+  '  requireSignificant: true',
+].join('\n');
 
 describe('healthbench diff', () => {
   test('prints the Markdown table and writes diff.json and diff.md into --out (exit 0)', async () => {
@@ -161,7 +167,18 @@ describe('healthbench gate', () => {
   });
 
   test('fails a regressed run with exit 1 and writes JUnit with one failing test case per failed rule', async () => {
-    const r = await run(['gate', 'runs/head-regressed/report.json', '--policy', 'policy.yaml', '--baseline', 'runs/base', '--junit', 'ci/junit.xml', '--out', 'gate-out']);
+    const r = await run([
+      'gate',
+      'runs/head-regressed/report.json',
+      '--policy',
+      'policy.yaml',
+      '--baseline',
+      'runs/base',
+      '--junit',
+      'ci/junit.xml',
+      '--out',
+      'gate-out',
+    ]);
     expect(r.code).toBe(1);
     expect(r.out()).toMatch(/^FAIL {2}minByTheme\[emergency_referrals\] +0\.3000 >= 0\.5000/m);
     expect(r.out()).toMatch(/^FAIL {2}maxDrop\.overall .* and is significant/m);

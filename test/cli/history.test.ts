@@ -47,10 +47,17 @@ describe('healthbench history', () => {
     expect(r.out).toContain('## openai:demo-model on demo (healthbench)');
     expect(r.out).toContain('## openai:model-b on demo (healthbench)');
     expect(r.out).toMatch(/\| date \| run \| overall \| communication \| .* \| n \| errors \| cost \|/);
-    expect(r.out).toMatch(/\| \d{4}-\d\d-\d\d \d\d:\d\d \| 2026-01-01 \| 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] \| .* \| 30 \| 0 \| test double \|/);
+    expect(r.out).toMatch(
+      /\| \d{4}-\d\d-\d\d \d\d:\d\d \| 2026-01-01 \| 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] \| .* \| 30 \| 0 \| test double \|/,
+    );
     expect(r.err).toMatch(/skipped .*s1: shard 1\/2/);
     const j = await cli(['history', 'runs', '--json']);
-    const parsed = JSON.parse(j.out) as { series: Array<{ identity: { candidate: string }; runs: Array<{ runId: string; labels: Record<string, string>; overall: { n: number } }> }> };
+    const parsed = JSON.parse(j.out) as {
+      series: Array<{
+        identity: { candidate: string };
+        runs: Array<{ runId: string; labels: Record<string, string>; overall: { n: number } }>;
+      }>;
+    };
     expect(parsed.series.map((s) => s.identity.candidate)).toEqual(['openai:demo-model', 'openai:model-b']);
     expect(parsed.series[0]?.runs.map((x) => x.runId)).toEqual(['2026-01-01', '2026-01-02']);
     expect(parsed.series[0]?.runs[0]?.labels).toEqual({ trigger: 'nightly' });
@@ -60,7 +67,9 @@ describe('healthbench history', () => {
   test('--alarm stays quiet on a repeat run of the same model (identical, and re-seeded)', async () => {
     const same = await cli(['history', 'runs', '--alarm']);
     expect(same.code, same.out).toBe(0);
-    expect(same.out).toMatch(/2026-01-01 → 2026-01-02 \(paired bootstrap\)\n {7}overall: (0\.\d+) → \1 \(Δ \+0\.000, .*p 1\.0000, Holm 1\.0000\)/);
+    expect(same.out).toMatch(
+      /2026-01-01 → 2026-01-02 \(paired bootstrap\)\n {7}overall: (0\.\d+) → \1 \(Δ \+0\.000, .*p 1\.0000, Holm 1\.0000\)/,
+    );
     expect(same.out).toContain('No significant drop.');
     await cp(join(tmp, 'runs/nightly/2026-01-01'), join(tmp, 'repeat/2026-01-01'), { recursive: true });
     await evalDemo('repeat/2026-01-02-reseeded', via(reseeded));
@@ -73,7 +82,9 @@ describe('healthbench history', () => {
     await evalDemo('runs/nightly/2026-01-03', via(dropped));
     const r = await cli(['history', 'runs', '--alarm']);
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toMatch(/ALARM: significant drop in overall: 0\.\d+ → 0\.\d+ \(Δ -0\.\d+, 95% CI \[-0\.\d+, -0\.\d+\], 30 prompts; p 0\.\d+, Holm 0\.\d+\)/);
+    expect(r.out).toMatch(
+      /ALARM: significant drop in overall: 0\.\d+ → 0\.\d+ \(Δ -0\.\d+, 95% CI \[-0\.\d+, -0\.\d+\], 30 prompts; p 0\.\d+, Holm 0\.\d+\)/,
+    );
     expect(r.out).toMatch(/series healthbench \| demo@[0-9a-f]{12} \| openai:demo-model .*runs 2026-01-02 → 2026-01-03/);
     // Two series were compared (model-b has one run only): Holm over both series' tested groups.
     expect(r.out).toMatch(/Drift check: 1 series compared/);

@@ -23,7 +23,11 @@ let tmp = '';
 let data = '';
 
 /** An own-format dataset: `syn-NN` conversations, each with CRITERIA criteria whose text names its sample and index. */
-async function writeSynthetic(dir: string, conversations = CONVERSATIONS, criterionText = (id: string, k: number) => `Criterion ${k} of ${id}: mentions point ${k}.`): Promise<string> {
+async function writeSynthetic(
+  dir: string,
+  conversations = CONVERSATIONS,
+  criterionText = (id: string, k: number) => `Criterion ${k} of ${id}: mentions point ${k}.`,
+): Promise<string> {
   await mkdir(join(dir, 'conversations'), { recursive: true });
   await mkdir(join(dir, 'rubrics'), { recursive: true });
   const themes = ['hedging', 'communication', 'emergency_referrals'];
@@ -86,7 +90,9 @@ function spawnCli(args: string[], env: Record<string, string | undefined> = { OP
 }
 
 /** A fake whose `script` can be swapped per run (to kill or signal the child at a given request). */
-async function fakeWith(opts: FakeProviderOptions = {}): Promise<{ fake: FakeProvider; onRequest: { fn: ((r: FakeRequest) => void) | null } }> {
+async function fakeWith(
+  opts: FakeProviderOptions = {},
+): Promise<{ fake: FakeProvider; onRequest: { fn: ((r: FakeRequest) => void) | null } }> {
   const onRequest: { fn: ((r: FakeRequest) => void) | null } = { fn: null };
   const fake = await startFakeProvider({
     seed: 11,
@@ -103,16 +109,26 @@ async function fakeWith(opts: FakeProviderOptions = {}): Promise<{ fake: FakePro
 function evalArgs(fake: FakeProvider, out: string, extra: string[] = [], dataset = data): string[] {
   return [
     'eval',
-    '--dataset', dataset,
-    '--model', 'openai:cand-model',
-    '--grader', 'openai:grader-model',
-    '--base-url', fake.openaiBaseUrl,
-    '--grader-base-url', fake.openaiBaseUrl,
-    '--concurrency', '4',
-    '--max-retries', '2',
-    '--timeout', '5',
-    '--seed', '42',
-    '--out', out,
+    '--dataset',
+    dataset,
+    '--model',
+    'openai:cand-model',
+    '--grader',
+    'openai:grader-model',
+    '--base-url',
+    fake.openaiBaseUrl,
+    '--grader-base-url',
+    fake.openaiBaseUrl,
+    '--concurrency',
+    '4',
+    '--max-retries',
+    '2',
+    '--timeout',
+    '5',
+    '--seed',
+    '42',
+    '--out',
+    out,
     ...extra,
   ];
 }
@@ -208,49 +224,52 @@ afterAll(async () => {
 describe('resume after SIGKILL', () => {
   const repeated: Record<string, number> = {};
 
-  test.each([5, 25, 60])('killed after %s percent of the requests, the rerun finishes the same report without repeating finished work', async (pct) => {
-    const { fake, onRequest } = await fakeWith();
-    const out = join(tmp, `killed-${pct}`);
-    try {
-      const killAt = Math.round((TOTAL_REQUESTS * pct) / 100);
-      const first = spawnCli(evalArgs(fake, out));
-      onRequest.fn = () => {
-        if (fake.requests.length >= killAt) first.child.kill('SIGKILL');
-      };
-      const killed = await first.done;
-      expect(killed.signal).toBe('SIGKILL');
-      onRequest.fn = null;
-      expect(existsSync(join(out, 'report.json'))).toBe(false);
-      expect((await readJson(join(out, 'run.json')))['status']).toBe('running');
+  test.each([5, 25, 60])(
+    'killed after %s percent of the requests, the rerun finishes the same report without repeating finished work',
+    async (pct) => {
+      const { fake, onRequest } = await fakeWith();
+      const out = join(tmp, `killed-${pct}`);
+      try {
+        const killAt = Math.round((TOTAL_REQUESTS * pct) / 100);
+        const first = spawnCli(evalArgs(fake, out));
+        onRequest.fn = () => {
+          if (fake.requests.length >= killAt) first.child.kill('SIGKILL');
+        };
+        const killed = await first.done;
+        expect(killed.signal).toBe('SIGKILL');
+        onRequest.fn = null;
+        expect(existsSync(join(out, 'report.json'))).toBe(false);
+        expect((await readJson(join(out, 'run.json')))['status']).toBe('running');
 
-      const finished = await finishedWork(out);
-      expect(finished.size).toBeGreaterThan(0);
-      const before = fake.requests.length;
-      const finishedShas = new Set(fake.requests.filter((r) => finished.has(workOf(r))).map((r) => r.bodySha256));
+        const finished = await finishedWork(out);
+        expect(finished.size).toBeGreaterThan(0);
+        const before = fake.requests.length;
+        const finishedShas = new Set(fake.requests.filter((r) => finished.has(workOf(r))).map((r) => r.bodySha256));
 
-      const second = await spawnCli(evalArgs(fake, out)).done;
-      expect(withoutProgress(second.stderr)).toBe('');
-      expect(second.code).toBe(0);
-      const resumed = fake.requests.slice(before);
-      const redone = resumed.filter((r) => finished.has(workOf(r)) || finishedShas.has(r.bodySha256));
-      repeated[`${pct}%`] = redone.length;
-      expect(redone.map(workOf)).toEqual([]);
-      // Everything not finished before the kill was requested in the rerun.
-      expect(new Set(resumed.map(workOf)).size).toBe(TOTAL_REQUESTS - finished.size);
-      expect(await comparableReport(out)).toEqual(baselineReport);
-      const run = await readJson(join(out, 'run.json'));
-      expect(run['status']).toBe('completed');
-      expect(run['attempts']).toBe(2);
-      // Once more on the finished directory: nothing left to request, the same report.
-      const sent = fake.requests.length;
-      const third = await spawnCli(evalArgs(fake, out)).done;
-      expect(third.code).toBe(0);
-      expect(fake.requests.length).toBe(sent);
-      expect(await comparableReport(out)).toEqual(baselineReport);
-    } finally {
-      await fake.close();
-    }
-  });
+        const second = await spawnCli(evalArgs(fake, out)).done;
+        expect(withoutProgress(second.stderr)).toBe('');
+        expect(second.code).toBe(0);
+        const resumed = fake.requests.slice(before);
+        const redone = resumed.filter((r) => finished.has(workOf(r)) || finishedShas.has(r.bodySha256));
+        repeated[`${pct}%`] = redone.length;
+        expect(redone.map(workOf)).toEqual([]);
+        // Everything not finished before the kill was requested in the rerun.
+        expect(new Set(resumed.map(workOf)).size).toBe(TOTAL_REQUESTS - finished.size);
+        expect(await comparableReport(out)).toEqual(baselineReport);
+        const run = await readJson(join(out, 'run.json'));
+        expect(run['status']).toBe('completed');
+        expect(run['attempts']).toBe(2);
+        // Once more on the finished directory: nothing left to request, the same report.
+        const sent = fake.requests.length;
+        const third = await spawnCli(evalArgs(fake, out)).done;
+        expect(third.code).toBe(0);
+        expect(fake.requests.length).toBe(sent);
+        expect(await comparableReport(out)).toEqual(baselineReport);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   test('a torn final line of samples.jsonl is dropped and the run resumes to the same report', async () => {
     const { fake, onRequest } = await fakeWith();
@@ -315,42 +334,53 @@ describe('resume after SIGKILL', () => {
 });
 
 describe('Ctrl-C', () => {
-  test.each(['SIGINT', 'SIGTERM'] as const)('%s mid-run exits 130 within seconds, marks run.json cancelled, says how to resume; the rerun completes the same report', async (sig) => {
-    const { fake, onRequest } = await fakeWith({ latencyMs: 20 });
-    const out = join(tmp, `signal-${sig}`);
-    try {
-      const first = spawnCli(evalArgs(fake, out));
-      let signalledAt = 0;
-      onRequest.fn = () => {
-        if (fake.requests.length === 30) {
-          signalledAt = Date.now();
-          first.child.kill(sig);
-        }
-      };
-      const r = await first.done;
-      onRequest.fn = null;
-      expect(r.code).toBe(130);
-      expect(Date.now() - signalledAt).toBeLessThan(5000);
-      // The command is printed as typed from the run's working directory (the test's tmp).
-      expect(r.stderr).toContain(`Resume with: npx healthbench eval --resume ${relative(tmp, out)}\n`);
-      const run = await readJson(join(out, 'run.json'));
-      expect(run['status']).toBe('cancelled');
-      expect(existsSync(join(out, 'report.json'))).toBe(false);
-      // Every record written before the exit is whole.
-      for (const line of (await readFile(join(out, 'samples.jsonl'), 'utf8')).split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-      expect(fake.requests.length).toBeLessThan(TOTAL_REQUESTS);
+  test.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s mid-run exits 130 within seconds, marks run.json cancelled, says how to resume; the rerun completes the same report',
+    async (sig) => {
+      const { fake, onRequest } = await fakeWith({ latencyMs: 20 });
+      const out = join(tmp, `signal-${sig}`);
+      try {
+        const first = spawnCli(evalArgs(fake, out));
+        let signalledAt = 0;
+        onRequest.fn = () => {
+          if (fake.requests.length === 30) {
+            signalledAt = Date.now();
+            first.child.kill(sig);
+          }
+        };
+        const r = await first.done;
+        onRequest.fn = null;
+        expect(r.code).toBe(130);
+        expect(Date.now() - signalledAt).toBeLessThan(5000);
+        // The command is printed as typed from the run's working directory (the test's tmp).
+        expect(r.stderr).toContain(`Resume with: npx healthbench eval --resume ${relative(tmp, out)}\n`);
+        const run = await readJson(join(out, 'run.json'));
+        expect(run['status']).toBe('cancelled');
+        expect(existsSync(join(out, 'report.json'))).toBe(false);
+        // Every record written before the exit is whole.
+        for (const line of (await readFile(join(out, 'samples.jsonl'), 'utf8')).split('\n').filter(Boolean))
+          expect(() => JSON.parse(line)).not.toThrow();
+        expect(fake.requests.length).toBeLessThan(TOTAL_REQUESTS);
 
-      const finished = await finishedWork(out);
-      const before = fake.requests.length;
-      const again = await spawnCli(['eval', '--resume', out, ...evalArgs(fake, out).slice(1).filter((a, i, all) => a !== '--out' && all[i - 1] !== '--out')]).done;
-      expect(withoutProgress(again.stderr)).toBe('');
-      expect(again.code).toBe(0);
-      expect(fake.requests.slice(before).filter((q) => finished.has(workOf(q)))).toEqual([]);
-      expect(await comparableReport(out)).toEqual(baselineReport);
-    } finally {
-      await fake.close();
-    }
-  });
+        const finished = await finishedWork(out);
+        const before = fake.requests.length;
+        const again = await spawnCli([
+          'eval',
+          '--resume',
+          out,
+          ...evalArgs(fake, out)
+            .slice(1)
+            .filter((a, i, all) => a !== '--out' && all[i - 1] !== '--out'),
+        ]).done;
+        expect(withoutProgress(again.stderr)).toBe('');
+        expect(again.code).toBe(0);
+        expect(fake.requests.slice(before).filter((q) => finished.has(workOf(q)))).toEqual([]);
+        expect(await comparableReport(out)).toEqual(baselineReport);
+      } finally {
+        await fake.close();
+      }
+    },
+  );
 
   test('calls still in flight after the grace period are abandoned: exit 130 within a few seconds, directory resumable', async () => {
     // Replies that take 30 s: the first signal must not wait for them beyond its grace period (3 s).
@@ -436,10 +466,32 @@ describe('secrets', () => {
         const work = workOf(r);
         // A 401 and a 500 whose messages echo the credential back, as some providers and proxies do.
         if (work === 'syn-04') {
-          return { kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${r.authorization ?? ''}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } };
+          return {
+            kind: 'status',
+            status: 401,
+            body: {
+              error: {
+                message: `Incorrect API key provided: ${r.authorization ?? ''}.`,
+                type: 'invalid_request_error',
+                param: null,
+                code: 'invalid_api_key',
+              },
+            },
+          };
         }
         if (work === 'syn-06#1') {
-          return { kind: 'status', status: 500, body: { error: { message: `upstream rejected key=${SENTINEL}; as sent: ${r.authorization ?? ''}`, type: 'server_error', param: null, code: null } } };
+          return {
+            kind: 'status',
+            status: 500,
+            body: {
+              error: {
+                message: `upstream rejected key=${SENTINEL}; as sent: ${r.authorization ?? ''}`,
+                type: 'server_error',
+                param: null,
+                code: null,
+              },
+            },
+          };
         }
         return undefined;
       },
@@ -449,7 +501,19 @@ describe('secrets', () => {
     const cache = join(tmp, 'secrets-cache');
     try {
       const r = await spawnCli(
-        evalArgs(fake, out, ['--log-level', 'debug', '--log-file', log, '--cache', cache, '--max-errors', '100%', '--max-retries', '1', '--json']),
+        evalArgs(fake, out, [
+          '--log-level',
+          'debug',
+          '--log-file',
+          log,
+          '--cache',
+          cache,
+          '--max-errors',
+          '100%',
+          '--max-retries',
+          '1',
+          '--json',
+        ]),
       ).done;
       expect(r.code).toBe(0);
       // The key really was sent, and the failures really were logged and recorded.

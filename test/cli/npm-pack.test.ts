@@ -38,7 +38,11 @@ describe('npm pack', () => {
   it('the packed package installs and serves `healthbench` (the library) and `healthbench/testing` (the test double) apart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hb-pack-'));
     try {
-      const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       const [pack] = JSON.parse(out) as Array<{ filename: string }>;
       // Installed as a dependency would be: the tarball's package/ as node_modules/healthbench, its own dependencies
       // (already in this clone) linked beside it, so the import runs without a registry.

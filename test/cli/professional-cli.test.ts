@@ -22,7 +22,9 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^length-adjusted \d\.\d{3} {2}95% CI \[/m);
     expect(r.out).toMatch(/^ {2}use case care_consult +\d\.\d{3} {2}n=2$/m);
-    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { grader: { spec: string; params: Record<string, unknown> } };
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as {
+      grader: { spec: string; params: Record<string, unknown> };
+    };
     expect(report.grader.spec).toBe('openai:gpt-5.4-2026-03-05');
     expect(report.grader.params).toMatchObject({ reasoningEffort: 'low', api: 'responses' });
     // The length-adjusted section is rebuilt from samples.jsonl like the rest of the report.
@@ -35,7 +37,9 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     const r = await run(['eval', '--dataset', PRO, '--model', 'openai:gpt-4.1-mini', '--dry-run']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/grader openai:gpt-5\.4-2026-03-05: 17 calls/);
-    expect(r.out).toContain('not included: reasoning tokens of openai:gpt-5.4-2026-03-05 (effort low), billed as output; the cost above is a lower bound');
+    expect(r.out).toContain(
+      'not included: reasoning tokens of openai:gpt-5.4-2026-03-05 (effort low), billed as output; the cost above is a lower bound',
+    );
   });
 
   it.each([
@@ -43,7 +47,10 @@ describe('healthbench eval: Professional, length adjustment and reasoning flags 
     [['--length-adjustment-penalty', '0.01'], /go together/],
     [['--length-adjustment', 'published', '--length-adjustment-center', '1', '--length-adjustment-penalty', '1'], /contradict each other/],
     [['--length-adjustment', 'sometimes'], /--length-adjustment: expected one of published, none, got 'sometimes'/],
-    [['--length-adjustment-center=-5', '--length-adjustment-penalty', '0.01'], /--length-adjustment-center: expected a number ≥ 0, got '-5'/],
+    [
+      ['--length-adjustment-center=-5', '--length-adjustment-penalty', '0.01'],
+      /--length-adjustment-center: expected a number ≥ 0, got '-5'/,
+    ],
     [['--reasoning-effort', 'extreme'], /--reasoning-effort: expected one of none, minimal, low, medium, high, xhigh, got 'extreme'/],
     [['--api', 'completions'], /--api: expected one of auto, chat, responses, got 'completions'/],
   ])('bad flags %j are exit 2 with the fix named', async (extra, message) => {

@@ -15,17 +15,37 @@ function onTerminal(args: string[], columns: number): string {
   const quoted = args.map((a) => `'${a}'`).join(' ');
   const env = { ...process.env };
   delete env['CI'];
-  return execFileSync('script', ['-qfec', `stty cols ${columns}; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${quoted}`, '/dev/null'], {
-    env,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  return execFileSync(
+    'script',
+    ['-qfec', `stty cols ${columns}; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${quoted}`, '/dev/null'],
+    {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
 }
 
 describe('progress bar on a terminal (pseudo-terminal)', () => {
   it('redraws one line that fits the width, then clears it before the summary', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hb-tty-'));
-    const text = onTerminal(['eval', '--dataset', 'demo', '--fake-server', '--model', 'openai:m', '--limit', '10', '--concurrency', '2', '--out', join(dir, 'run')], 50);
+    const text = onTerminal(
+      [
+        'eval',
+        '--dataset',
+        'demo',
+        '--fake-server',
+        '--model',
+        'openai:m',
+        '--limit',
+        '10',
+        '--concurrency',
+        '2',
+        '--out',
+        join(dir, 'run'),
+      ],
+      50,
+    );
     const frames = text.split('\r\x1b[K');
     const bars = frames.slice(1, -1);
     expect(bars.length).toBeGreaterThan(0);
@@ -41,7 +61,10 @@ describe('progress bar on a terminal (pseudo-terminal)', () => {
 
   it('a wide terminal shows every field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hb-tty-'));
-    const text = onTerminal(['eval', '--dataset', 'demo', '--limit', '5', '--fake-server', '--model', 'openai:m', '--out', join(dir, 'run')], 160);
+    const text = onTerminal(
+      ['eval', '--dataset', 'demo', '--limit', '5', '--fake-server', '--model', 'openai:m', '--out', join(dir, 'run')],
+      160,
+    );
     // eslint-disable-next-line no-control-regex -- the ANSI erase-line sequence is what is being checked
     expect(text).toMatch(/\r\x1b\[K\[[#.]+\] \d+\/5 \d+% · [\d.]+ calls\/s · elapsed \d+:\d\d · eta [\d:–]+ · errors 0 · tokens [\d.k]+/);
   });

@@ -21,14 +21,32 @@ afterAll(async () => fake.close());
 const io = () => captureIo({ env: { OPENAI_API_KEY: 'k' }, cwd: ROOT });
 
 const samplesOf = async (d: string): Promise<SampleRecord[]> =>
-  (await readFile(join(d, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+  (await readFile(join(d, 'samples.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SampleRecord);
 
 describe('physician and reference baselines (docs §10)', () => {
   it('--responses physician – grades each ideal completion, no candidate call, raw prompt, results by group', async () => {
     fake.resetStats();
     const out = join(dir, 'physician');
     const c = io();
-    const code = await main(['eval', '--dataset', 'test/fixtures/baselines/records.jsonl', '--responses', 'physician', '--grader', 'openai:g', '--grader-base-url', fake.openaiBaseUrl, '--out', out], c.io);
+    const code = await main(
+      [
+        'eval',
+        '--dataset',
+        'test/fixtures/baselines/records.jsonl',
+        '--responses',
+        'physician',
+        '--grader',
+        'openai:g',
+        '--grader-base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+      ],
+      c.io,
+    );
     expect(code, c.err()).toBe(0);
     expect(fake.stats().byKind['candidate'] ?? 0).toBe(0);
     const samples = await samplesOf(out);
@@ -43,12 +61,32 @@ describe('physician and reference baselines (docs §10)', () => {
 
   it('--responses reference – four reference completions per Group 2/3 example, Group 1 skipped', async () => {
     const out = join(dir, 'reference');
-    const code = await main(['eval', '--dataset', 'test/fixtures/baselines/records.jsonl', '--responses', 'reference', '--grader', 'openai:g', '--grader-base-url', fake.openaiBaseUrl, '--out', out], io().io);
+    const code = await main(
+      [
+        'eval',
+        '--dataset',
+        'test/fixtures/baselines/records.jsonl',
+        '--responses',
+        'reference',
+        '--grader',
+        'openai:g',
+        '--grader-base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+      ],
+      io().io,
+    );
     expect(code).toBe(0);
     const samples = await samplesOf(out);
     expect(samples).toHaveLength(8);
     expect(new Set(samples.map((s) => s.exampleId))).toEqual(new Set(['bl-g2', 'bl-g3']));
-    expect(samples.filter((s) => s.exampleId === 'bl-g3').map((s) => s.repeat).sort()).toEqual([0, 1, 2, 3]);
+    expect(
+      samples
+        .filter((s) => s.exampleId === 'bl-g3')
+        .map((s) => s.repeat)
+        .sort(),
+    ).toEqual([0, 1, 2, 3]);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.overall.n).toBe(8);
     expect(Object.keys(report.byGroup['ideal_completions_group'] ?? {})).toEqual(['Group 2', 'Group 3']);
@@ -56,7 +94,22 @@ describe('physician and reference baselines (docs §10)', () => {
 
   it('a dataset without ideal completions yields no baseline samples', async () => {
     const out = join(dir, 'none');
-    const code = await main(['eval', '--dataset', 'test/fixtures/own-format', '--responses', 'physician', '--grader', 'openai:g', '--grader-base-url', fake.openaiBaseUrl, '--out', out], io().io);
+    const code = await main(
+      [
+        'eval',
+        '--dataset',
+        'test/fixtures/own-format',
+        '--responses',
+        'physician',
+        '--grader',
+        'openai:g',
+        '--grader-base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+      ],
+      io().io,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.overall.n).toBe(0);
@@ -68,14 +121,30 @@ describe('healthbench meta-eval', () => {
     fake.resetStats();
     const out = join(dir, 'meta');
     const c = io();
-    const code = await main(['meta-eval', '--dataset', 'test/fixtures/meta/meta-small.jsonl', '--grader', 'openai:g', '--grader-base-url', fake.openaiBaseUrl, '--out', out], c.io);
+    const code = await main(
+      [
+        'meta-eval',
+        '--dataset',
+        'test/fixtures/meta/meta-small.jsonl',
+        '--grader',
+        'openai:g',
+        '--grader-base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+      ],
+      c.io,
+    );
     expect(code, c.err()).toBe(0);
     const rows = (await readFile(join(ROOT, 'test/fixtures/meta/meta-small.jsonl'), 'utf8')).trim().split('\n');
     expect(fake.stats().byKind['grader']).toBe(rows.length);
     const prompt = fake.requests.find((r) => r.kind === 'grader')?.messages.at(-1)?.content ?? '';
     const item = prompt.split('# Rubric item\n')[1]?.split('\n\n# Instructions')[0] ?? '';
     expect(item).not.toMatch(/^\[-?\d+\]/);
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as { task: string; meta: { score: number; graded: number; rows: number; themes: unknown[] } };
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as {
+      task: string;
+      meta: { score: number; graded: number; rows: number; themes: unknown[] };
+    };
     expect(report.task).toBe('meta');
     expect(report.meta.graded).toBe(rows.length);
     expect(report.meta.score).toBeGreaterThanOrEqual(0);
@@ -88,7 +157,10 @@ describe('healthbench meta-eval', () => {
     const out = join(dir, 'phys');
     const c = io();
     c.io.env = {};
-    const code = await main(['meta-eval', '--physicians-only', '--dataset', 'test/fixtures/meta/meta-small.jsonl', '--out', out, '--json'], c.io);
+    const code = await main(
+      ['meta-eval', '--physicians-only', '--dataset', 'test/fixtures/meta/meta-small.jsonl', '--out', out, '--json'],
+      c.io,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(c.out()) as { meta: { mode: string; physicianAgreement: Record<string, unknown> } };
     expect(report.meta.mode).toBe('physicians-only');
@@ -98,7 +170,10 @@ describe('healthbench meta-eval', () => {
   it('--physicians-only with a malformed --seed – exit 2 naming the flag, before any file is read', async () => {
     for (const seed of ['abc', '-1', '1.5', '1e300']) {
       const c = io();
-      const code = await main(['meta-eval', '--physicians-only', `--seed=${seed}`, '--dataset', 'test/fixtures/meta/meta-small.jsonl'], c.io);
+      const code = await main(
+        ['meta-eval', '--physicians-only', `--seed=${seed}`, '--dataset', 'test/fixtures/meta/meta-small.jsonl'],
+        c.io,
+      );
       expect(code).toBe(2);
       expect(c.err()).toContain('--seed');
       expect(c.err()).toContain(seed);

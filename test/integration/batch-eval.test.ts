@@ -77,7 +77,16 @@ function options(f: FakeProvider, provider: 'openai' | 'anthropic', out: string,
 
 /** The figures of a report: everything but identity, time and run-specific extras. */
 function metrics(r: Report): unknown {
-  return { overall: r.overall, byTheme: r.byTheme, byAxis: r.byAxis, byLanguage: r.byLanguage, byGroup: r.byGroup, metrics: r.metrics, usage: r.usage, errors: r.errors };
+  return {
+    overall: r.overall,
+    byTheme: r.byTheme,
+    byAxis: r.byAxis,
+    byLanguage: r.byLanguage,
+    byGroup: r.byGroup,
+    metrics: r.metrics,
+    usage: r.usage,
+    errors: r.errors,
+  };
 }
 
 async function run(opts: EvalOptions): Promise<Report> {
@@ -138,7 +147,13 @@ describe('eval --batch modes', () => {
   it('--responses physician sends grader requests only', async () => {
     const f = await fake();
     const report = await run(
-      options(f, 'openai', 'physician', { dataset: join(ROOT, 'test/fixtures/official-format/good.jsonl'), limit: undefined, model: null, responses: 'physician', batch: BATCH }),
+      options(f, 'openai', 'physician', {
+        dataset: join(ROOT, 'test/fixtures/official-format/good.jsonl'),
+        limit: undefined,
+        model: null,
+        responses: 'physician',
+        batch: BATCH,
+      }),
     );
     const journal = await readBatchJournal(join(dir, 'physician'));
     expect(journal.every((b) => b.role !== 'candidate')).toBe(true);
@@ -149,7 +164,13 @@ describe('eval --batch modes', () => {
 
   it('MedCalc sends candidate requests only and scores as live', async () => {
     const medcalc = (f: FakeProvider, out: string, batch: BatchSettings | null): EvalOptions =>
-      options(f, 'openai', out, { task: 'medcalc', dataset: join(ROOT, 'test/fixtures/medcalc/small.csv'), graders: [], limit: undefined, batch });
+      options(f, 'openai', out, {
+        task: 'medcalc',
+        dataset: join(ROOT, 'test/fixtures/medcalc/small.csv'),
+        graders: [],
+        limit: undefined,
+        batch,
+      });
     const live = await fake();
     const liveReport = await run(medcalc(live, 'medcalc-live', null));
     const f = await fake();
@@ -177,7 +198,10 @@ describe('eval --batch modes', () => {
     // Batch replies were all invalid: each went to the live re-grade, whose replies are invalid too.
     expect(f.stats().total).toBeGreaterThan(0);
     expect(report.overall.errors).toBe(3);
-    const samples = (await readFile(join(dir, 'malformed', 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { error: { stage: string } | null });
+    const samples = (await readFile(join(dir, 'malformed', 'samples.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { error: { stage: string } | null });
     expect(samples.every((s) => s.error?.stage === 'grader')).toBe(true);
   });
 });

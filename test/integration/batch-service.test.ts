@@ -15,7 +15,10 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function setup(provider: 'openai' | 'anthropic', opts: FakeProviderOptions = {}): Promise<{ fp: FakeProvider; svc: BatchService; dir: string }> {
+async function setup(
+  provider: 'openai' | 'anthropic',
+  opts: FakeProviderOptions = {},
+): Promise<{ fp: FakeProvider; svc: BatchService; dir: string }> {
   const fp = await startFakeProvider(opts);
   running.push(fp);
   const dir = mkdtempSync(join(tmpdir(), 'hb-batch-svc-'));

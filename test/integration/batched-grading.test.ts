@@ -28,7 +28,9 @@ function script(req: FakeRequest) {
   const prompt = req.messages.at(-1)?.content ?? '';
   const lines = prompt.split('\n');
   const list = JSON.parse(lines[lines.indexOf('<rubric_items>') + 1] ?? '[]') as Array<{ id: string; item: string }>;
-  const verdicts = list.filter((it) => !it.item.includes(DROP)).map((it) => ({ id: it.id, explanation: `batched ${it.id}`, criteria_met: true }));
+  const verdicts = list
+    .filter((it) => !it.item.includes(DROP))
+    .map((it) => ({ id: it.id, explanation: `batched ${it.id}`, criteria_met: true }));
   return { kind: 'text' as const, text: `${FENCE}json\n${JSON.stringify({ verdicts })}\n${FENCE}` };
 }
 
@@ -46,7 +48,11 @@ function example(id: string, texts: string[]): Example {
   return {
     id,
     messages: [{ role: 'user', content: `Question ${id}: my ankle hurts after a fall, what should I do?` }],
-    rubric: texts.map((text, i) => ({ text, points: i === 2 ? -4 : 5, tags: ['level:example', i % 2 ? 'axis:completeness' : 'axis:accuracy'] })),
+    rubric: texts.map((text, i) => ({
+      text,
+      points: i === 2 ? -4 : 5,
+      tags: ['level:example', i % 2 ? 'axis:completeness' : 'axis:accuracy'],
+    })),
     tags: ['theme:global_health'],
     language: 'en',
     ideal: null,
@@ -55,14 +61,31 @@ function example(id: string, texts: string[]): Example {
 
 async function* itemsOf(examples: Example[]): AsyncGenerator<WorkItem> {
   for (const [rank, e] of examples.entries()) {
-    yield { exampleId: e.id, rank, repeat: 0, language: 'en', exampleTags: e.tags, messages: e.messages, fixedResponse: 'Rest it and use a cold pack.', payload: e };
+    yield {
+      exampleId: e.id,
+      rank,
+      repeat: 0,
+      language: 'en',
+      exampleTags: e.tags,
+      messages: e.messages,
+      fixedResponse: 'Rest it and use a cold pack.',
+      payload: e,
+    };
   }
 }
 
-async function run(out: string, examples: Example[], graderAttempts = 2): Promise<{ result: ExecuteResult; samples: SampleRecord[]; journal: JournalEntry[] }> {
+async function run(
+  out: string,
+  examples: Example[],
+  graderAttempts = 2,
+): Promise<{ result: ExecuteResult; samples: SampleRecord[]; journal: JournalEntry[] }> {
   const pool = new ClientPool({ OPENAI_API_KEY: 'test-key' });
   const spec: ModelSpec = { provider: 'openai', model: 'grader-model' };
-  const client = pool.create(spec, { baseURL: fake.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 8, maxRetries: 1, timeoutMs: 10_000 }, '--grader');
+  const client = pool.create(
+    spec,
+    { baseURL: fake.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 8, maxRetries: 1, timeoutMs: 10_000 },
+    '--grader',
+  );
   const store = new RunStore(out);
   const prior = await store.loadProgress();
   await store.open();
@@ -80,14 +103,21 @@ async function run(out: string, examples: Example[], graderAttempts = 2): Promis
     logger,
   });
   store.close();
-  const lines = async (f: string) => (await readFile(join(out, f), 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  const lines = async (f: string) =>
+    (await readFile(join(out, f), 'utf8'))
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
   return { result, samples: (await lines('samples.jsonl')) as SampleRecord[], journal: (await lines('journal.jsonl')) as JournalEntry[] };
 }
 
 describe('batched grading over the real OpenAI SDK against the fake provider', () => {
   it('one grader call per sample decides every item; verdicts are journaled per criterion index', async () => {
     fake.resetStats();
-    const { samples, journal } = await run(join(dir, 'complete'), [example('a', ['Mentions rest.', 'Mentions ice.', 'Recommends heat.', 'Mentions elevation.'])]);
+    const { samples, journal } = await run(join(dir, 'complete'), [
+      example('a', ['Mentions rest.', 'Mentions ice.', 'Recommends heat.', 'Mentions elevation.']),
+    ]);
     expect(fake.stats().byKind).toEqual({ 'grader-batched': 1 });
     const s = samples[0];
     expect(s?.error).toBeNull();
@@ -101,7 +131,9 @@ describe('batched grading over the real OpenAI SDK against the fake provider', (
 
   it('items missing from the batched reply are re-graded per criterion with the normal template', async () => {
     fake.resetStats();
-    const { samples } = await run(join(dir, 'missing'), [example('b', ['Mentions rest.', `Mentions ice ${DROP}.`, 'Recommends heat.', `Mentions elevation ${DROP}.`])]);
+    const { samples } = await run(join(dir, 'missing'), [
+      example('b', ['Mentions rest.', `Mentions ice ${DROP}.`, 'Recommends heat.', `Mentions elevation ${DROP}.`]),
+    ]);
     expect(fake.stats().byKind).toEqual({ 'grader-batched': 1, grader: 2 });
     const regraded = fake.requests.filter((r) => r.kind === 'grader').map((r) => r.messages.at(-1)?.content ?? '');
     expect(regraded.every((p) => p.includes('# Rubric item\n[5] Mentions') && p.includes(DROP))).toBe(true);
@@ -129,7 +161,16 @@ describe('batched grading over the real OpenAI SDK against the fake provider', (
     fake.resetStats();
     const out = join(dir, 'resume');
     const e = example('d', ['Mentions rest.', 'Mentions ice.', 'Recommends heat.']);
-    const known: JournalEntry = { t: 'verdict', exampleId: 'd', repeat: 0, i: 0, met: false, explanation: 'from before', attempts: 1, usage: { calls: 1, inputTokens: 100, outputTokens: 10, cachedInputTokens: 0 } };
+    const known: JournalEntry = {
+      t: 'verdict',
+      exampleId: 'd',
+      repeat: 0,
+      i: 0,
+      met: false,
+      explanation: 'from before',
+      attempts: 1,
+      usage: { calls: 1, inputTokens: 100, outputTokens: 10, cachedInputTokens: 0 },
+    };
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'journal.jsonl'), `${JSON.stringify(known)}\n`);
     const { samples } = await run(out, [e]);
@@ -145,7 +186,11 @@ describe('batched grading over the real OpenAI SDK against the fake provider', (
     try {
       const pool = new ClientPool({ OPENAI_API_KEY: 'k' });
       const spec: ModelSpec = { provider: 'openai', model: 'g' };
-      const client = pool.create(spec, { baseURL: plain.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 4, maxRetries: 0, timeoutMs: 10_000 }, '--grader');
+      const client = pool.create(
+        spec,
+        { baseURL: plain.openaiBaseUrl, rpm: null, tpm: null, maxInFlight: 4, maxRetries: 0, timeoutMs: 10_000 },
+        '--grader',
+      );
       const out = join(dir, 'plain');
       const store = new RunStore(out);
       const prior = await store.loadProgress();

@@ -59,19 +59,29 @@ function options(overrides: Partial<EvalOptions>): EvalOptions {
     exemplarsPath: null,
     gatePolicyPath: null,
     baselinePath: null,
-    allowGraderChange: false, pricesPath: null, graderMode: 'per-criterion', batchedTemplatePath: null,
+    allowGraderChange: false,
+    pricesPath: null,
+    graderMode: 'per-criterion',
+    batchedTemplatePath: null,
     ...overrides,
   };
 }
 
-async function evalReport(opts: EvalOptions, e: Record<string, string> = env, extra: Partial<EvalDeps> = {}): Promise<{ report: Report; markdown: string }> {
+async function evalReport(
+  opts: EvalOptions,
+  e: Record<string, string> = env,
+  extra: Partial<EvalDeps> = {},
+): Promise<{ report: Report; markdown: string }> {
   const res = await runEval(opts, { cwd: ROOT, env: e, logger, ...extra });
   return { report: res.report as unknown as Report, markdown: res.markdown };
 }
 
 async function readSamples(runDir: string): Promise<SampleRecord[]> {
   const text = await readFile(join(runDir, 'samples.jsonl'), 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SampleRecord);
 }
 
 describe('healthbench eval, end to end over the real SDKs', () => {
@@ -149,12 +159,19 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     const data = join(dir, 'never-valid');
     await mkdir(join(data, 'conversations'), { recursive: true });
     await mkdir(join(data, 'rubrics'), { recursive: true });
-    const conv = (id: string) => JSON.stringify({ id, messages: [{ role: 'user', content: `Question ${id} about a rash` }], language: 'en', tags: ['theme:hedging'] });
+    const conv = (id: string) =>
+      JSON.stringify({ id, messages: [{ role: 'user', content: `Question ${id} about a rash` }], language: 'en', tags: ['theme:hedging'] });
     await writeFile(join(data, 'conversations', 'c.jsonl'), `${conv('ok-1')}\n${conv('bad-1')}\n`);
     await writeFile(
       join(data, 'rubrics', 'r.jsonl'),
       `${JSON.stringify({ conversationId: 'ok-1', criteria: [{ text: 'Asks how long the rash has lasted', points: 5, tags: ['level:example', 'axis:context_awareness'] }] })}\n` +
-        `${JSON.stringify({ conversationId: 'bad-1', criteria: [{ text: 'Mentions [[never-valid]] things', points: 5, tags: ['level:example', 'axis:accuracy'] }, { text: 'Is kind', points: 2, tags: ['level:example', 'axis:communication_quality'] }] })}\n`,
+        `${JSON.stringify({
+          conversationId: 'bad-1',
+          criteria: [
+            { text: 'Mentions [[never-valid]] things', points: 5, tags: ['level:example', 'axis:accuracy'] },
+            { text: 'Is kind', points: 2, tags: ['level:example', 'axis:communication_quality'] },
+          ],
+        })}\n`,
     );
     fake.resetStats();
     const out = join(dir, 'never-valid-run');
@@ -162,7 +179,11 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     expect(res.report.overall.n).toBe(1);
     expect(res.report.overall.errors).toBe(1);
     expect(res.report.errors).toEqual([
-      expect.objectContaining({ exampleId: 'bad-1', stage: 'grader', message: expect.stringContaining('no valid verdict after 3 attempts') }),
+      expect.objectContaining({
+        exampleId: 'bad-1',
+        stage: 'grader',
+        message: expect.stringContaining('no valid verdict after 3 attempts'),
+      }),
     ]);
     const bad = (await readSamples(out)).find((s) => s.exampleId === 'bad-1');
     expect(bad?.score).toBeNull();
@@ -194,14 +215,20 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     const out = join(dir, 'fake');
     // The CLI starts the double (the runner never loads it) and passes where it listens; no key in the environment.
     const testDouble = { openaiBaseUrl: fake.openaiBaseUrl, anthropicBaseUrl: fake.anthropicBaseUrl };
-    const res = await evalReport(options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }), {}, { testDouble });
+    const res = await evalReport(
+      options({ dataset: 'demo', limit: 3, outDir: out, baseUrl: null, graderBaseUrl: null, fakeServer: {} }),
+      {},
+      { testDouble },
+    );
     expect(res.report.testDouble).toBe(true);
     expect(res.markdown).toContain('Test double');
   });
 
   it('eval – --fake-server without a running test double is refused before anything is written', async () => {
     const out = join(dir, 'fake-missing');
-    await expect(evalReport(options({ dataset: 'demo', limit: 3, outDir: out, fakeServer: {} }), {})).rejects.toThrow(/--fake-server: the test double is not running/);
+    await expect(evalReport(options({ dataset: 'demo', limit: 3, outDir: out, fakeServer: {} }), {})).rejects.toThrow(
+      /--fake-server: the test double is not running/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -243,17 +270,28 @@ describe('healthbench eval, end to end over the real SDKs', () => {
 
   it('eval – --grader-template: the user template is used and its sha256 recorded (official: no); a template without placeholders is exit 2', async () => {
     const tpl = join(dir, 'my-template.md');
-    await writeFile(tpl, 'Judge the reply.\r\n\r\n# Conversation\r\n<<conversation>>\r\n\r\n# Rubric item\r\n<<rubric_item>>\r\n\r\n# Instructions\r\nReply with JSON.\r\n');
+    await writeFile(
+      tpl,
+      'Judge the reply.\r\n\r\n# Conversation\r\n<<conversation>>\r\n\r\n# Rubric item\r\n<<rubric_item>>\r\n\r\n# Instructions\r\nReply with JSON.\r\n',
+    );
     fake.resetStats();
     const { report } = await evalReport(options({ outDir: join(dir, 'tpl'), graderTemplatePath: tpl }));
-    const normalized = 'Judge the reply.\n\n# Conversation\n<<conversation>>\n\n# Rubric item\n<<rubric_item>>\n\n# Instructions\nReply with JSON.';
+    const normalized =
+      'Judge the reply.\n\n# Conversation\n<<conversation>>\n\n# Rubric item\n<<rubric_item>>\n\n# Instructions\nReply with JSON.';
     const { createHash } = await import('node:crypto');
     expect(report.grader?.templateSha256).toBe(createHash('sha256').update(normalized).digest('hex'));
     expect(report.grader?.officialTemplate).toBe(false);
-    expect(fake.requests.find((r) => r.kind === 'grader')?.messages.at(-1)?.content.startsWith('Judge the reply.\n\n# Conversation\n')).toBe(true);
+    expect(
+      fake.requests
+        .find((r) => r.kind === 'grader')
+        ?.messages.at(-1)
+        ?.content.startsWith('Judge the reply.\n\n# Conversation\n'),
+    ).toBe(true);
     const broken = join(dir, 'broken-template.md');
     await writeFile(broken, 'No placeholders here.');
-    await expect(evalReport(options({ outDir: join(dir, 'tpl-broken'), graderTemplatePath: broken }))).rejects.toThrow(/no <<conversation>> placeholder/);
+    await expect(evalReport(options({ outDir: join(dir, 'tpl-broken'), graderTemplatePath: broken }))).rejects.toThrow(
+      /no <<conversation>> placeholder/,
+    );
   });
 
   it('eval – an Anthropic grader gets one warm-up call per sample before the rest, so they can read its prompt cache', async () => {
@@ -271,7 +309,13 @@ describe('healthbench eval, end to end over the real SDKs', () => {
     });
     try {
       const res = await evalReport(
-        options({ outDir: join(dir, 'warm'), model: 'anthropic:c', baseUrl: slow.anthropicBaseUrl, graders: ['anthropic:g'], graderBaseUrl: slow.anthropicBaseUrl }),
+        options({
+          outDir: join(dir, 'warm'),
+          model: 'anthropic:c',
+          baseUrl: slow.anthropicBaseUrl,
+          graders: ['anthropic:g'],
+          graderBaseUrl: slow.anthropicBaseUrl,
+        }),
       );
       expect(res.report.overall.n).toBe(3);
       const byPrefix = new Map<string, number[]>();

@@ -35,7 +35,9 @@ describe('healthbench fake-server', () => {
 
     controller.abort();
     expect(await exit).toBe(0);
-    expect(io.err.join('')).toMatch(/^fake-server: served 1 requests in 0:\d\d \(200 ×1\); peak 1 in flight\nfake-server: by kind: candidate ×1\n$/);
+    expect(io.err.join('')).toMatch(
+      /^fake-server: served 1 requests in 0:\d\d \(200 ×1\); peak 1 in flight\nfake-server: by kind: candidate ×1\n$/,
+    );
   });
 
   it('--stats-json prints the statistics as one JSON line instead', async () => {

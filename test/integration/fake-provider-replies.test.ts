@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedTimeline, QuotaLimiter } from '../../src/testing/fake-provider-state.js';
-import {
-  candidateReply,
-  detectKind,
-  isMet,
-  medcalcReply,
-  parseBatchedPrompt,
-  parseGraderPrompt,
-} from '../../src/testing/fake-replies.js';
+import { candidateReply, detectKind, isMet, medcalcReply, parseBatchedPrompt, parseGraderPrompt } from '../../src/testing/fake-replies.js';
 import type { FakeMessage, ReplyContext } from '../../src/testing/fake-replies.js';
 import { createRandom, hashUnit } from '../../src/testing/seeded.js';
 
@@ -52,7 +45,10 @@ describe('fake replies: prompt parsing', () => {
   });
 
   it('finds a grader template placed in the system message', () => {
-    const system: FakeMessage = { role: 'system', content: '# Conversation\nassistant: hi\n# Rubric item\n[2] Greets.\n# Instructions\nJSON' };
+    const system: FakeMessage = {
+      role: 'system',
+      content: '# Conversation\nassistant: hi\n# Rubric item\n[2] Greets.\n# Instructions\nJSON',
+    };
     expect(detectKind([system, user('grade it')])).toBe('grader');
   });
 });

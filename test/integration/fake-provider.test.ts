@@ -201,7 +201,8 @@ describe('fake provider: grader and MedCalc replies', () => {
 describe('fake provider: faults exercised through the SDKs’ own retries', () => {
   it('a 429 carrying retry-after is retried by the SDK after the advertised delay', async () => {
     const fp = await start({
-      script: (req) => (req.index === 0 ? { kind: 'status', status: 429, headers: { 'retry-after-ms': '300', 'retry-after': '1' } } : undefined),
+      script: (req) =>
+        req.index === 0 ? { kind: 'status', status: 429, headers: { 'retry-after-ms': '300', 'retry-after': '1' } } : undefined,
     });
     const t0 = Date.now();
     await ask(openai(fp, { maxRetries: 2 }), 'Hello');
@@ -273,7 +274,13 @@ describe('fake provider: faults exercised through the SDKs’ own retries', () =
       const fp = await start({ seed, faults: { status500Rate: 0.5 } });
       const client = openai(fp);
       const out: string[] = [];
-      for (let i = 0; i < 12; i++) out.push(await ask(client, `q${i}`).then(() => 'ok', () => 'err'));
+      for (let i = 0; i < 12; i++)
+        out.push(
+          await ask(client, `q${i}`).then(
+            () => 'ok',
+            () => 'err',
+          ),
+        );
       return out;
     };
     const a = await outcomes(11);

@@ -14,7 +14,13 @@ import { main } from '../../src/cli/main.js';
 import { captureIo } from '../support/cli-io.js';
 import { quotaResetMs } from '../../src/providers/rate-gate.js';
 import { readSamples } from '../../src/store/read-run.js';
-import { startFakeProvider, type FakeProvider, type FakeProviderOptions, type FakeReply, type FakeRequest } from '../../src/testing/index.js';
+import {
+  startFakeProvider,
+  type FakeProvider,
+  type FakeProviderOptions,
+  type FakeReply,
+  type FakeRequest,
+} from '../../src/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'test-key-faults';
@@ -32,13 +38,16 @@ interface Criterion {
 async function writeDataset(
   dir: string,
   n: number,
-  criteria: (id: string) => Criterion[] = (id) => [5, 3, -4, 2].map((points, k) => ({ text: `Criterion ${k} of ${id}: mentions point ${k}.`, points })),
+  criteria: (id: string) => Criterion[] = (id) =>
+    [5, 3, -4, 2].map((points, k) => ({ text: `Criterion ${k} of ${id}: mentions point ${k}.`, points })),
   userText: (id: string) => string = (id) => `[conv ${id}] My ankle has been swollen for two days. What should I do?`,
 ): Promise<string> {
   await mkdir(join(dir, 'conversations'), { recursive: true });
   await mkdir(join(dir, 'rubrics'), { recursive: true });
   const ids = Array.from({ length: n }, (_, i) => `syn-${String(i).padStart(2, '0')}`);
-  const conv = ids.map((id) => JSON.stringify({ id, messages: [{ role: 'user', content: userText(id) }], language: 'en', tags: ['theme:hedging'] }));
+  const conv = ids.map((id) =>
+    JSON.stringify({ id, messages: [{ role: 'user', content: userText(id) }], language: 'en', tags: ['theme:hedging'] }),
+  );
   const rub = ids.map((id) =>
     JSON.stringify({
       conversationId: id,
@@ -65,16 +74,26 @@ async function cli(argv: string[], env: Record<string, string | undefined> = { O
 function evalArgs(fake: FakeProvider, dataset: string, out: string, extra: string[] = []): string[] {
   return [
     'eval',
-    '--dataset', dataset,
-    '--model', 'openai:cand-model',
-    '--grader', 'openai:grader-model',
-    '--base-url', fake.openaiBaseUrl,
-    '--grader-base-url', fake.openaiBaseUrl,
-    '--concurrency', '8',
-    '--max-retries', '6',
-    '--timeout', '5',
-    '--log-level', 'silent',
-    '--out', out,
+    '--dataset',
+    dataset,
+    '--model',
+    'openai:cand-model',
+    '--grader',
+    'openai:grader-model',
+    '--base-url',
+    fake.openaiBaseUrl,
+    '--grader-base-url',
+    fake.openaiBaseUrl,
+    '--concurrency',
+    '8',
+    '--max-retries',
+    '6',
+    '--timeout',
+    '5',
+    '--log-level',
+    'silent',
+    '--out',
+    out,
     ...extra,
   ];
 }
@@ -189,7 +208,10 @@ describe('faults', () => {
 
   test('a verdict that never becomes valid is a grader error: listed, excluded from n, never "not met"', async () => {
     const data = await writeDataset(join(tmp, 'never-valid-data'), 20, (id) =>
-      [5, 3, -4, 2].map((points, k) => ({ text: `Criterion ${k} of ${id}: ${id === 'syn-05' && k === 1 ? '[[never-valid]] ' : ''}mentions point ${k}.`, points })),
+      [5, 3, -4, 2].map((points, k) => ({
+        text: `Criterion ${k} of ${id}: ${id === 'syn-05' && k === 1 ? '[[never-valid]] ' : ''}mentions point ${k}.`,
+        points,
+      })),
     );
     const f = await fake();
     const out = join(tmp, 'never-valid');
@@ -206,7 +228,10 @@ describe('faults', () => {
 
   test('--max-errors 0: the first error fails the run with exit 3, records stay valid, and the directory resumes', async () => {
     const data = await writeDataset(join(tmp, 'budget-data'), 20, (id) =>
-      [5, 3, -4, 2].map((points, k) => ({ text: `Criterion ${k} of ${id}: ${id === 'syn-05' && k === 1 ? '[[never-valid]] ' : ''}mentions point ${k}.`, points })),
+      [5, 3, -4, 2].map((points, k) => ({
+        text: `Criterion ${k} of ${id}: ${id === 'syn-05' && k === 1 ? '[[never-valid]] ' : ''}mentions point ${k}.`,
+        points,
+      })),
     );
     const f = await fake();
     const out = join(tmp, 'budget');
@@ -239,7 +264,13 @@ describe('faults', () => {
   test('an error reply of a failed candidate call is never graded as a response', async () => {
     const f = await fake({
       script: (r) =>
-        workOf(r) === 'syn-07' ? { kind: 'status', status: 500, body: { error: { message: 'upstream exploded', type: 'server_error', param: null, code: null } } } : undefined,
+        workOf(r) === 'syn-07'
+          ? {
+              kind: 'status',
+              status: 500,
+              body: { error: { message: 'upstream exploded', type: 'server_error', param: null, code: null } },
+            }
+          : undefined,
     });
     const out = join(tmp, 'candidate-error');
     const r = await cli(evalArgs(f, data20, out, ['--max-retries', '1', '--max-errors', '100%']));
@@ -327,9 +358,20 @@ describe('rate limits', () => {
     const h = (o: Record<string, string>): Headers => new Headers(o);
     expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m2.5s' }))).toBe(60_000);
     expect(quotaResetMs(h({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '250ms' }))).toBe(250);
-    expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' }))).toBe(6000);
+    expect(
+      quotaResetMs(
+        h({
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': '6s',
+          'x-ratelimit-remaining-tokens': '0',
+          'x-ratelimit-reset-tokens': '2s',
+        }),
+      ),
+    ).toBe(6000);
     const now = Date.parse('2025-01-01T00:00:00Z');
-    expect(quotaResetMs(h({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2025-01-01T00:00:03Z' }), now)).toBe(3000);
+    expect(
+      quotaResetMs(h({ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2025-01-01T00:00:03Z' }), now),
+    ).toBe(3000);
     expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-reset-requests': '6s' }))).toBeNull();
     expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0' }))).toBeNull();
     expect(quotaResetMs(h({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': 'soon' }))).toBeNull();
@@ -378,10 +420,13 @@ describe('rate limits', () => {
     const data = await writeDataset(join(tmp, 'data6'), 6);
     const f = await fake({ latencyMs: 5 });
     const out = join(tmp, 'rpm-timeout');
-    const r = await cli(evalArgs(f, data, out, ['--rpm', '10', '--concurrency', '16', '--timeout', '0.5', '--max-retries', '1', '--max-errors', '100%']), {
-      OPENAI_API_KEY: KEY,
-      HEALTHBENCH_RATE_WINDOW_MS: '1000',
-    });
+    const r = await cli(
+      evalArgs(f, data, out, ['--rpm', '10', '--concurrency', '16', '--timeout', '0.5', '--max-retries', '1', '--max-errors', '100%']),
+      {
+        OPENAI_API_KEY: KEY,
+        HEALTHBENCH_RATE_WINDOW_MS: '1000',
+      },
+    );
     expect(r.code).toBe(0);
     const report = await readReport(out);
     expect(report.errors).toEqual([]);
@@ -398,7 +443,10 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
     language: 'en',
     tags: ['theme:hedging'],
   });
-  const rubric = (id: string, criteria: unknown[] = [{ text: `Reassures about ${id}`, points: 5, tags: ['axis:accuracy'] }]): Json => ({ conversationId: id, criteria });
+  const rubric = (id: string, criteria: unknown[] = [{ text: `Reassures about ${id}`, points: 5, tags: ['axis:accuracy'] }]): Json => ({
+    conversationId: id,
+    criteria,
+  });
   const lines = (rows: Array<Json | string>): string => `${rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n')}\n`;
 
   async function badDataset(name: string, conversations: Array<Json | string>, rubrics: Array<Json | string>): Promise<string> {
@@ -428,24 +476,60 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   const argsFor = (dataset: string, out: string, extra: string[] = []): string[] => evalArgs(f, dataset, out, extra);
 
   test.each([
-    ['malformed JSON', [conv('a'), '{"id": "b", "messages": [', conv('c')], [rubric('a'), rubric('c')], /bad-json\/conversations\/c\.jsonl:2 \/: invalid JSON/],
-    ['schema violation', [conv('a')], [rubric('a', [{ text: 'Reassures', points: '7', tags: [] }])], /bad-schema\/rubrics\/r\.jsonl:1 \/criteria\/0\/points: must be integer/],
-    ['duplicate id', [conv('a'), conv('b'), conv('a')], [rubric('a'), rubric('b')], /bad-dup\/conversations\/c\.jsonl:3 \/id: duplicate id 'a'/],
-    ['rubric without conversation', [conv('a')], [rubric('a'), rubric('zzz')], /bad-orphan\/rubrics\/r\.jsonl:2 \/conversationId: no conversation with id 'zzz'/],
+    [
+      'malformed JSON',
+      [conv('a'), '{"id": "b", "messages": [', conv('c')],
+      [rubric('a'), rubric('c')],
+      /bad-json\/conversations\/c\.jsonl:2 \/: invalid JSON/,
+    ],
+    [
+      'schema violation',
+      [conv('a')],
+      [rubric('a', [{ text: 'Reassures', points: '7', tags: [] }])],
+      /bad-schema\/rubrics\/r\.jsonl:1 \/criteria\/0\/points: must be integer/,
+    ],
+    [
+      'duplicate id',
+      [conv('a'), conv('b'), conv('a')],
+      [rubric('a'), rubric('b')],
+      /bad-dup\/conversations\/c\.jsonl:3 \/id: duplicate id 'a'/,
+    ],
+    [
+      'rubric without conversation',
+      [conv('a')],
+      [rubric('a'), rubric('zzz')],
+      /bad-orphan\/rubrics\/r\.jsonl:2 \/conversationId: no conversation with id 'zzz'/,
+    ],
     ['empty rubric', [conv('a'), conv('b')], [rubric('a'), rubric('b', [])], /bad-empty\/rubrics\/r\.jsonl:2 \/criteria: /],
   ] as const)('%s', async (name, conversations, rubrics, pattern) => {
-    const dir = { 'malformed JSON': 'bad-json', 'schema violation': 'bad-schema', 'duplicate id': 'bad-dup', 'rubric without conversation': 'bad-orphan', 'empty rubric': 'bad-empty' }[name];
+    const dir = {
+      'malformed JSON': 'bad-json',
+      'schema violation': 'bad-schema',
+      'duplicate id': 'bad-dup',
+      'rubric without conversation': 'bad-orphan',
+      'empty rubric': 'bad-empty',
+    }[name];
     const dataset = await badDataset(dir, [...conversations], [...rubrics]);
     await expectRefused(argsFor(dataset, `out-${dir}`), `out-${dir}`, pattern);
     expect(f.requests).toHaveLength(0);
   });
 
   test('every problem of a file is reported, not just the first', async () => {
-    const r = await expectRefused(argsFor(join(ROOT, 'test/fixtures/own-format-bad'), 'out-all'), 'out-all', /conversations\/bad\.jsonl:2 \//);
+    const r = await expectRefused(
+      argsFor(join(ROOT, 'test/fixtures/own-format-bad'), 'out-all'),
+      'out-all',
+      /conversations\/bad\.jsonl:2 \//,
+    );
     const located = r.err.split('\n').filter((l) => /\.jsonl:\d+ \/\S*: /.test(l));
     // The fixture's 8 intended issues (see its EXPECTED.md), each on its own line with file:line /pointer.
     expect(located.length).toBeGreaterThanOrEqual(8);
-    for (const where of ['conversations/bad.jsonl:3 /messages/1/role', 'conversations/bad.jsonl:5 /id', 'rubrics/bad.jsonl:4 /criteria', 'rubrics/bad.jsonl:5 /criteria/0/points', 'rubrics/bad.jsonl:6 /conversationId']) {
+    for (const where of [
+      'conversations/bad.jsonl:3 /messages/1/role',
+      'conversations/bad.jsonl:5 /id',
+      'rubrics/bad.jsonl:4 /criteria',
+      'rubrics/bad.jsonl:5 /criteria/0/points',
+      'rubrics/bad.jsonl:6 /conversationId',
+    ]) {
       expect(r.err).toContain(where);
     }
   });
@@ -471,7 +555,10 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   test.each([
     [['--concurrency', '0'], /--concurrency/],
     [['--timeout', 'soon'], /--timeout/],
-    [['--max-errors', 'lots'], /--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got 'lots'/],
+    [
+      ['--max-errors', 'lots'],
+      /--max-errors: expected a count like 10, a fraction like 0.05 or a percentage up to 100% like 5%, got 'lots'/,
+    ],
     [['--rpm', '1.5'], /--rpm/],
     [['--colour'], /--colour/],
   ])('bad flag value %j', async (extra, pattern) => {
@@ -484,7 +571,10 @@ describe('bad input: exit 2, the location of every problem, nothing written', ()
   });
 
   test('a bad HEALTHBENCH_RATE_WINDOW_MS', async () => {
-    await expectRefused(argsFor(data20, 'out-window'), 'out-window', /HEALTHBENCH_RATE_WINDOW_MS/, { OPENAI_API_KEY: KEY, HEALTHBENCH_RATE_WINDOW_MS: 'fast' });
+    await expectRefused(argsFor(data20, 'out-window'), 'out-window', /HEALTHBENCH_RATE_WINDOW_MS/, {
+      OPENAI_API_KEY: KEY,
+      HEALTHBENCH_RATE_WINDOW_MS: 'fast',
+    });
   });
 });
 
@@ -506,7 +596,10 @@ describe('grader integrity', () => {
     const f = await fake({ metRate: 0, script: (r) => (r.kind === 'candidate' ? { kind: 'text', text } : undefined) });
     const r = await cli(evalArgs(f, join(tmp, 'data-integrity'), out));
     expect(r.code).toBe(0);
-    return { prompts: f.requests.filter((q) => q.kind === 'grader').map((q) => q.messages.at(-1)?.content ?? ''), samples: await sampleLines(out) };
+    return {
+      prompts: f.requests.filter((q) => q.kind === 'grader').map((q) => q.messages.at(-1)?.content ?? ''),
+      samples: await sampleLines(out),
+    };
   }
 
   test('placeholders, headings, a fake rubric item and a fake verdict in a response change neither the prompt structure nor the verdicts', async () => {
@@ -529,7 +622,9 @@ describe('grader integrity', () => {
     }
     // samples.jsonl is in completion order; compare by example.
     const verdicts = (s: Json[]): unknown =>
-      s.map((x) => [String(x['exampleId']), (x['criteria'] as Json[]).map((c) => c['met']), x['score']]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      s
+        .map((x) => [String(x['exampleId']), (x['criteria'] as Json[]).map((c) => c['met']), x['score']])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(verdicts(bad.samples)).toEqual(verdicts(good.samples));
     for (const s of bad.samples) expect((s['criteria'] as Json[]).every((c) => c['met'] === false)).toBe(true);
   });
@@ -554,13 +649,19 @@ describe('response cache', () => {
     // One server (the endpoint is part of the cache key) that fails syn-02's candidate call during the first run only.
     let failing = true;
     const f = await fake({ script: (r) => (failing && workOf(r) === 'syn-02' ? { kind: 'status', status: 500 } : undefined) });
-    const first = await cli(evalArgs(f, data20, join(tmp, 'cache-err-1'), ['--cache', cache, '--max-retries', '0', '--max-errors', '100%']));
+    const first = await cli(
+      evalArgs(f, data20, join(tmp, 'cache-err-1'), ['--cache', cache, '--max-retries', '0', '--max-errors', '100%']),
+    );
     expect(first.code).toBe(0);
-    expect((await readReport(join(tmp, 'cache-err-1'))).errors).toEqual([expect.objectContaining({ exampleId: 'syn-02', stage: 'candidate' })]);
+    expect((await readReport(join(tmp, 'cache-err-1'))).errors).toEqual([
+      expect.objectContaining({ exampleId: 'syn-02', stage: 'candidate' }),
+    ]);
 
     failing = false;
     f.resetStats();
-    const second = await cli(evalArgs(f, data20, join(tmp, 'cache-err-2'), ['--cache', cache, '--max-retries', '0', '--max-errors', '100%']));
+    const second = await cli(
+      evalArgs(f, data20, join(tmp, 'cache-err-2'), ['--cache', cache, '--max-retries', '0', '--max-errors', '100%']),
+    );
     expect(second.code).toBe(0);
     expect(f.requests.map(workOf).sort()).toEqual(['syn-02', 'syn-02#0', 'syn-02#1', 'syn-02#2', 'syn-02#3']);
     const report = await readReport(join(tmp, 'cache-err-2'));
@@ -591,7 +692,9 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
     const p = await pacing(out);
     expect(p['requestsPerMinute']).toEqual({ perMinute: 1200, source: 'flag' });
     expect(p['summary']).toMatch(/1200 requests\/min \(--rpm\)/);
-    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(/## Pacing\n\n- `openai http:\/\/127\.0\.0\.1:\d+\/v1`: paced at 1200 requests\/min/);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toMatch(
+      /## Pacing\n\n- `openai http:\/\/127\.0\.0\.1:\d+\/v1`: paced at 1200 requests\/min/,
+    );
   });
 
   test('without --rpm the pace is learned from the headers; the 429s of the first burst fail nothing', async () => {
@@ -613,7 +716,13 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
     const f = await fake({ rpm: 1200, tpm: 600_000, otpm: 30_000, latencyMs: 20 });
     const out = join(tmp, 'quota-anthropic');
     const args = evalArgs(f, data, out, ['--concurrency', '16', '--max-retries', '0']).map((a) =>
-      a === f.openaiBaseUrl ? f.anthropicBaseUrl : a === 'openai:cand-model' ? 'anthropic:cand-claude' : a === 'openai:grader-model' ? 'anthropic:grader-claude' : a,
+      a === f.openaiBaseUrl
+        ? f.anthropicBaseUrl
+        : a === 'openai:cand-model'
+          ? 'anthropic:cand-claude'
+          : a === 'openai:grader-model'
+            ? 'anthropic:grader-claude'
+            : a,
     );
     const r = await cli(args, { ANTHROPIC_API_KEY: KEY });
     expect(r.code).toBe(0);
@@ -636,7 +745,9 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
     expect(r.err).toMatch(/quota is the cause/);
     expect(r.err).toMatch(/--rpm/);
     expect(r.err).toMatch(/--rate-limit-timeout/);
-    expect(r.err).toContain('the run directory is resumable. The records so far are in quota-stall; fix the cause, then resume with: npx healthbench eval --resume quota-stall\n');
+    expect(r.err).toContain(
+      'the run directory is resumable. The records so far are in quota-stall; fix the cause, then resume with: npx healthbench eval --resume quota-stall\n',
+    );
     expect((await readJson(join(out, 'run.json')))['status']).toBe('failed');
     // No sample was recorded as failed: the quota, not the samples, stopped the run.
     expect(existsSync(join(out, 'samples.jsonl')) ? await sampleLines(out) : []).toEqual([]);
@@ -652,7 +763,9 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
       script: () => ({
         kind: 'status',
         status: 429,
-        body: { error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } },
+        body: {
+          error: { message: 'You exceeded your current quota.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' },
+        },
       }),
     });
     const r = await cli(evalArgs(f, data, join(tmp, 'quota-credit')));
@@ -665,16 +778,24 @@ describe('quotas: token buckets like the providers, 429s waited out, never failu
 describe('call mechanics: transient answers, cut bodies, labels, unreachable endpoints', () => {
   test('Anthropic 529 overloaded and OpenAI 503 are retried like 5xx; when retries run out the cause is HTTP n', async () => {
     const seen = new Map<string, number>();
-    const firstFails = (status: number) => (r: FakeRequest): FakeReply | undefined => {
-      const n = (seen.get(`${status}${r.bodySha256}`) ?? 0) + 1;
-      seen.set(`${status}${r.bodySha256}`, n);
-      return n === 1 ? { kind: 'status', status } : undefined;
-    };
+    const firstFails =
+      (status: number) =>
+      (r: FakeRequest): FakeReply | undefined => {
+        const n = (seen.get(`${status}${r.bodySha256}`) ?? 0) + 1;
+        seen.set(`${status}${r.bodySha256}`, n);
+        return n === 1 ? { kind: 'status', status } : undefined;
+      };
     const data = await writeDataset(join(tmp, 'transient-data'), 6);
     const f529 = await fake({ script: firstFails(529) });
     const out529 = join(tmp, 'transient-529');
     const args = evalArgs(f529, data, out529, ['--max-retries', '1']).map((a) =>
-      a === f529.openaiBaseUrl ? f529.anthropicBaseUrl : a === 'openai:cand-model' ? 'anthropic:cand-claude' : a === 'openai:grader-model' ? 'anthropic:grader-claude' : a,
+      a === f529.openaiBaseUrl
+        ? f529.anthropicBaseUrl
+        : a === 'openai:cand-model'
+          ? 'anthropic:cand-claude'
+          : a === 'openai:grader-model'
+            ? 'anthropic:grader-claude'
+            : a,
     );
     expect((await cli(args, { ANTHROPIC_API_KEY: KEY })).code).toBe(0);
     expect((await readReport(out529)).overall).toMatchObject({ n: 6, errors: 0 });
@@ -687,7 +808,9 @@ describe('call mechanics: transient answers, cut bodies, labels, unreachable end
     const always = await fake({ script: (r) => (workOf(r) === 'syn-04' ? { kind: 'status', status: 503 } : undefined) });
     const outAlways = join(tmp, 'transient-503-always');
     expect((await cli(evalArgs(always, data, outAlways, ['--max-retries', '1', '--max-errors', '100%']))).code).toBe(0);
-    expect((await sampleLines(outAlways)).find((s) => s['exampleId'] === 'syn-04')).toMatchObject({ error: { stage: 'candidate', cause: 'HTTP 503' } });
+    expect((await sampleLines(outAlways)).find((s) => s['exampleId'] === 'syn-04')).toMatchObject({
+      error: { stage: 'candidate', cause: 'HTTP 503' },
+    });
     expect(always.requests.filter((q) => workOf(q) === 'syn-04')).toHaveLength(2);
   });
 
@@ -719,7 +842,9 @@ describe('call mechanics: transient answers, cut bodies, labels, unreachable end
     expect((await cli(evalArgs(f, data20, out, ['--timeout', '0.3', '--max-retries', '1', '--max-errors', '100%']))).code).toBe(0);
     const bad = (await sampleLines(out)).find((s) => s['exampleId'] === 'syn-06');
     expect(bad).toMatchObject({ error: { stage: 'candidate', cause: 'timeout' } });
-    expect(String((bad?.['error'] as Json)['message'])).toMatch(/no complete reply from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions within 0\.3 s \(2 attempts\); raise --timeout/);
+    expect(String((bad?.['error'] as Json)['message'])).toMatch(
+      /no complete reply from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions within 0\.3 s \(2 attempts\); raise --timeout/,
+    );
   });
 
   test('an unreachable endpoint stops the run at once (exit 3), naming the URL, instead of failing every sample', async () => {
@@ -738,10 +863,14 @@ describe('call mechanics: transient answers, cut bodies, labels, unreachable end
   test('the per-attempt timer cannot be garbage-collected: a hung call still times out with gc forced throughout', async () => {
     const f = await fake({ script: () => ({ kind: 'hang' }) });
     // Asynchronously: the fake serves from this process.
-    const child = await promisify(execFile)(process.execPath, ['--expose-gc', join(ROOT, 'test/support/gc-timeout-child.mjs'), f.openaiBaseUrl], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const child = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', join(ROOT, 'test/support/gc-timeout-child.mjs'), f.openaiBaseUrl],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ cause: 'timeout', attempts: 3, gcRuns: expect.any(Number) });
     expect(f.stats().byStatus['hang']).toBe(3);

@@ -54,12 +54,17 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
     expect(code, c.err()).toBe(0);
     expect(fake.stats().byKind['medcalc']).toBe(17);
     expect(fake.stats().byKind['grader'] ?? 0).toBe(0);
-    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SampleRecord);
     const correct = new Set(samples.filter((s) => s.detail?.['correct'] === true).map((s) => s.exampleId));
     expect(correct).toEqual(expectedCorrect);
     for (const s of samples) {
       expect(s.response).toContain('"answer"');
-      expect(s.detail).toEqual(expect.objectContaining({ groundTruth: expect.any(String), lowerLimit: expect.any(String), upperLimit: expect.any(String) }));
+      expect(s.detail).toEqual(
+        expect.objectContaining({ groundTruth: expect.any(String), lowerLimit: expect.any(String), upperLimit: expect.any(String) }),
+      );
     }
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.task).toBe('medcalc');
@@ -78,14 +83,33 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
   it('--medcalc-compat v1.0 and --prompt-style direct_answer are recorded and change the run identity', async () => {
     const out = join(dir, 'compat');
     const code = await main(
-      ['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--medcalc-compat', 'v1.0', '--prompt-style', 'direct_answer', '--limit', '5'],
+      [
+        'eval',
+        '--dataset',
+        csvPath,
+        '--model',
+        'openai:calc',
+        '--base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+        '--medcalc-compat',
+        'v1.0',
+        '--prompt-style',
+        'direct_answer',
+        '--limit',
+        '5',
+      ],
       io().io,
     );
     expect(code).toBe(0);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { config: { taskSettings: Record<string, unknown> } };
     expect(run.config.taskSettings).toEqual(expect.objectContaining({ compat: 'v1.0', promptStyle: 'direct_answer' }));
     const c = io();
-    const again = await main(['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--limit', '5'], c.io);
+    const again = await main(
+      ['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--limit', '5'],
+      c.io,
+    );
     expect(again).toBe(2);
     expect(c.err()).toContain('taskSettings.compat');
   });
@@ -94,7 +118,21 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
     fake.resetStats();
     const c = io();
     const missing = await main(
-      ['eval', '--dataset', csvPath, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', join(dir, 'one-shot-missing'), '--prompt-style', 'one_shot', '--exemplars', 'test/fixtures/medcalc/exemplars-small.json'],
+      [
+        'eval',
+        '--dataset',
+        csvPath,
+        '--model',
+        'openai:calc',
+        '--base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        join(dir, 'one-shot-missing'),
+        '--prompt-style',
+        'one_shot',
+        '--exemplars',
+        'test/fixtures/medcalc/exemplars-small.json',
+      ],
       c.io,
     );
     expect(missing).toBe(2);
@@ -105,9 +143,29 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
     const subset = join(dir, 'one-shot.csv');
     await writeCsv(subset, keep);
     const out = join(dir, 'one-shot');
-    const ok = await main(['eval', '--dataset', subset, '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out, '--prompt-style', 'one_shot', '--exemplars', 'test/fixtures/medcalc/exemplars-small.json'], io().io);
+    const ok = await main(
+      [
+        'eval',
+        '--dataset',
+        subset,
+        '--model',
+        'openai:calc',
+        '--base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+        '--prompt-style',
+        'one_shot',
+        '--exemplars',
+        'test/fixtures/medcalc/exemplars-small.json',
+      ],
+      io().io,
+    );
     expect(ok).toBe(0);
-    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+    const samples = (await readFile(join(out, 'samples.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SampleRecord);
     expect(samples.length).toBe(keep.length);
     expect(keep.length).toBeGreaterThanOrEqual(3);
     for (const s of samples) {
@@ -120,11 +178,25 @@ describe('healthbench eval --dataset <medcalc csv>', () => {
   it('--labels applies the physician-corrected labels and the report says how many rows changed', async () => {
     const out = join(dir, 'labels');
     const code = await main(
-      ['eval', '--dataset', 'test/fixtures/medcalc/small.csv', '--labels', 'test/fixtures/medcalc/small-corrected.csv', '--model', 'openai:calc', '--base-url', fake.openaiBaseUrl, '--out', out],
+      [
+        'eval',
+        '--dataset',
+        'test/fixtures/medcalc/small.csv',
+        '--labels',
+        'test/fixtures/medcalc/small-corrected.csv',
+        '--model',
+        'openai:calc',
+        '--base-url',
+        fake.openaiBaseUrl,
+        '--out',
+        out,
+      ],
       io().io,
     );
     expect(code).toBe(0);
-    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report & { medcalc: { labels: { changed: number; naLabels: number } } };
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as Report & {
+      medcalc: { labels: { changed: number; naLabels: number } };
+    };
     expect(report.overall.n).toBe(6);
     expect(report.medcalc.labels.changed).toBeGreaterThan(0);
     expect(report.notes.join(' ')).toMatch(/Labels: physician-corrected .* rows changed/);

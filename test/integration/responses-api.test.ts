@@ -31,18 +31,51 @@ afterAll(async () => {
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
   return {
-    task: 'healthbench', dataset: PRO, limit: undefined, repeats: 1, seed: 42, model: 'openai:gpt-5-mini', responses: 'model',
-    baseUrl: fake.openaiBaseUrl, systemPrompt: undefined, temperature: undefined, maxTokens: undefined, graders: [],
-    graderBaseUrl: fake.openaiBaseUrl, graderTemplatePath: null, graderAttempts: 3, graderVote: 'first', concurrency: 8, rpm: null,
-    tpm: null, timeoutMs: 10_000, maxRetries: 2, maxErrors: '100%', outDir: null, resume: false, cacheDir: null, fakeServer: null,
-    promptStyle: 'zero_shot', medcalcCompat: 'current', labelsPath: null, exemplarsPath: null, gatePolicyPath: null, baselinePath: null,
-    allowGraderChange: false, pricesPath: null, graderMode: 'per-criterion', batchedTemplatePath: null,
+    task: 'healthbench',
+    dataset: PRO,
+    limit: undefined,
+    repeats: 1,
+    seed: 42,
+    model: 'openai:gpt-5-mini',
+    responses: 'model',
+    baseUrl: fake.openaiBaseUrl,
+    systemPrompt: undefined,
+    temperature: undefined,
+    maxTokens: undefined,
+    graders: [],
+    graderBaseUrl: fake.openaiBaseUrl,
+    graderTemplatePath: null,
+    graderAttempts: 3,
+    graderVote: 'first',
+    concurrency: 8,
+    rpm: null,
+    tpm: null,
+    timeoutMs: 10_000,
+    maxRetries: 2,
+    maxErrors: '100%',
+    outDir: null,
+    resume: false,
+    cacheDir: null,
+    fakeServer: null,
+    promptStyle: 'zero_shot',
+    medcalcCompat: 'current',
+    labelsPath: null,
+    exemplarsPath: null,
+    gatePolicyPath: null,
+    baselinePath: null,
+    allowGraderChange: false,
+    pricesPath: null,
+    graderMode: 'per-criterion',
+    batchedTemplatePath: null,
     ...overrides,
   };
 }
 
 async function readSamples(runDir: string): Promise<SampleRecord[]> {
-  return (await readFile(join(runDir, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRecord);
+  return (await readFile(join(runDir, 'samples.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as SampleRecord);
 }
 
 const NO_PARAMS: SamplingParams = { temperature: null, maxTokens: null, systemPrompt: null, reasoningEffort: null };
@@ -53,7 +86,12 @@ describe('the test double serves /v1/responses (real openai SDK)', () => {
 
   it('input as a string, instructions and reasoning: output_text and usage with reasoning tokens', async () => {
     fake.resetStats();
-    const res = await sdk().responses.create({ model: 'gpt-5.4', input: 'My ankle is swollen after a fall.', instructions: 'Be brief.', reasoning: { effort: 'low' } });
+    const res = await sdk().responses.create({
+      model: 'gpt-5.4',
+      input: 'My ankle is swollen after a fall.',
+      instructions: 'Be brief.',
+      reasoning: { effort: 'low' },
+    });
     expect(res.object).toBe('response');
     expect(res.status).toBe('completed');
     expect(res.output_text.length).toBeGreaterThan(0);
@@ -83,7 +121,10 @@ describe('the test double serves /v1/responses (real openai SDK)', () => {
   });
 
   it('a Chat Completions body or temperature with reasoning effort is a 400, as the real API answers', async () => {
-    const badMessages = sdk().responses.create({ model: 'gpt-5.4', messages: [{ role: 'user', content: 'x' }] } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    const badMessages = sdk().responses.create({
+      model: 'gpt-5.4',
+      messages: [{ role: 'user', content: 'x' }],
+    } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
     await expect(badMessages).rejects.toMatchObject({ status: 400 });
     const badTemp = sdk().responses.create({ model: 'gpt-5.4', input: 'x', temperature: 0.5, reasoning: { effort: 'high' } });
     await expect(badTemp).rejects.toMatchObject({ status: 400 });
@@ -115,13 +156,23 @@ describe('OpenAIResponsesClient (routing through ClientPool)', () => {
   });
 
   it('a 500 is retried by the SDK like any call; a 400 fails with its status', async () => {
-    const flaky = await startFakeProvider({ seed: 2, script: (r) => (r.index === 0 ? { kind: 'status', status: 500 } : r.index === 2 ? { kind: 'status', status: 400 } : undefined) });
+    const flaky = await startFakeProvider({
+      seed: 2,
+      script: (r) => (r.index === 0 ? { kind: 'status', status: 500 } : r.index === 2 ? { kind: 'status', status: 400 } : undefined),
+    });
     try {
-      const client = new ClientPool(env).create({ provider: 'openai', model: 'o3' }, { ...endpoint(), baseURL: flaky.openaiBaseUrl }, '--model', 'responses');
+      const client = new ClientPool(env).create(
+        { provider: 'openai', model: 'o3' },
+        { ...endpoint(), baseURL: flaky.openaiBaseUrl },
+        '--model',
+        'responses',
+      );
       const ok = await client.complete({ messages: [{ role: 'user', content: 'hello' }], params: NO_PARAMS });
       expect(ok.text.length).toBeGreaterThan(0);
       expect(flaky.stats().byStatus).toEqual({ '200': 1, '500': 1 });
-      const err: unknown = await client.complete({ messages: [{ role: 'user', content: 'again' }], params: NO_PARAMS }).catch((e: unknown) => e);
+      const err: unknown = await client
+        .complete({ messages: [{ role: 'user', content: 'again' }], params: NO_PARAMS })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ProviderCallError);
       expect((err as ProviderCallError).causeLabel).toBe('HTTP 400');
     } finally {
@@ -131,7 +182,10 @@ describe('OpenAIResponsesClient (routing through ClientPool)', () => {
 
   it('cost counts reasoning tokens as output (gpt-5.4 list price)', () => {
     // 1M input, 0 cached, 100k output of which 80k reasoning: 2.5 + 0.1 × 15 = 4.0 USD
-    expect(costOf('openai:gpt-5.4-2026-03-05', { inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 100_000 })).toBeCloseTo(4.0, 12);
+    expect(costOf('openai:gpt-5.4-2026-03-05', { inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 100_000 })).toBeCloseTo(
+      4.0,
+      12,
+    );
   });
 });
 
@@ -147,7 +201,8 @@ describe('HealthBench Professional end to end: gpt-5 candidate and the default G
     const graderReqs = fake.requests.filter((r) => r.kind === 'grader');
     expect(graderReqs.length).toBe(17);
     for (const r of graderReqs) expect(r.body).toMatchObject({ model: 'gpt-5.4-2026-03-05', reasoning: { effort: 'low' } });
-    for (const r of fake.requests.filter((q) => q.kind === 'candidate')) expect(r.body).toMatchObject({ model: 'gpt-5-mini', reasoning: { effort: 'medium' } });
+    for (const r of fake.requests.filter((q) => q.kind === 'candidate'))
+      expect(r.body).toMatchObject({ model: 'gpt-5-mini', reasoning: { effort: 'medium' } });
     expect(report.grader).toMatchObject({ spec: 'openai:gpt-5.4-2026-03-05', params: { reasoningEffort: 'low', api: 'responses' } });
     // Usage: reasoning tokens recorded per role.
     expect(report.usage['candidate']).toMatchObject({ calls: 6, reasoningTokens: 6 * 256 });
@@ -161,7 +216,9 @@ describe('HealthBench Professional end to end: gpt-5 candidate and the default G
     expect(report.metrics['use_case:research:n_samples']).toBe(2);
     // Length adjustment on by default for Professional, from the samples' own lengths.
     const samples = await readSamples(out);
-    const expected = samples.map((s) => lengthAdjustedScore(s.score as number, codePointLength(s.response ?? ''), { center: 2000, penalty: 0.0147 }));
+    const expected = samples.map((s) =>
+      lengthAdjustedScore(s.score as number, codePointLength(s.response ?? ''), { center: 2000, penalty: 0.0147 }),
+    );
     samples.forEach((s, i) => {
       expect(s.detail?.['responseChars']).toBe(codePointLength(s.response ?? ''));
       expect(s.metrics?.[LENGTH_ADJUSTED_KEY]).toBe(expected[i]);
@@ -196,7 +253,9 @@ describe('HealthBench Professional end to end: gpt-5 candidate and the default G
   });
 
   it('--responses reference on Professional is a usage error: it has no reference completions', async () => {
-    await expect(runEval(options({ model: null, responses: 'reference', outDir: join(dir, 'ref') }), { cwd: ROOT, env, logger })).rejects.toThrow(/no reference completions/);
+    await expect(
+      runEval(options({ model: null, responses: 'reference', outDir: join(dir, 'ref') }), { cwd: ROOT, env, logger }),
+    ).rejects.toThrow(/no reference completions/);
   });
 
   it('an ungradeable item through the Responses grader is a grader error after capped attempts, never "not met"', async () => {
@@ -219,22 +278,45 @@ describe('HealthBench Professional end to end: gpt-5 candidate and the default G
   });
 
   it('--length-adjustment none turns it off; explicit constants apply to any set', async () => {
-    const off = await runEval(options({ outDir: join(dir, 'off'), limit: 2, lengthAdjustment: { kind: 'none' } }), { cwd: ROOT, env, logger });
+    const off = await runEval(options({ outDir: join(dir, 'off'), limit: 2, lengthAdjustment: { kind: 'none' } }), {
+      cwd: ROOT,
+      env,
+      logger,
+    });
     expect((off.report as unknown as Report).lengthAdjustment).toBeUndefined();
     expect((off.report as unknown as Report).metrics[LENGTH_ADJUSTED_KEY]).toBeUndefined();
     const own = await runEval(
-      options({ dataset: join(ROOT, 'test/fixtures/own-format'), model: 'openai:cand', graders: ['openai:grader'], outDir: join(dir, 'own'), lengthAdjustment: { kind: 'custom', center: 100, penalty: 0.05 } }),
+      options({
+        dataset: join(ROOT, 'test/fixtures/own-format'),
+        model: 'openai:cand',
+        graders: ['openai:grader'],
+        outDir: join(dir, 'own'),
+        lengthAdjustment: { kind: 'custom', center: 100, penalty: 0.05 },
+      }),
       { cwd: ROOT, env, logger },
     );
     const report = own.report as unknown as Report;
-    expect(report.lengthAdjustment).toMatchObject({ center: 100, penalty: 0.05, source: '--length-adjustment-center/--length-adjustment-penalty' });
+    expect(report.lengthAdjustment).toMatchObject({
+      center: 100,
+      penalty: 0.05,
+      source: '--length-adjustment-center/--length-adjustment-penalty',
+    });
     expect(Object.keys(report.lengthAdjustment?.byGroup ?? {})).toEqual(['theme']);
     // Chat models stay on Chat Completions.
     expect(fake.requests.at(-1)?.path).toBe('/v1/chat/completions');
   });
 
   it('--length-adjustment published needs a known set', async () => {
-    const run = runEval(options({ dataset: join(ROOT, 'test/fixtures/own-format'), model: 'openai:cand', graders: ['openai:grader'], outDir: join(dir, 'pub'), lengthAdjustment: { kind: 'published' } }), { cwd: ROOT, env, logger });
+    const run = runEval(
+      options({
+        dataset: join(ROOT, 'test/fixtures/own-format'),
+        model: 'openai:cand',
+        graders: ['openai:grader'],
+        outDir: join(dir, 'pub'),
+        lengthAdjustment: { kind: 'published' },
+      }),
+      { cwd: ROOT, env, logger },
+    );
     await expect(run).rejects.toThrow(/no published constants for dataset 'own-format'.*--length-adjustment-center/);
   });
 });

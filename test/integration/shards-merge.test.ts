@@ -127,7 +127,10 @@ describe('eval --shard and merge', () => {
     // A hand-made overlap: an example copied into another shard's samples.
     await cp(join(tmp, 'demo-s2'), join(tmp, 'demo-s2-dup'), { recursive: true });
     const foreign = (await readFile(join(tmp, 'demo-s1', 'samples.jsonl'), 'utf8')).split('\n')[0];
-    await writeFile(join(tmp, 'demo-s2-dup', 'samples.jsonl'), `${await readFile(join(tmp, 'demo-s2', 'samples.jsonl'), 'utf8')}${foreign}\n`);
+    await writeFile(
+      join(tmp, 'demo-s2-dup', 'samples.jsonl'),
+      `${await readFile(join(tmp, 'demo-s2', 'samples.jsonl'), 'utf8')}${foreign}\n`,
+    );
     const dup = await cli(['merge', 'demo-s1', 'demo-s2-dup', 'demo-s3', '--out', 'x6']);
     expect(dup.code).toBe(2);
     expect(dup.err).toMatch(/is in both .*demo-s1 and .*demo-s2-dup/);
@@ -138,7 +141,9 @@ describe('eval --shard and merge', () => {
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/partial merge, shard\(s\) 2 missing/);
     const report = await json<{ notes: string[]; overall: { n: number } }>('demo-partial', 'report.json');
-    expect(report.notes.join('\n')).toMatch(/PARTIAL MERGE: shard\(s\) 2\/3 missing, so \d+ of the 30 selected examples are not in these figures/);
+    expect(report.notes.join('\n')).toMatch(
+      /PARTIAL MERGE: shard\(s\) 2\/3 missing, so \d+ of the 30 selected examples are not in these figures/,
+    );
     expect(report.overall.n).toBeLessThan(30);
     expect((await json<RunRecord>('demo-partial', 'run.json')).error).toMatch(/partial merge/);
   });
@@ -151,7 +156,9 @@ describe('verify', () => {
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/files: all 7 match manifest\.json[\s\S]*VERIFIED/);
     const manifest = await json<{ files: Record<string, unknown> }>('v-run', 'manifest.json');
-    expect(Object.keys(manifest.files)).toEqual(['journal.jsonl', 'report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json'].sort());
+    expect(Object.keys(manifest.files)).toEqual(
+      ['journal.jsonl', 'report.html', 'report.json', 'report.md', 'run.json', 'samples.jsonl', 'selection.json'].sort(),
+    );
     const path = join(tmp, 'v-run', 'samples.jsonl');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.replace(/"overall_score":[0-9.e-]+/, '"overall_score":1'));

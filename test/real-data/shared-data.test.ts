@@ -19,12 +19,43 @@ const logger = createLogger({ level: 'silent', secrets: [] });
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
   return {
-    task: 'healthbench', dataset: '', limit: undefined, repeats: 1, seed: 42, model: 'openai:cand', responses: 'model',
-    baseUrl: null, systemPrompt: undefined, temperature: undefined, maxTokens: undefined, graders: ['openai:grader'],
-    graderBaseUrl: null, graderTemplatePath: null, graderAttempts: 3, graderVote: 'first', concurrency: 32, rpm: null, tpm: null,
-    timeoutMs: 30_000, maxRetries: 2, maxErrors: '0', outDir: null, resume: false, cacheDir: null, fakeServer: {},
-    promptStyle: 'zero_shot', medcalcCompat: 'current', labelsPath: null, exemplarsPath: null, gatePolicyPath: null,
-    baselinePath: null, allowGraderChange: false, pricesPath: null, graderMode: 'per-criterion', batchedTemplatePath: null, ...overrides,
+    task: 'healthbench',
+    dataset: '',
+    limit: undefined,
+    repeats: 1,
+    seed: 42,
+    model: 'openai:cand',
+    responses: 'model',
+    baseUrl: null,
+    systemPrompt: undefined,
+    temperature: undefined,
+    maxTokens: undefined,
+    graders: ['openai:grader'],
+    graderBaseUrl: null,
+    graderTemplatePath: null,
+    graderAttempts: 3,
+    graderVote: 'first',
+    concurrency: 32,
+    rpm: null,
+    tpm: null,
+    timeoutMs: 30_000,
+    maxRetries: 2,
+    maxErrors: '0',
+    outDir: null,
+    resume: false,
+    cacheDir: null,
+    fakeServer: {},
+    promptStyle: 'zero_shot',
+    medcalcCompat: 'current',
+    labelsPath: null,
+    exemplarsPath: null,
+    gatePolicyPath: null,
+    baselinePath: null,
+    allowGraderChange: false,
+    pricesPath: null,
+    graderMode: 'per-criterion',
+    batchedTemplatePath: null,
+    ...overrides,
   };
 }
 
@@ -42,10 +73,24 @@ describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
 
   it('the recorded m42 run replays to final_metrics.json exactly (70/70 means and n)', async () => {
     const dir = join(HB, 'recorded/m42_llama31_70b_judge');
-    const rows = (await readFile(join(dir, 'judge_responses.converted.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as {
-      example_tags: string[]; rubric_grades: Array<{ points: number; tags: string[]; criteria_met: boolean }>;
-    });
-    const per = rows.map((r) => exampleMetrics(r.example_tags, r.rubric_grades, r.rubric_grades.map((g) => g.criteria_met)) as Record<string, number>);
+    const rows = (await readFile(join(dir, 'judge_responses.converted.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            example_tags: string[];
+            rubric_grades: Array<{ points: number; tags: string[]; criteria_met: boolean }>;
+          },
+      );
+    const per = rows.map(
+      (r) =>
+        exampleMetrics(
+          r.example_tags,
+          r.rubric_grades,
+          r.rubric_grades.map((g) => g.criteria_met),
+        ) as Record<string, number>,
+    );
     const got = aggregateClipped(per, { seed: 0 });
     const want = JSON.parse(await readFile(join(dir, 'final_metrics.json'), 'utf8')) as Record<string, number>;
     const names = Object.keys(want).filter((k) => !k.includes(':bootstrap_std') && !k.endsWith(':n_samples'));
@@ -62,9 +107,14 @@ describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
     const res = await runEval(options({ dataset: file, outDir: out }), { cwd: ROOT, env: {}, logger, testDouble });
     const report = res.report as unknown as Report;
     expect(report.overall.n).toBe(100);
-    const records = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { example_tags: string[]; rubrics: Array<{ tags: string[] }> });
+    const records = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { example_tags: string[]; rubrics: Array<{ tags: string[] }> });
     const themes = new Set(records.flatMap((r) => r.example_tags.filter((t) => t.startsWith('theme:')).map((t) => t.slice(6))));
-    const axes = new Set(records.flatMap((r) => r.rubrics.flatMap((c) => c.tags.filter((t) => t.startsWith('axis:')).map((t) => t.slice(5)))));
+    const axes = new Set(
+      records.flatMap((r) => r.rubrics.flatMap((c) => c.tags.filter((t) => t.startsWith('axis:')).map((t) => t.slice(5)))),
+    );
     expect(Object.keys(report.byTheme).sort()).toEqual([...themes].sort());
     expect(Object.keys(report.byAxis).sort()).toEqual([...axes].sort());
     expect(report.usage['grader']?.calls).toBe(1157);
@@ -72,7 +122,10 @@ describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
 
   it('MedCalc-Bench v1.0: all 1,047 rows run and the per-category counts equal the data', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'hb-real-')), 'medcalc');
-    const res = await runEval(options({ task: 'medcalc', dataset: join(SHARED, 'data/medcalc/test_data.csv'), outDir: out, concurrency: 64 }), { cwd: ROOT, env: {}, logger, testDouble });
+    const res = await runEval(
+      options({ task: 'medcalc', dataset: join(SHARED, 'data/medcalc/test_data.csv'), outDir: out, concurrency: 64 }),
+      { cwd: ROOT, env: {}, logger, testDouble },
+    );
     const report = res.report as unknown as Report;
     expect(report.overall.n).toBe(1047);
     expect(report.dataset.version).toBe('v1.0');

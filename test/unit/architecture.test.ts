@@ -76,7 +76,11 @@ describe('architecture', () => {
   it('compare/ never imports gate/ (the gate reads diffs, a diff knows nothing of release policy)', () => {
     const problems = all
       .filter(({ rel }) => rel.startsWith('compare/'))
-      .flatMap(({ rel, text }) => imports(text).filter(({ spec }) => join('compare', spec).startsWith('gate/')).map(({ spec }) => `${rel} imports ${spec}`));
+      .flatMap(({ rel, text }) =>
+        imports(text)
+          .filter(({ spec }) => join('compare', spec).startsWith('gate/'))
+          .map(({ spec }) => `${rel} imports ${spec}`),
+      );
     expect(problems).toEqual([]);
   });
 
@@ -145,7 +149,8 @@ describe('architecture', () => {
       }
     };
     visit('cli/commands/eval.ts');
-    const later = /^(report\/html\/|gate\/|compare\/|testing\/|tasks\/(medcalc|meta)\/|runner\/batch\/|runner\/(finalize|estimate-eval|report-html)\.ts$|schemas\/located\.ts$)/;
+    const later =
+      /^(report\/html\/|gate\/|compare\/|testing\/|tasks\/(medcalc|meta)\/|runner\/batch\/|runner\/(finalize|estimate-eval|report-html)\.ts$|schemas\/located\.ts$)/;
     expect([...loaded].filter((rel) => later.test(rel)).sort()).toEqual([]);
     expect([...packages].filter((p) => ['openai', '@anthropic-ai/sdk', 'yaml'].includes(p))).toEqual([]);
   });

@@ -1,6 +1,12 @@
 import { basename } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { computeAgreement, renderAgreementMarkdown, resolveRunPaths, unfinishedRunWarning, type AgreementSide } from '../../compare/index.js';
+import {
+  computeAgreement,
+  renderAgreementMarkdown,
+  resolveRunPaths,
+  unfinishedRunWarning,
+  type AgreementSide,
+} from '../../compare/index.js';
 import { readReportLabel, readSamples } from '../../store/read-run.js';
 import { numberFlag } from '../args.js';
 import { defineCommand, writeOutFiles } from '../command.js';
@@ -51,7 +57,12 @@ export const run = defineCommand({ name: 'agreement', help: HELP, flags: FLAGS, 
   const maxDisagreements = numberFlag(values.disagreements, 'disagreements', { integer: true, min: 0 });
   const [a, b] = await Promise.all([loadSide(pathA, io.cwd), loadSide(pathB, io.cwd)]);
   for (const w of new Set([a.warning, b.warning])) if (w) io.stderr(`healthbench: warning: ${w}\n`);
-  const result = computeAgreement(a.samples, b.samples, { a: a.side, b: b.side }, maxDisagreements === undefined ? {} : { maxDisagreements });
+  const result = computeAgreement(
+    a.samples,
+    b.samples,
+    { a: a.side, b: b.side },
+    maxDisagreements === undefined ? {} : { maxDisagreements },
+  );
   if (result.pairing.criteriaPaired === 0) {
     const p = result.pairing;
     throw new UsageError(

@@ -37,32 +37,35 @@ const FLAGS = {
 } as const;
 
 /** `healthbench diff BASE HEAD`: loads both runs, diffs them, prints and writes the result. */
-export const run = defineCommand({ name: 'diff', help: HELP, flags: FLAGS, args: { min: 2, max: 2, what: 'two runs, BASE and HEAD' } }, async ({ values, positionals }, io) => {
-  const [basePath = '', headPath = ''] = positionals;
-  const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
-  const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });
-  const topExamples = numberFlag(values.top, 'top', { integer: true, min: 0 });
-  const correction = oneOf(values.correction, 'correction', ['none', 'holm'], 'none');
-  const [base, head] = await Promise.all([loadRunSide(basePath, io.cwd), loadRunSide(headPath, io.cwd)]);
-  const diff = diffRuns(base, head, {
-    seed: seed ?? head.report.seed,
-    allowGraderChange: values['allow-grader-change'] === true,
-    correction,
-    ...(bootstrapSamples !== undefined && { bootstrapSamples }),
-    ...(topExamples !== undefined && { topExamples }),
-  });
+export const run = defineCommand(
+  { name: 'diff', help: HELP, flags: FLAGS, args: { min: 2, max: 2, what: 'two runs, BASE and HEAD' } },
+  async ({ values, positionals }, io) => {
+    const [basePath = '', headPath = ''] = positionals;
+    const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
+    const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 });
+    const topExamples = numberFlag(values.top, 'top', { integer: true, min: 0 });
+    const correction = oneOf(values.correction, 'correction', ['none', 'holm'], 'none');
+    const [base, head] = await Promise.all([loadRunSide(basePath, io.cwd), loadRunSide(headPath, io.cwd)]);
+    const diff = diffRuns(base, head, {
+      seed: seed ?? head.report.seed,
+      allowGraderChange: values['allow-grader-change'] === true,
+      correction,
+      ...(bootstrapSamples !== undefined && { bootstrapSamples }),
+      ...(topExamples !== undefined && { topExamples }),
+    });
 
-  const json = `${JSON.stringify(diff, null, 2)}\n`;
-  const markdown = renderDiffMarkdown(diff);
-  if (values.out !== undefined) {
-    const out = await writeOutFiles(io.cwd, values.out, { 'diff.json': json, 'diff.md': markdown });
-    await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
-  }
-  for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
-  for (const side of new Set([base.dir, head.dir])) {
-    const unfinished = await unfinishedRunWarning(side);
-    if (unfinished) io.stderr(`healthbench: warning: ${unfinished}\n`);
-  }
-  io.stdout(values.json === true ? json : markdown);
-  return values['fail-on-regression'] === true && hasSignificantRegression(diff) ? ExitCode.GateFailed : ExitCode.Ok;
-});
+    const json = `${JSON.stringify(diff, null, 2)}\n`;
+    const markdown = renderDiffMarkdown(diff);
+    if (values.out !== undefined) {
+      const out = await writeOutFiles(io.cwd, values.out, { 'diff.json': json, 'diff.md': markdown });
+      await writeDiffHtml(out, diff, { baseDir: base.dir, headDir: head.dir });
+    }
+    for (const w of diff.warnings) io.stderr(`healthbench: warning: ${w}\n`);
+    for (const side of new Set([base.dir, head.dir])) {
+      const unfinished = await unfinishedRunWarning(side);
+      if (unfinished) io.stderr(`healthbench: warning: ${unfinished}\n`);
+    }
+    io.stdout(values.json === true ? json : markdown);
+    return values['fail-on-regression'] === true && hasSignificantRegression(diff) ? ExitCode.GateFailed : ExitCode.Ok;
+  },
+);

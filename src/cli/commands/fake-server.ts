@@ -133,6 +133,10 @@ export const run: CommandRun = async (argv, io) => {
     signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   await fp.close();
-  io.stderr(values['stats-json'] ? `${JSON.stringify({ ...fp.stats(), batch: fp.batchStats() })}\n` : statsSummary(fp.stats(), Date.now() - startedAt));
+  io.stderr(
+    values['stats-json']
+      ? `${JSON.stringify({ ...fp.stats(), batch: fp.batchStats() })}\n`
+      : statsSummary(fp.stats(), Date.now() - startedAt),
+  );
   return ExitCode.Ok;
 };

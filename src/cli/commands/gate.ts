@@ -38,35 +38,38 @@ const FLAGS = {
 } as const;
 
 /** `healthbench gate REPORT --policy POLICY`: loads the run (and baseline), evaluates, prints and writes the verdict. */
-export const run = defineCommand({ name: 'gate', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one REPORT' } }, async ({ values, positionals }, io) => {
-  const [reportArg = ''] = positionals;
-  if (values.policy === undefined) throw new UsageError(`gate needs --policy FILE. See \`${commandOf(io)} gate --help\`.`);
-  const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
+export const run = defineCommand(
+  { name: 'gate', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one REPORT' } },
+  async ({ values, positionals }, io) => {
+    const [reportArg = ''] = positionals;
+    if (values.policy === undefined) throw new UsageError(`gate needs --policy FILE. See \`${commandOf(io)} gate --help\`.`);
+    const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 });
 
-  const policy = await readPolicyFile(values.policy, io.cwd);
-  let report: Report;
-  let reportPath: string;
-  let diff: RunDiff | undefined;
-  if (values.baseline !== undefined) {
-    const [base, head] = await Promise.all([loadRunSide(values.baseline, io.cwd), loadRunSide(reportArg, io.cwd)]);
-    diff = diffRuns(base, head, { seed: seed ?? head.report.seed, allowGraderChange: values['allow-grader-change'] === true });
-    ({ report, reportPath } = head);
-  } else {
-    ({ report, reportPath } = await loadReport(reportArg, io.cwd));
-  }
-  const result = evaluateGate(report, policy, diff);
-  const warning = await unfinishedRunWarning(dirname(reportPath));
-  if (warning) io.stderr(`healthbench: warning: ${warning}\n`);
+    const policy = await readPolicyFile(values.policy, io.cwd);
+    let report: Report;
+    let reportPath: string;
+    let diff: RunDiff | undefined;
+    if (values.baseline !== undefined) {
+      const [base, head] = await Promise.all([loadRunSide(values.baseline, io.cwd), loadRunSide(reportArg, io.cwd)]);
+      diff = diffRuns(base, head, { seed: seed ?? head.report.seed, allowGraderChange: values['allow-grader-change'] === true });
+      ({ report, reportPath } = head);
+    } else {
+      ({ report, reportPath } = await loadReport(reportArg, io.cwd));
+    }
+    const result = evaluateGate(report, policy, diff);
+    const warning = await unfinishedRunWarning(dirname(reportPath));
+    if (warning) io.stderr(`healthbench: warning: ${warning}\n`);
 
-  const json = `${JSON.stringify(result, null, 2)}\n`;
-  const outDir = values.out === undefined ? dirname(reportPath) : resolve(io.cwd, values.out);
-  await ensureDir(outDir);
-  await writeFileAtomic(join(outDir, 'gate.json'), json);
-  if (values.junit !== undefined) {
-    const junitPath = resolve(io.cwd, values.junit);
-    await ensureDir(dirname(junitPath));
-    await writeFileAtomic(junitPath, renderJunit(result));
-  }
-  io.stdout(values.json === true ? json : renderGateText(result));
-  return result.passed ? ExitCode.Ok : ExitCode.GateFailed;
-});
+    const json = `${JSON.stringify(result, null, 2)}\n`;
+    const outDir = values.out === undefined ? dirname(reportPath) : resolve(io.cwd, values.out);
+    await ensureDir(outDir);
+    await writeFileAtomic(join(outDir, 'gate.json'), json);
+    if (values.junit !== undefined) {
+      const junitPath = resolve(io.cwd, values.junit);
+      await ensureDir(dirname(junitPath));
+      await writeFileAtomic(junitPath, renderJunit(result));
+    }
+    io.stdout(values.json === true ? json : renderGateText(result));
+    return result.passed ? ExitCode.Ok : ExitCode.GateFailed;
+  },
+);

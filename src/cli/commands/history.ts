@@ -49,15 +49,20 @@ export const run = defineCommand({ name: 'history', help: HELP, flags: FLAGS, ar
   const seed = numberFlag(values.seed, 'seed', { integer: true, min: 0 }) ?? null;
   const bootstrapSamples = numberFlag(values['bootstrap-samples'], 'bootstrap-samples', { integer: true, min: 1 }) ?? 1000;
   const history = await readHistory({ roots: positionals, includeShards: values['include-shards'] === true }, io.cwd);
-  if (history.series.length === 0) throw new UsageError(`no finished runs (directories with a report.json) under ${positionals.join(', ')}`);
+  if (history.series.length === 0)
+    throw new UsageError(`no finished runs (directories with a report.json) under ${positionals.join(', ')}`);
   for (const s of history.skipped) io.stderr(`healthbench: skipped ${s.dir}: ${s.reason}\n`);
-  const alarms = values.alarm === true ? await historyAlarms(history, { baseline: values.baseline ?? null, seed, alpha, bootstrapSamples }, io.cwd) : null;
+  const alarms =
+    values.alarm === true
+      ? await historyAlarms(history, { baseline: values.baseline ?? null, seed, alpha, bootstrapSamples }, io.cwd)
+      : null;
   if (values.html !== undefined) {
     const { renderHistoryHtml } = await import('../../report/history-html.js');
     await writeFileAtomic(resolve(io.cwd, values.html), renderHistoryHtml(history.series, alarms));
     io.stderr(`healthbench: trend page written to ${values.html}\n`);
   }
-  if (values.json === true) io.stdout(`${JSON.stringify({ formatVersion: 1, series: history.series, skipped: history.skipped, alarms }, null, 2)}\n`);
+  if (values.json === true)
+    io.stdout(`${JSON.stringify({ formatVersion: 1, series: history.series, skipped: history.skipped, alarms }, null, 2)}\n`);
   else io.stdout(`${renderHistoryTable(history.series)}${alarms ? `\n${renderAlarms(alarms, alpha)}` : ''}`);
   return alarms?.some((c) => c.tests.some((t) => t.alarm)) ? ExitCode.GateFailed : ExitCode.Ok;
 });

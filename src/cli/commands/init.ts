@@ -91,7 +91,10 @@ export const run: CommandRun = async (argv, io) => {
     return ExitCode.Ok;
   }
   for (const f of FILES) {
-    const exists = await stat(join(io.cwd, f.path)).then(() => true, () => false);
+    const exists = await stat(join(io.cwd, f.path)).then(
+      () => true,
+      () => false,
+    );
     if (exists && !values.force) throw new UsageError(`${f.path} exists; pass --force to overwrite it (nothing was written)`);
   }
   for (const f of FILES) {

@@ -37,8 +37,12 @@ export const run = defineCommand({ name: 'merge', help: HELP, flags: FLAGS, args
     io.cwd,
     io.env,
   );
-  if (result.missing.length > 0) io.stderr(`healthbench: warning: partial merge, shard(s) ${result.missing.join(', ')} missing; the report says so\n`);
+  if (result.missing.length > 0)
+    io.stderr(`healthbench: warning: partial merge, shard(s) ${result.missing.join(', ')} missing; the report says so\n`);
   if (values.json === true) io.stdout(`${JSON.stringify(result.report.json, null, 2)}\n`);
-  else io.stdout(`merged ${result.run.mergedFrom?.length ?? 0} shard(s)\n${[...result.report.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`);
+  else
+    io.stdout(
+      `merged ${result.run.mergedFrom?.length ?? 0} shard(s)\n${[...result.report.summary, `report: ${result.runDir}/report.md`].join('\n')}\n`,
+    );
   return ExitCode.Ok;
 });

@@ -43,12 +43,23 @@ export const run: CommandRun = async (argv, io) => {
     const rows = await loadMetaRows(path, relative(io.cwd, path) || path);
     const meta = buildMetaReport({ rows, seed });
     const out = resolve(io.cwd, values.out ?? join('reports', `physicians-${Date.now()}`));
-    const head: Omit<PhysiciansOnlyReport, 'meta'> = { formatVersion: 1, task: 'meta', mode: 'physicians-only', tool: { name: 'healthbench', version: TOOL_VERSION }, dataset, seed };
+    const head: Omit<PhysiciansOnlyReport, 'meta'> = {
+      formatVersion: 1,
+      task: 'meta',
+      mode: 'physicians-only',
+      tool: { name: 'healthbench', version: TOOL_VERSION },
+      dataset,
+      seed,
+    };
     const built = metaReportJson(meta, head);
     await ensureDir(out);
     await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(built.json, null, 2)}\n`);
     await writeFileAtomic(join(out, 'report.md'), built.markdown);
-    io.stdout(values.json ? `${JSON.stringify(built.json, null, 2)}\n` : `${[...built.summary, `report: ${shownPath(join(out, 'report.md'), io.cwd)}`].join('\n')}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(built.json, null, 2)}\n`
+        : `${[...built.summary, `report: ${shownPath(join(out, 'report.md'), io.cwd)}`].join('\n')}\n`,
+    );
     return ExitCode.Ok;
   }
   const setup = await setUpRun(given, io, { configFile: false, command: 'meta-eval', defaults: { dataset } });

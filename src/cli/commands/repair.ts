@@ -13,17 +13,20 @@ byte for byte. Refused while another process works in DIR.
 Exit codes: 0 repaired or nothing to repair, 2 not a run directory or in use.
 `;
 
-export const run = defineCommand({ name: 'repair', help: HELP, flags: {}, args: { min: 1, max: 1, what: 'one run directory' } }, async ({ positionals }, io) => {
-  const dir = resolve(io.cwd, positionals[0] as string);
-  const result = await repairRun(dir);
-  if (result.dropped.length === 0) {
-    io.stdout(`nothing to repair: every line of ${result.files.join(', ') || 'the run files'} is whole\n`);
+export const run = defineCommand(
+  { name: 'repair', help: HELP, flags: {}, args: { min: 1, max: 1, what: 'one run directory' } },
+  async ({ positionals }, io) => {
+    const dir = resolve(io.cwd, positionals[0] as string);
+    const result = await repairRun(dir);
+    if (result.dropped.length === 0) {
+      io.stdout(`nothing to repair: every line of ${result.files.join(', ') || 'the run files'} is whole\n`);
+      return ExitCode.Ok;
+    }
+    for (const d of result.dropped) {
+      const sample = d.exampleId === null ? 'sample unknown' : `sample ${d.exampleId}${d.repeat === null ? '' : ` (repeat ${d.repeat})`}`;
+      io.stdout(`dropped ${d.file}:${d.line} (${d.problem}); ${sample} will be redone\n`);
+    }
+    io.stdout(`${result.dropped.length} line(s) dropped. Continue the run with: healthbench eval --resume ${dir} (same flags)\n`);
     return ExitCode.Ok;
-  }
-  for (const d of result.dropped) {
-    const sample = d.exampleId === null ? 'sample unknown' : `sample ${d.exampleId}${d.repeat === null ? '' : ` (repeat ${d.repeat})`}`;
-    io.stdout(`dropped ${d.file}:${d.line} (${d.problem}); ${sample} will be redone\n`);
-  }
-  io.stdout(`${result.dropped.length} line(s) dropped. Continue the run with: healthbench eval --resume ${dir} (same flags)\n`);
-  return ExitCode.Ok;
-});
+  },
+);

@@ -25,6 +25,10 @@ const ARGS = { min: 1, max: Infinity, what: 'one or more run directories' };
 export const run = defineCommand({ name: 'verify', help: HELP, flags: FLAGS, args: ARGS }, async ({ values, positionals }, io) => {
   const results = [];
   for (const dir of positionals) results.push(await verifyRun(dir, io.cwd));
-  io.stdout(values.json === true ? `${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n` : results.map(renderVerify).join('\n'));
+  io.stdout(
+    values.json === true
+      ? `${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`
+      : results.map(renderVerify).join('\n'),
+  );
   return results.every((r) => r.ok) ? ExitCode.Ok : ExitCode.GateFailed;
 });

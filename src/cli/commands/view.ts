@@ -36,11 +36,14 @@ const exists = async (path: string): Promise<boolean> => (await stat(path).catch
 async function classify(path: string, cwd: string): Promise<{ kind: 'run'; dir: string } | { kind: 'diff'; file: string }> {
   const abs = resolve(cwd, path);
   const info = await stat(abs).catch(() => null);
-  if (info === null) throw new UsageError(`${path}: no such file or directory (expected a run directory, a report.json, or a diff directory / diff.json)`);
+  if (info === null)
+    throw new UsageError(`${path}: no such file or directory (expected a run directory, a report.json, or a diff directory / diff.json)`);
   if (info.isDirectory()) {
     if (await exists(join(abs, 'report.json'))) return { kind: 'run', dir: abs };
     if (await exists(join(abs, 'diff.json'))) return { kind: 'diff', file: join(abs, 'diff.json') };
-    throw new UsageError(`${path}: holds neither report.json nor diff.json; pass a directory written by \`healthbench eval\` or \`healthbench diff --out\``);
+    throw new UsageError(
+      `${path}: holds neither report.json nor diff.json; pass a directory written by \`healthbench eval\` or \`healthbench diff --out\``,
+    );
   }
   const name = basename(abs);
   if (name === 'diff.json' || name === 'diff.html') return { kind: 'diff', file: join(dirname(abs), 'diff.json') };
@@ -58,7 +61,14 @@ async function readDiff(file: string): Promise<RunDiff> {
   }
   const d = value as Partial<RunDiff> | null;
   if (d === null || typeof d !== 'object' || d.formatVersion !== 1 || !Array.isArray(d.groups) || typeof d.base !== 'object') {
-    throw new DataValidationError([{ file, line: 0, pointer: '', message: 'not a healthbench diff.json (formatVersion 1 with groups); rewrite it with `healthbench diff BASE HEAD --out DIR`' }]);
+    throw new DataValidationError([
+      {
+        file,
+        line: 0,
+        pointer: '',
+        message: 'not a healthbench diff.json (formatVersion 1 with groups); rewrite it with `healthbench diff BASE HEAD --out DIR`',
+      },
+    ]);
   }
   return d as RunDiff;
 }
@@ -75,29 +85,43 @@ function openInBrowser(path: string, io: CliIo): void {
         ? ['cmd', ['/c', 'start', '""', url]]
         : ['xdg-open', [url]];
   const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
-  child.on('error', (err) => io.stderr(`healthbench: could not open a browser (${cmd}: ${err.message}); open ${url} yourself, or set BROWSER.\n`));
+  child.on('error', (err) =>
+    io.stderr(`healthbench: could not open a browser (${cmd}: ${err.message}); open ${url} yourself, or set BROWSER.\n`),
+  );
   child.unref();
 }
 
 /** `healthbench view RUN|DIFF`: rebuilds report.html or diff.html and prints its path. */
-export const run = defineCommand({ name: 'view', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one run or diff' } }, async ({ values, positionals }, io) => {
-  const target = await classify(positionals[0] as string, io.cwd);
-  let page: string;
-  if (target.kind === 'run') {
-    if (values.base !== undefined || values.head !== undefined) throw new UsageError('--base and --head apply to a diff only; drop them to view a run');
-    if (!(await exists(join(target.dir, 'report.json')))) {
-      throw new UsageError(`${join(target.dir, 'report.json')}: not found; is ${positionals[0]} a run directory written by \`healthbench eval\`?`);
+export const run = defineCommand(
+  { name: 'view', help: HELP, flags: FLAGS, args: { min: 1, max: 1, what: 'one run or diff' } },
+  async ({ values, positionals }, io) => {
+    const target = await classify(positionals[0] as string, io.cwd);
+    let page: string;
+    if (target.kind === 'run') {
+      if (values.base !== undefined || values.head !== undefined)
+        throw new UsageError('--base and --head apply to a diff only; drop them to view a run');
+      if (!(await exists(join(target.dir, 'report.json')))) {
+        throw new UsageError(
+          `${join(target.dir, 'report.json')}: not found; is ${positionals[0]} a run directory written by \`healthbench eval\`?`,
+        );
+      }
+      page = await writeRunReportHtml(target.dir);
+    } else {
+      const diff = await readDiff(target.file);
+      const own = dirname(target.file);
+      const baseDir = values.base === undefined ? undefined : (await resolveRunPaths(values.base, io.cwd)).dir;
+      const headDir =
+        values.head === undefined
+          ? (await exists(join(own, 'samples.jsonl')))
+            ? own
+            : undefined
+          : (await resolveRunPaths(values.head, io.cwd)).dir;
+      if (baseDir === undefined && values.head !== undefined)
+        throw new UsageError('--head needs --base too: the page shows both responses side by side');
+      page = await writeDiffHtml(own, diff, baseDir !== undefined && headDir !== undefined ? { baseDir, headDir } : undefined);
     }
-    page = await writeRunReportHtml(target.dir);
-  } else {
-    const diff = await readDiff(target.file);
-    const own = dirname(target.file);
-    const baseDir = values.base === undefined ? undefined : (await resolveRunPaths(values.base, io.cwd)).dir;
-    const headDir = values.head === undefined ? ((await exists(join(own, 'samples.jsonl'))) ? own : undefined) : (await resolveRunPaths(values.head, io.cwd)).dir;
-    if (baseDir === undefined && values.head !== undefined) throw new UsageError('--head needs --base too: the page shows both responses side by side');
-    page = await writeDiffHtml(own, diff, baseDir !== undefined && headDir !== undefined ? { baseDir, headDir } : undefined);
-  }
-  io.stdout(`${page}\n`);
-  if (values.open === true) openInBrowser(page, io);
-  return ExitCode.Ok;
-});
+    io.stdout(`${page}\n`);
+    if (values.open === true) openInBrowser(page, io);
+    return ExitCode.Ok;
+  },
+);

@@ -7,7 +7,10 @@ import { PAGE_CSS } from './styles.js';
 
 /** JSON that cannot end its `<script>` element: `<` (so `</script>` and `<!--`) and the JS line separators are escaped. */
 export function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /**
@@ -26,7 +29,13 @@ function dataElement(attrs: string, json: string, compress: PageCompression | nu
 }
 
 /** A complete page: static title (no data), the CSS, the embedded data and the browser script. */
-export function htmlDocument(title: string, data: unknown, script: string, compression?: PageCompression, chunks: readonly unknown[] = []): string {
+export function htmlDocument(
+  title: string,
+  data: unknown,
+  script: string,
+  compression?: PageCompression,
+  chunks: readonly unknown[] = [],
+): string {
   const main = embedJson(data);
   const parts = chunks.map((c) => embedJson(c));
   const total = parts.reduce((n, p) => n + p.length, main.length);

@@ -15,7 +15,12 @@ export { embedJson, type PageCompression } from './document.js';
 export { CLIENT_COMMON } from './client-common.js';
 
 /** report.html of a run: the report's figures plus every sample (lowest score first in the browser). */
-export function buildReportPage(report: Report, samples: readonly PageSample[], graders?: readonly string[], compression?: PageCompression): string {
+export function buildReportPage(
+  report: Report,
+  samples: readonly PageSample[],
+  graders?: readonly string[],
+  compression?: PageCompression,
+): string {
   const { index, chunks } = splitSamples(samples);
   const data: ReportPageData = {
     kind: 'report',

@@ -115,7 +115,11 @@ export interface DiffPageData {
 export const sampleKeyOf = (id: string, repeat: number): string => `${id}\u0000${repeat}`;
 
 /** Pairs the most-changed samples of a diff with both runs' responses. */
-export function diffExamples(changed: readonly ChangedExample[], base: readonly SampleRecord[], head: readonly SampleRecord[]): DiffPageExample[] {
+export function diffExamples(
+  changed: readonly ChangedExample[],
+  base: readonly SampleRecord[],
+  head: readonly SampleRecord[],
+): DiffPageExample[] {
   const wanted = new Set(changed.map((c) => sampleKeyOf(c.exampleId, c.repeat)));
   const pick = (list: readonly SampleRecord[]): Map<string, SampleRecord> =>
     new Map(list.filter((s) => wanted.has(sampleKeyOf(s.exampleId, s.repeat))).map((s) => [sampleKeyOf(s.exampleId, s.repeat), s]));
@@ -124,6 +128,12 @@ export function diffExamples(changed: readonly ChangedExample[], base: readonly 
   return changed.map((c) => {
     const key = sampleKeyOf(c.exampleId, c.repeat);
     const hs = h.get(key);
-    return { id: c.exampleId, r: c.repeat, m: (hs ?? b.get(key))?.messagesSent.map((msg) => [msg.role, msg.content] as [string, string]) ?? [], base: b.get(key)?.response ?? null, head: hs?.response ?? null };
+    return {
+      id: c.exampleId,
+      r: c.repeat,
+      m: (hs ?? b.get(key))?.messagesSent.map((msg) => [msg.role, msg.content] as [string, string]) ?? [],
+      base: b.get(key)?.response ?? null,
+      head: hs?.response ?? null,
+    };
   });
 }

@@ -4,7 +4,13 @@ import type { ProviderCallError } from '../../providers/model-client.js';
 
 /** Identity of a request as the runner sends it (attempts aside): what a batch line and a live call share. */
 export function requestKey(spec: ModelSpec, req: Pick<CompletionRequest, 'messages' | 'params' | 'cachePrefixChars'>): string {
-  const material = JSON.stringify({ p: spec.provider, m: spec.model, params: req.params, messages: req.messages, c: req.cachePrefixChars ?? 0 });
+  const material = JSON.stringify({
+    p: spec.provider,
+    m: spec.model,
+    params: req.params,
+    messages: req.messages,
+    c: req.cachePrefixChars ?? 0,
+  });
   return createHash('sha256').update(material).digest('hex');
 }
 

@@ -55,7 +55,9 @@ export async function hasBatchesInFlight(runDir: string): Promise<boolean> {
 }
 
 /** Usage billed at batch prices, per role (`candidate`, `grader`), from the collected batches of a run. */
-export async function batchUsage(runDir: string): Promise<{ candidate: TokenUsage; grader: TokenUsage; batches: number; requests: number }> {
+export async function batchUsage(
+  runDir: string,
+): Promise<{ candidate: TokenUsage; grader: TokenUsage; batches: number; requests: number }> {
   const out = { candidate: emptyUsage(), grader: emptyUsage(), batches: 0, requests: 0 };
   for (const b of await readBatchJournal(runDir)) {
     out.batches += 1;
@@ -86,13 +88,24 @@ export interface BatchModeInput {
  * Runs the batch phases, then returns the role clients for the finishing live pass: they answer first attempts
  * the batches settled (invalid verdicts to re-grade, requests given up) and send anything else live, counted.
  */
-export async function runBatchMode(input: BatchModeInput): Promise<{ candidate: RoleClient | null; graders: RoleClient[]; liveCalls: () => number; stats: Awaited<ReturnType<typeof runBatchPhases>>['stats'] }> {
+export async function runBatchMode(input: BatchModeInput): Promise<{
+  candidate: RoleClient | null;
+  graders: RoleClient[];
+  liveCalls: () => number;
+  stats: Awaited<ReturnType<typeof runBatchPhases>>['stats'];
+}> {
   const s = input.settings;
   const roleOf = (r: { role: RoleClient; spec: ModelSpec; baseURL: string | null }, name: string): BatchRole => ({
     name,
     spec: r.spec,
     params: r.role.params,
-    service: batchServiceFor(r.spec, r.baseURL, input.env, { maxRetries: input.maxRetries, maxRequests: s.maxRequests, maxBytes: s.maxBytes, api: r.role.params.api }, name === 'candidate' ? '--model' : '--grader'),
+    service: batchServiceFor(
+      r.spec,
+      r.baseURL,
+      input.env,
+      { maxRetries: input.maxRetries, maxRequests: s.maxRequests, maxBytes: s.maxBytes, api: r.role.params.api },
+      name === 'candidate' ? '--model' : '--grader',
+    ),
     cache: r.role.client instanceof CachingClient ? r.role.client : null,
   });
   const result = await runBatchPhases({

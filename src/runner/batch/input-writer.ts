@@ -60,7 +60,9 @@ export class BatchInputWriter {
     const out = this.#out;
     if (!out) return;
     this.#out = null;
-    await new Promise<void>((resolve, reject) => out.end(this.#service.format.suffix, (err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      out.end(this.#service.format.suffix, (err?: Error | null) => (err ? reject(err) : resolve())),
+    );
     try {
       const id = await this.#service.submit(this.#path, `${this.#label}-${this.#files}`);
       this.#onSubmitted({ id, customIds: this.#ids, bytes: this.#bytes });

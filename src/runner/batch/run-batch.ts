@@ -175,7 +175,12 @@ class BatchExecutor {
   }
 
   /** One pass over the work: journal outcomes read, then submit each request not done, not in flight, not given up. */
-  async #pass(phase: 'candidate' | 'grader', inFlight: Set<string>, tries: Map<string, number>, submit: boolean): Promise<SubmittedBatch[]> {
+  async #pass(
+    phase: 'candidate' | 'grader',
+    inFlight: Set<string>,
+    tries: Map<string, number>,
+    submit: boolean,
+  ): Promise<SubmittedBatch[]> {
     const prior = await this.#o.store.loadProgress();
     const submitted: SubmittedBatch[] = [];
     const writers = new Map<string, BatchInputWriter>();
@@ -246,13 +251,25 @@ class BatchExecutor {
     const role = this.#o.candidate;
     const key = sampleKey(item.exampleId, item.repeat);
     if (!role || item.fixedResponse !== null || prior.completions.has(key)) return [];
-    const need: Need = { customId: customIdOf(item, 'c'), role, req: { messages: item.messages, params: role.params, attempt: 1 }, use: { kind: 'candidate' } };
+    const need: Need = {
+      customId: customIdOf(item, 'c'),
+      role,
+      req: { messages: item.messages, params: role.params, attempt: 1 },
+      use: { kind: 'candidate' },
+    };
     const outcome = this.#outcomes.get(need.customId);
     if (!outcome) return [need];
     this.#outcomes.delete(need.customId);
     if (!outcome.ok) return this.#failed(need, outcome);
     this.#toRemember.push([need, outcome.completion]);
-    this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: outcome.completion.text, usage: outcome.completion.usage, finishReason: outcome.completion.finishReason });
+    this.#o.store.appendJournal({
+      t: 'completion',
+      exampleId: item.exampleId,
+      repeat: item.repeat,
+      response: outcome.completion.text,
+      usage: outcome.completion.usage,
+      finishReason: outcome.completion.finishReason,
+    });
     return [];
   }
 
@@ -261,7 +278,8 @@ class BatchExecutor {
     const key = sampleKey(item.exampleId, item.repeat);
     const response = item.fixedResponse ?? prior.completions.get(key)?.response ?? null;
     if (response === null) return []; // no response (its candidate request failed): recorded by the finishing pass
-    const sent: Message[] = item.fixedResponse === null ? withSystemPrompt(item.messages, this.#o.candidate?.params.systemPrompt ?? null) : item.messages;
+    const sent: Message[] =
+      item.fixedResponse === null ? withSystemPrompt(item.messages, this.#o.candidate?.params.systemPrompt ?? null) : item.messages;
     const known = new Set(prior.verdicts.get(key)?.keys() ?? []);
     const needs: Need[] = [];
     const covered = new Set<number>();
@@ -269,7 +287,12 @@ class BatchExecutor {
     for (const [bi, b] of batches.entries()) {
       const role = this.#o.graders[b.grader];
       if (!role) continue;
-      const need: Need = { customId: customIdOf(item, `b${b.grader}-${bi}`), role, req: { messages: [{ role: 'user', content: b.prompt }], params: role.params, attempt: 1 }, use: { kind: 'batched', batch: b } };
+      const need: Need = {
+        customId: customIdOf(item, `b${b.grader}-${bi}`),
+        role,
+        req: { messages: [{ role: 'user', content: b.prompt }], params: role.params, attempt: 1 },
+        use: { kind: 'batched', batch: b },
+      };
       const outcome = this.#outcomes.get(need.customId);
       if (outcome) {
         this.#outcomes.delete(need.customId);
@@ -314,7 +337,16 @@ class BatchExecutor {
     if (need.use.kind === 'verdict') {
       const parsed = parseVerdict(reply.text);
       if (!parsed.ok) return this.#leaveToLive(need, reply);
-      this.#o.store.appendJournal({ t: 'verdict', exampleId: item.exampleId, repeat: item.repeat, i: need.use.slot, met: parsed.met, explanation: parsed.explanation, attempts: 1, usage: reply.usage });
+      this.#o.store.appendJournal({
+        t: 'verdict',
+        exampleId: item.exampleId,
+        repeat: item.repeat,
+        i: need.use.slot,
+        met: parsed.met,
+        explanation: parsed.explanation,
+        attempts: 1,
+        usage: reply.usage,
+      });
       return { again: [], decided: [need.use.slot] };
     }
     if (need.use.kind !== 'batched') return { again: [], decided: [] };
@@ -324,7 +356,16 @@ class BatchExecutor {
     for (const s of need.use.batch.slots) {
       const v = read.verdicts.get(s);
       if (!v) continue;
-      this.#o.store.appendJournal({ t: 'verdict', exampleId: item.exampleId, repeat: item.repeat, i: s, met: v.met, explanation: v.explanation, attempts: 1, usage });
+      this.#o.store.appendJournal({
+        t: 'verdict',
+        exampleId: item.exampleId,
+        repeat: item.repeat,
+        i: s,
+        met: v.met,
+        explanation: v.explanation,
+        attempts: 1,
+        usage,
+      });
       usage = emptyUsage();
     }
     return { again: [], decided: [...read.verdicts.keys()] };
@@ -366,7 +407,14 @@ class BatchExecutor {
     if (!hit) return false;
     this.#stats.cacheHits += 1;
     if (need.use.kind === 'candidate') {
-      this.#o.store.appendJournal({ t: 'completion', exampleId: item.exampleId, repeat: item.repeat, response: hit.text, usage: hit.usage, finishReason: hit.finishReason });
+      this.#o.store.appendJournal({
+        t: 'completion',
+        exampleId: item.exampleId,
+        repeat: item.repeat,
+        response: hit.text,
+        usage: hit.usage,
+        finishReason: hit.finishReason,
+      });
       this.#settled.add(need.customId);
     } else {
       this.#apply(item, need, { customId: need.customId, ok: true, completion: hit });
@@ -376,7 +424,15 @@ class BatchExecutor {
   }
 
   #markCollected(): void {
-    for (const r of this.#read) this.#journal.append({ t: 'collected', id: r.id, at: new Date().toISOString(), succeeded: r.succeeded, failed: r.failed, usage: r.usage });
+    for (const r of this.#read)
+      this.#journal.append({
+        t: 'collected',
+        id: r.id,
+        at: new Date().toISOString(),
+        succeeded: r.succeeded,
+        failed: r.failed,
+        usage: r.usage,
+      });
     this.#read = [];
   }
 
@@ -410,7 +466,13 @@ class BatchExecutor {
     let failed = 0;
     if (state.rejected) {
       this.#o.logger.warn({ batch: b.id, problem: state.problem }, 'the provider rejected the batch');
-      for (const id of b.customIds) this.#outcomes.set(id, { customId: id, ok: false, retry: true, error: new ProviderCallError(`batch ${b.id} rejected: ${state.problem ?? 'no reason given'}`, null, 'batch failed') });
+      for (const id of b.customIds)
+        this.#outcomes.set(id, {
+          customId: id,
+          ok: false,
+          retry: true,
+          error: new ProviderCallError(`batch ${b.id} rejected: ${state.problem ?? 'no reason given'}`, null, 'batch failed'),
+        });
       failed = b.customIds.length;
     } else {
       for await (const outcome of role.service.results(b.id)) {

@@ -24,14 +24,18 @@ export async function runStatusLines(runDir: string, env: Record<string, string 
   const batches = await readBatchJournal(runDir);
   if (batches.length === 0) return [...lines, 'no batches (a live run)'];
   const collected = batches.filter((b) => b.collected);
-  lines.push(`batches: ${batches.length} submitted, ${collected.length} collected (${collected.reduce((n, b) => n + (b.collected?.succeeded ?? 0), 0)} results)`);
+  lines.push(
+    `batches: ${batches.length} submitted, ${collected.length} collected (${collected.reduce((n, b) => n + (b.collected?.succeeded ?? 0), 0)} results)`,
+  );
   for (const b of batches.filter((x) => !x.collected)) {
     const spec: ModelSpec = { provider: b.provider, model: b.model };
     try {
       const service = batchServiceFor(spec, b.baseURL, env, { maxRetries: 2 }, b.role === 'candidate' ? 'the candidate' : 'the grader');
       lines.push(batchStatusLine(b.role, await service.retrieve(b.id), now));
     } catch (err) {
-      lines.push(`${b.role.padEnd(9)} ${b.id}  status unavailable: ${(err as Error).message} (submitted ${formatDuration(now - Date.parse(b.at))} ago)`);
+      lines.push(
+        `${b.role.padEnd(9)} ${b.id}  status unavailable: ${(err as Error).message} (submitted ${formatDuration(now - Date.parse(b.at))} ago)`,
+      );
     }
   }
   if (batches.some((b) => !b.collected)) {

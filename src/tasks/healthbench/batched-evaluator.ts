@@ -27,7 +27,8 @@ export function batchedHealthbenchEvaluator(
 ): HealthbenchEvaluator {
   const base = healthbenchEvaluator(templates, vote);
   const size = opts.maxItemsPerCall ?? 64;
-  if (!Number.isInteger(size) || size < 1) throw new TypeError(`Expected \`maxItemsPerCall\` to be an integer from 1 and up, got \`${size}\``);
+  if (!Number.isInteger(size) || size < 1)
+    throw new TypeError(`Expected \`maxItemsPerCall\` to be an integer from 1 and up, got \`${size}\``);
   return {
     ...base,
     graderBatches(item: WorkItem<Example>, messagesSent: Message[], response: string): GraderBatch[] {
@@ -35,7 +36,9 @@ export function batchedHealthbenchEvaluator(
       const n = rubric.length;
       const batches: GraderBatch[] = [];
       for (let start = 0; start < n; start += size) {
-        const items: BatchItem[] = rubric.slice(start, start + size).map((c, k) => ({ id: batchItemId(start + k), points: c.points, text: c.text }));
+        const items: BatchItem[] = rubric
+          .slice(start, start + size)
+          .map((c, k) => ({ id: batchItemId(start + k), points: c.points, text: c.text }));
         const ids = items.map((it) => it.id);
         // Every grader gets the same prompt; only the slots differ.
         const prompt = renderBatchedPrompt(opts.batchedTemplate, messagesSent, response, items);

@@ -20,7 +20,11 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
       templates.forEach((template, grader) => {
         const cachePrefixChars = sharedPrefixLength(template, messagesSent, response);
         for (const c of example.rubric) {
-          calls.push({ grader, prompt: renderGraderPrompt(template, messagesSent, response, renderRubricItem(c.points, c.text)), cachePrefixChars });
+          calls.push({
+            grader,
+            prompt: renderGraderPrompt(template, messagesSent, response, renderRubricItem(c.points, c.text)),
+            cachePrefixChars,
+          });
         }
       });
       return calls;
@@ -71,10 +75,11 @@ export function healthbenchEvaluator(templates: readonly string[], vote: 'first'
         score: metrics ? (metrics['overall_score'] ?? null) : null,
         metrics,
         // Baselines are broken down by the physicians' group (docs/healthbench.md §10); Professional has none ('').
-        detail: item.fixedResponse !== null && example.ideal && example.ideal.group !== '' ? { idealCompletionsGroup: example.ideal.group } : null,
-        error: metrics
-          ? null
-          : { stage: 'scoring', message: 'the rubric has no criterion with positive points', cause: null },
+        detail:
+          item.fixedResponse !== null && example.ideal && example.ideal.group !== ''
+            ? { idealCompletionsGroup: example.ideal.group }
+            : null,
+        error: metrics ? null : { stage: 'scoring', message: 'the rubric has no criterion with positive points', cause: null },
       };
     },
   };

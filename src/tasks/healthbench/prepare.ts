@@ -23,10 +23,7 @@ export type ResponseMode = 'model' | 'physician' | 'reference';
  * `none`, `published` (the constants published for the dataset's set) or explicit center and penalty.
  */
 export type LengthAdjustmentChoice =
-  | { kind: 'default' }
-  | { kind: 'none' }
-  | { kind: 'published' }
-  | { kind: 'custom'; center: number; penalty: number };
+  { kind: 'default' } | { kind: 'none' } | { kind: 'published' } | { kind: 'custom'; center: number; penalty: number };
 
 const SET_OF_NAME: Record<string, PublishedSet> = {
   healthbench: 'all',
@@ -46,19 +43,28 @@ function publishedSetOf(spec: string, dataset: Dataset): PublishedSet | null {
 }
 
 /** The adjustment a run applies, or null for none. */
-export function resolveLengthAdjustment(choice: LengthAdjustmentChoice, set: PublishedSet | null, datasetName: string): LengthAdjustmentSetting | null {
+export function resolveLengthAdjustment(
+  choice: LengthAdjustmentChoice,
+  set: PublishedSet | null,
+  datasetName: string,
+): LengthAdjustmentSetting | null {
   switch (choice.kind) {
     case 'none':
       return null;
     case 'default':
-      return set === 'professional' ? { ...PUBLISHED_LENGTH_ADJUSTMENT.professional, source: 'HealthBench Professional default (published constants)' } : null;
+      return set === 'professional'
+        ? { ...PUBLISHED_LENGTH_ADJUSTMENT.professional, source: 'HealthBench Professional default (published constants)' }
+        : null;
     case 'published':
       if (set === null) {
         throw new UsageError(
           `--length-adjustment published: no published constants for dataset '${datasetName}' (known: healthbench, healthbench-hard, healthbench-consensus, healthbench-professional); give --length-adjustment-center and --length-adjustment-penalty instead`,
         );
       }
-      return { ...PUBLISHED_LENGTH_ADJUSTMENT[set], source: `published constants for ${set === 'all' ? 'HealthBench (all)' : `HealthBench ${set}`}` };
+      return {
+        ...PUBLISHED_LENGTH_ADJUSTMENT[set],
+        source: `published constants for ${set === 'all' ? 'HealthBench (all)' : `HealthBench ${set}`}`,
+      };
     case 'custom': {
       const adj = { center: choice.center, penalty: choice.penalty };
       checkLengthAdjustment(adj);
@@ -93,7 +99,8 @@ async function* healthbenchItems(
   // A failure surfaces in each sample that awaits it.
   let languages: Promise<Map<string, string>> | null = null;
   const detected = (id: string): PromiseLike<string> => ({
-    then: (onDone, onFail) => (languages ??= detectMissingLanguages(dataset, selected)).then((m) => m.get(id) ?? 'und').then(onDone, onFail),
+    then: (onDone, onFail) =>
+      (languages ??= detectMissingLanguages(dataset, selected)).then((m) => m.get(id) ?? 'und').then(onDone, onFail),
   });
   for await (const { index, example } of dataset.iterate(selected)) {
     const language = example.language ?? detected(example.id);
@@ -132,9 +139,15 @@ export async function prepareHealthbench(
 ): Promise<TaskPlan<Example, HealthbenchDetail, HealthbenchReport>> {
   const dataset = await openDataset(datasetSpec, { cwd: ctx.cwd, env: ctx.env });
   if (dataset.layout === 'professional' && ctx.responses === 'reference') {
-    throw new UsageError('--responses reference: HealthBench Professional has no reference completions; use --responses physician or model');
+    throw new UsageError(
+      '--responses reference: HealthBench Professional has no reference completions; use --responses physician or model',
+    );
   }
-  const adjustment = resolveLengthAdjustment(ctx.lengthAdjustment ?? { kind: 'default' }, publishedSetOf(datasetSpec, dataset), dataset.name);
+  const adjustment = resolveLengthAdjustment(
+    ctx.lengthAdjustment ?? { kind: 'default' },
+    publishedSetOf(datasetSpec, dataset),
+    dataset.name,
+  );
   const selected = selectExampleIndices(dataset.ids.length, ctx.limit);
   const rank = new Map(selected.map((index, r) => [index, r]));
   const rankById = new Map(selected.map((index, r) => [dataset.ids[index] ?? '', r]));
@@ -149,10 +162,13 @@ export async function prepareHealthbench(
     );
   }
   if (!ctx.template.official) {
-    notes.push('Grader template: our own wording with the official structure and output contract (not byte-identical to the official template).');
+    notes.push(
+      'Grader template: our own wording with the official structure and output contract (not byte-identical to the official template).',
+    );
   }
   if (ctx.batchedTemplate !== null) notes.push(BATCHED_GRADING_NOTE);
-  if (ctx.graderSpecs.length > 1) notes.push(`${ctx.graderSpecs.length} graders; scores use the ${ctx.graderVote === 'majority' ? 'majority verdict' : 'first grader'}.`);
+  if (ctx.graderSpecs.length > 1)
+    notes.push(`${ctx.graderSpecs.length} graders; scores use the ${ctx.graderVote === 'majority' ? 'majority verdict' : 'first grader'}.`);
   const templates = ctx.graderSpecs.map(() => ctx.template.text);
   const datasetInfo = { name: dataset.name, sha256: dataset.sha256, officialSha256: dataset.officialSha256, count: n };
   return {

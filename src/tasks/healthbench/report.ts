@@ -15,7 +15,11 @@ export function healthbenchReport(samples: readonly OrderedSample[], ctx: Report
       o.n === 0
         ? `overall: no scored samples (n=0, errors=${o.errors}); there is no score to report`
         : `overall ${o.score.toFixed(3)}  95% CI [${o.ci95[0].toFixed(3)}, ${o.ci95[1].toFixed(3)}]  n=${o.n}  errors=${o.errors}`,
-      ...(la ? [`length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`] : []),
+      ...(la
+        ? [
+            `length-adjusted ${la.score.toFixed(3)}  95% CI [${la.ci95[0].toFixed(3)}, ${la.ci95[1].toFixed(3)}]  mean response ${Math.round(report.lengthAdjustment?.overall.meanResponseChars ?? 0)} chars`,
+          ]
+        : []),
       ...Object.entries(report.byTheme).map(([k, g]) => `  theme ${k.padEnd(22)} ${g.score.toFixed(3)}  n=${g.n}`),
       ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
     ],

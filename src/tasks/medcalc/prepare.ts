@@ -55,20 +55,31 @@ async function fetchMedcalcFile(
 }
 
 /** MedCalc-Bench: one candidate call per row, deterministic extraction and correctness, no grader. */
-export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): Promise<TaskPlan<MedcalcRow, MedcalcDetail, MedcalcReport>> {
+export async function prepareMedcalc(
+  datasetSpec: string,
+  ctx: MedcalcPrepare,
+): Promise<TaskPlan<MedcalcRow, MedcalcDetail, MedcalcReport>> {
   const named = findMedcalcDataset(datasetSpec);
   let path: string;
   let version: string;
   let officialSha256: DatasetInfo['officialSha256'];
   if (named) {
-    path = await fetchMedcalcFile(named.test, `medcalc-${named.version}-test.csv`, ctx.env, `MedCalc-Bench ${named.version}`, '--dataset FILE.csv');
+    path = await fetchMedcalcFile(
+      named.test,
+      `medcalc-${named.version}-test.csv`,
+      ctx.env,
+      `MedCalc-Bench ${named.version}`,
+      '--dataset FILE.csv',
+    );
     version = named.version;
     officialSha256 = named.test.sha256 ? 'match' : 'unknown';
   } else {
     path = resolve(ctx.cwd, datasetSpec);
     if (!(await stat(path).catch(() => null))?.isFile()) {
       const names = MEDCALC_DATASETS.map((d) => d.name);
-      throw new UsageError(`${datasetSpec}: no such file${didYouMean(datasetSpec, names, (n) => `'${n}'`) || '.'} MedCalc-Bench datasets are ${names.join(', ')} or a CSV path`);
+      throw new UsageError(
+        `${datasetSpec}: no such file${didYouMean(datasetSpec, names, (n) => `'${n}'`) || '.'} MedCalc-Bench datasets are ${names.join(', ')} or a CSV path`,
+      );
     }
     const sha = await sha256File(path);
     const known = MEDCALC_DATASETS.find((d) => d.test.sha256 === sha);
@@ -97,7 +108,13 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   if (ctx.promptStyle === 'one_shot') {
     const exemplarFile = ctx.exemplarsPath
       ? resolve(ctx.cwd, ctx.exemplarsPath)
-      : await fetchMedcalcFile((named ?? MEDCALC_DATASETS[0])!.exemplars, `medcalc-${named?.version ?? 'v1.0'}-exemplars.json`, ctx.env, 'the one-shot exemplar file', '--exemplars FILE');
+      : await fetchMedcalcFile(
+          (named ?? MEDCALC_DATASETS[0])!.exemplars,
+          `medcalc-${named?.version ?? 'v1.0'}-exemplars.json`,
+          ctx.env,
+          'the one-shot exemplar file',
+          '--exemplars FILE',
+        );
     exemplars = await loadExemplars(exemplarFile, shown(exemplarFile));
   }
   const selected = selectExampleIndices(rows.length, ctx.limit);
@@ -105,7 +122,9 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
     const have = exemplars;
     const missing = [...new Set(selected.map((i) => (rows[i] as MedcalcRow).calculatorId).filter((id) => !have.has(id)))];
     if (missing.length > 0) {
-      throw new UsageError(`one_shot prompts need an exemplar for every calculator; the exemplar file has none for calculator ${missing.sort((a, b) => a - b).join(', ')}`);
+      throw new UsageError(
+        `one_shot prompts need an exemplar for every calculator; the exemplar file has none for calculator ${missing.sort((a, b) => a - b).join(', ')}`,
+      );
     }
   }
   const n = selected.length;
@@ -114,7 +133,10 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
   const notes = [
     `MedCalc-Bench ${version}; prompts: ${ctx.promptStyle} (${MEDCALC_PROMPT_VERSION}, our wording with the upstream structure); scoring: ${ctx.compat === 'v1.0' ? 'v1.0-compat (the published code, gestational-age defect included)' : 'current (corrected)'}.`,
   ];
-  if (labelsInfo) notes.push(`Labels: physician-corrected (${labelsInfo.file}), ${labelsInfo.changed} rows changed, ${labelsInfo.naLabels} N/A labels scored as "must abstain".`);
+  if (labelsInfo)
+    notes.push(
+      `Labels: physician-corrected (${labelsInfo.file}), ${labelsInfo.changed} rows changed, ${labelsInfo.naLabels} N/A labels scored as "must abstain".`,
+    );
   const dataset = { name: named?.name ?? display, sha256, officialSha256, count: n, version };
   const evaluator = medcalcEvaluator(ctx.compat);
   return {
@@ -128,7 +150,16 @@ export async function prepareMedcalc(datasetSpec: string, ctx: MedcalcPrepare): 
         const row = rows[index] as MedcalcRow;
         const messages = buildMedcalcMessages(row, ctx.promptStyle, exemplars?.get(row.calculatorId));
         for (let repeat = 0; repeat < ctx.repeats; repeat += 1) {
-          yield { exampleId: idOf(row), rank, repeat, language: 'en', exampleTags: [`category:${row.category}`], messages, fixedResponse: null, payload: row };
+          yield {
+            exampleId: idOf(row),
+            rank,
+            repeat,
+            language: 'en',
+            exampleTags: [`category:${row.category}`],
+            messages,
+            fixedResponse: null,
+            payload: row,
+          };
         }
       }
     },

@@ -51,7 +51,14 @@ export function medcalcReport(
     if (d.correct === true) continue;
     const key = String(d.calculatorId);
     const list = wrongByCalc.get(key) ?? [];
-    if (list.length < 3) list.push({ rowNumber: d.rowNumber, extracted: d.extracted, groundTruth: d.groundTruth, lowerLimit: d.lowerLimit, upperLimit: d.upperLimit });
+    if (list.length < 3)
+      list.push({
+        rowNumber: d.rowNumber,
+        extracted: d.extracted,
+        groundTruth: d.groundTruth,
+        lowerLimit: d.lowerLimit,
+        upperLimit: d.upperLimit,
+      });
     wrongByCalc.set(key, list);
   }
   const worst: WorstCalculator[] = Object.entries(agg.byCalculator)
@@ -102,7 +109,9 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const cell = (t: unknown): string => plainText(t).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
 function table(title: string, label: string, groups: Record<string, GroupSummary>): string {
-  const rows = Object.entries(groups).map(([k, g]) => `| ${cell(k)} | ${pct(g.score)} | ±${pct(g.bootstrapStd)} | [${pct(g.ci95[0])}, ${pct(g.ci95[1])}] | ${g.n} |`);
+  const rows = Object.entries(groups).map(
+    ([k, g]) => `| ${cell(k)} | ${pct(g.score)} | ±${pct(g.bootstrapStd)} | [${pct(g.ci95[0])}, ${pct(g.ci95[1])}] | ${g.n} |`,
+  );
   return `## ${title}\n\n| ${label} | accuracy | std. error | 95% CI (Wilson) | n |\n|---|---:|---:|---|---:|\n${rows.join('\n')}\n\n`;
 }
 
@@ -118,7 +127,10 @@ function renderMedcalcMarkdown(report: MedcalcReport, worst: readonly WorstCalcu
   md += '## Worst calculators\n\n';
   for (const w of worst) {
     md += `### ${w.calculatorId} ${cell(w.name)}: ${pct(w.accuracy)} of ${w.n}\n\n`;
-    md += w.wrong.length === 0 ? 'No wrong answers.\n\n' : `${w.wrong.map((x) => `- row ${cell(x.rowNumber)}: answered \`${cell(x.extracted ?? 'no answer')}\`, expected ${cell(x.groundTruth)} [${cell(x.lowerLimit)}, ${cell(x.upperLimit)}]`).join('\n')}\n\n`;
+    md +=
+      w.wrong.length === 0
+        ? 'No wrong answers.\n\n'
+        : `${w.wrong.map((x) => `- row ${cell(x.rowNumber)}: answered \`${cell(x.extracted ?? 'no answer')}\`, expected ${cell(x.groundTruth)} [${cell(x.lowerLimit)}, ${cell(x.upperLimit)}]`).join('\n')}\n\n`;
   }
   md += `## Errors\n\n${report.errors.length === 0 ? 'None.' : report.errors.map((e) => `- ${cell(e.exampleId)} (${e.stage}): ${cell(e.message).slice(0, 200)}`).join('\n')}\n`;
   return md;

@@ -25,7 +25,9 @@ export function metaEvaluator(template: string): TaskEvaluator<MetaRow, MetaDeta
         };
       }
       return {
-        criteria: [{ text: row.rubric, points: 0, tags: [row.category], met: o.met, explanation: o.explanation, attempts: o.attempts, error: null }],
+        criteria: [
+          { text: row.rubric, points: 0, tags: [row.category], met: o.met, explanation: o.explanation, attempts: o.attempts, error: null },
+        ],
         score: o.met ? 1 : 0,
         metrics: { model_predicted_positive: o.met ? 1 : 0 },
         detail: { ...detail, verdict: o.met },

@@ -14,15 +14,24 @@ import { metaEvaluator } from './evaluator.js';
 import { metaReport } from './report.js';
 
 /** The meta-eval file: the official one (downloaded, cached, checked) or a local path. */
-async function resolveMetaFile(spec: string, ctx: PrepareContext): Promise<{ path: string; name: string; official: 'match' | 'mismatch' | 'unknown' }> {
+async function resolveMetaFile(
+  spec: string,
+  ctx: PrepareContext,
+): Promise<{ path: string; name: string; official: 'match' | 'mismatch' | 'unknown' }> {
   const official = OFFICIAL_FILES['healthbench-meta'];
   if (spec === 'healthbench-meta' && official) {
     const base = ctx.env['HEALTHBENCH_DATA_BASE_URL'] ?? OFFICIAL_BASE_URL;
-    const cached = await fetchToCache({ url: `${base}${official.file}`, fileName: official.file, expectedSha256: official.sha256, env: ctx.env });
+    const cached = await fetchToCache({
+      url: `${base}${official.file}`,
+      fileName: official.file,
+      expectedSha256: official.sha256,
+      env: ctx.env,
+    });
     return { path: cached.path, name: spec, official: 'match' };
   }
   const path = resolve(ctx.cwd, spec);
-  if (!(await stat(path).catch(() => null))?.isFile()) throw new UsageError(`${spec}: no such meta-eval file (use healthbench-meta or a path)`);
+  if (!(await stat(path).catch(() => null))?.isFile())
+    throw new UsageError(`${spec}: no such meta-eval file (use healthbench-meta or a path)`);
   const sha = await sha256File(path);
   return { path, name: spec, official: official && sha === official.sha256 ? 'match' : 'unknown' };
 }
@@ -61,7 +70,16 @@ export async function prepareMeta(datasetSpec: string, ctx: PrepareContext): Pro
     async *items(): AsyncGenerator<WorkItem<MetaRow>> {
       for (const [rank, index] of selected.entries()) {
         const row = rows[index] as MetaRow;
-        yield { exampleId: idOf(index), rank, repeat: 0, language: 'und', exampleTags: [row.category], messages: row.prompt, fixedResponse: row.completion, payload: row };
+        yield {
+          exampleId: idOf(index),
+          rank,
+          repeat: 0,
+          language: 'und',
+          exampleTags: [row.category],
+          messages: row.prompt,
+          fixedResponse: row.completion,
+          payload: row,
+        };
       }
     },
     evaluator: metaEvaluator(ctx.template.text),

@@ -23,19 +23,28 @@ export function metaReportJson<Head extends object>(
   meta: ReturnType<typeof buildMetaReport>,
   head: Head,
 ): { json: Head & { meta: ReturnType<typeof buildMetaReport> }; markdown: string; summary: string[] } {
-  const themes = meta.themes.map((t) => `  ${t.theme.padEnd(22)} grader ${t.modelF1?.toFixed(3) ?? '  -  '}  physicians ${t.physicianWeightedAvg?.toFixed(3) ?? '-'}  percentile ${t.percentile?.toFixed(0) ?? '-'}`);
+  const themes = meta.themes.map(
+    (t) =>
+      `  ${t.theme.padEnd(22)} grader ${t.modelF1?.toFixed(3) ?? '  -  '}  physicians ${t.physicianWeightedAvg?.toFixed(3) ?? '-'}  percentile ${t.percentile?.toFixed(0) ?? '-'}`,
+  );
   return {
     json: { ...head, meta },
     markdown: renderMetaMarkdown(meta),
     summary: [
-      meta.score === null ? 'physicians-only: no grader' : `grader macro F1 (pairwise_model_f1_balanced) ${meta.score.toFixed(4)}  rows ${meta.graded}/${meta.rows}  errors ${meta.graderErrors ?? 0}`,
+      meta.score === null
+        ? 'physicians-only: no grader'
+        : `grader macro F1 (pairwise_model_f1_balanced) ${meta.score.toFixed(4)}  rows ${meta.graded}/${meta.rows}  errors ${meta.graderErrors ?? 0}`,
       ...themes,
     ],
   };
 }
 
 /** report.json / report.md of a meta-evaluation run (also used by `merge` and `verify`). */
-export function metaReport(samples: ReadonlyArray<SampleRecord<MetaDetail>>, rc: PlanReportContext, dataset: DatasetInfo): PlanReport<MetaRunReport> {
+export function metaReport(
+  samples: ReadonlyArray<SampleRecord<MetaDetail>>,
+  rc: PlanReportContext,
+  dataset: DatasetInfo,
+): PlanReport<MetaRunReport> {
   const metaRows = samples.map(rowFromDetail);
   const verdicts = samples.map((s) => (s.error === null ? Boolean(s.detail?.verdict) : null));
   const meta = buildMetaReport({ rows: metaRows, modelVerdicts: verdicts, seed: rc.seed });

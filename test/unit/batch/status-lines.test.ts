@@ -23,8 +23,12 @@ describe('batch status lines', () => {
   });
 
   it('names role, id, status, counts, failures, elapsed and ETA', () => {
-    expect(batchStatusLine('grader 0', state(), 50_000)).toBe('grader 0  batch_1  in_progress  25/100 done  5 failed  elapsed 50s  ETA 2m30s');
-    expect(batchStatusLine('candidate', state({ status: 'validating', counts: { succeeded: 0, failed: 0, pending: 100 } }), 1000)).toContain('ETA unknown (no progress yet)');
+    expect(batchStatusLine('grader 0', state(), 50_000)).toBe(
+      'grader 0  batch_1  in_progress  25/100 done  5 failed  elapsed 50s  ETA 2m30s',
+    );
+    expect(
+      batchStatusLine('candidate', state({ status: 'validating', counts: { succeeded: 0, failed: 0, pending: 100 } }), 1000),
+    ).toContain('ETA unknown (no progress yet)');
     expect(batchStatusLine('candidate', state({ ended: true, status: 'completed' }), 1000)).not.toContain('ETA');
   });
 

@@ -18,7 +18,13 @@ describe('did-you-mean', () => {
 
 describe('.env', () => {
   it('parses comments, export, quotes and trailing comments', () => {
-    expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # note\nE=\nnot a line\n')).toEqual({ A: '1', B: 'two words', C: 'x#y', D: 'plain', E: '' });
+    expect(parseDotenv('# c\nexport A=1\nB="two words"\nC=\'x#y\'\nD=plain # note\nE=\nnot a line\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x#y',
+      D: 'plain',
+      E: '',
+    });
   });
 
   it('never overrides a variable already set, even to an empty value', async () => {
@@ -48,7 +54,18 @@ describe('printed commands', () => {
 
 describe('human log lines', () => {
   it('time, level, message and fields; control characters escaped; clears a progress line first', () => {
-    const line = prettyLogLine(JSON.stringify({ level: 40, time: Date.UTC(2026, 0, 1, 12, 3, 4), pid: 1, hostname: 'h', name: 'healthbench', msg: 'slow\u001b[31m', exampleId: 'e 1', n: 3 }));
+    const line = prettyLogLine(
+      JSON.stringify({
+        level: 40,
+        time: Date.UTC(2026, 0, 1, 12, 3, 4),
+        pid: 1,
+        hostname: 'h',
+        name: 'healthbench',
+        msg: 'slow\u001b[31m',
+        exampleId: 'e 1',
+        n: 3,
+      }),
+    );
     expect(line).toBe('\r\x1b[K12:03:04 WARN  slow\\u001b[31m exampleId="e 1" n=3\n');
   });
 });

@@ -5,7 +5,16 @@ import type { Progress } from '../../../src/runner/execute.js';
 const usage = (input: number, output: number) => ({ calls: 1, inputTokens: input, outputTokens: output, cachedInputTokens: 0 });
 
 function progress(done: number, extra: Partial<Progress> = {}): Progress {
-  return { done, total: 200, errors: 1, skipped: 0, calls: done * 5, usage: { candidate: usage(1000, 500), grader: usage(20_000, 1000) }, costUsd: 0.1234, ...extra };
+  return {
+    done,
+    total: 200,
+    errors: 1,
+    skipped: 0,
+    calls: done * 5,
+    usage: { candidate: usage(1000, 500), grader: usage(20_000, 1000) },
+    costUsd: 0.1234,
+    ...extra,
+  };
 }
 
 describe('progress figures', () => {
@@ -15,7 +24,17 @@ describe('progress figures', () => {
       { at: 10_000, fresh: 50, calls: 250 },
     ];
     const f = progressFigures(progress(50), history, 0, 10_000);
-    expect(f).toMatchObject({ done: 50, total: 200, percent: 25, callsPerSecond: 25, elapsedMs: 10_000, etaMs: 30_000, errors: 1, tokens: 22_500, costUsd: 0.1234 });
+    expect(f).toMatchObject({
+      done: 50,
+      total: 200,
+      percent: 25,
+      callsPerSecond: 25,
+      elapsedMs: 10_000,
+      etaMs: 30_000,
+      errors: 1,
+      tokens: 22_500,
+      costUsd: 0.1234,
+    });
     expect(progressParts(f)).toEqual(['50/200 25%', '25.0 calls/s', 'elapsed 0:10', 'eta 0:30', 'errors 1', 'tokens 23k', '$0.12']);
   });
 
@@ -31,7 +50,12 @@ describe('progress figures', () => {
   });
 
   it('shows quota waits when the runner reports them', () => {
-    const f = progressFigures({ ...progress(1), pace: { requestsPerS: 3, tokensPerMin: 9000, quotaWaitS: 65 } }, [{ at: 0, fresh: 0, calls: 0 }], 0, 1000);
+    const f = progressFigures(
+      { ...progress(1), pace: { requestsPerS: 3, tokensPerMin: 9000, quotaWaitS: 65 } },
+      [{ at: 0, fresh: 0, calls: 0 }],
+      0,
+      1000,
+    );
     expect(progressParts(f)).toContain('quota wait 1:05');
   });
 

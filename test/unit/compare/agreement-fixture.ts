@@ -37,7 +37,10 @@ function sample(exampleId: string, response: string | null, score: number | null
     score,
     metrics: score === null ? null : { overall_score: score },
     detail: null,
-    usage: { candidate: { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 }, grader: { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 } },
+    usage: {
+      candidate: { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 },
+      grader: { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 },
+    },
     error: score === null ? { stage: 'grader', message: 'fixture error', cause: null } : null,
   };
 }

@@ -7,7 +7,7 @@ const SIDES = { a: { label: 'per-criterion', grader: 'openai:g, per-criterion' }
 const result = computeAgreement(RUN_A, RUN_B, SIDES);
 
 describe('agreementCell', () => {
-  test('percent agreement and Cohen\'s kappa of a 2×2 table (hand-checked)', () => {
+  test("percent agreement and Cohen's kappa of a 2×2 table (hand-checked)", () => {
     const c = agreementCell({ bothMet: 4, onlyA: 1, onlyB: 2, neitherMet: 3 });
     expect(c.n).toBe(10);
     expect(c.percentAgreement).toBeCloseTo(0.7, 12);

@@ -19,7 +19,10 @@ const ROWS: Array<[string, number, number, number]> = [
 function rowsDiff(seed: number, bootstrapSamples: number): RunDiff {
   // Shuffled input order: pairing and the bootstrap must not depend on it.
   const base = side('base', ROWS.map(([id, repeat, b]) => sample(id, b, { repeat })).reverse());
-  const head = side('head', ROWS.map(([id, repeat, , h]) => sample(id, h, { repeat })));
+  const head = side(
+    'head',
+    ROWS.map(([id, repeat, , h]) => sample(id, h, { repeat })),
+  );
   return diffRuns(base, head, { seed, bootstrapSamples });
 }
 
@@ -62,8 +65,14 @@ describe('diffRuns – paired bootstrap', () => {
 
   test('a consistent drop on 20 prompts is a significant regression', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `q${String(i).padStart(2, '0')}`);
-    const base = side('b', ids.map((id, i) => sample(id, 0.6 + (i % 5) * 0.05, { tags: ['theme:emergency_referrals'] })));
-    const head = side('h', ids.map((id, i) => sample(id, 0.6 + (i % 5) * 0.05 - 0.1 - (i % 3) * 0.02, { tags: ['theme:emergency_referrals'] })));
+    const base = side(
+      'b',
+      ids.map((id, i) => sample(id, 0.6 + (i % 5) * 0.05, { tags: ['theme:emergency_referrals'] })),
+    );
+    const head = side(
+      'h',
+      ids.map((id, i) => sample(id, 0.6 + (i % 5) * 0.05 - 0.1 - (i % 3) * 0.02, { tags: ['theme:emergency_referrals'] })),
+    );
     const diff = diffRuns(base, head, { seed: 1 });
     for (const name of ['overall', 'theme:emergency_referrals', 'language:en']) {
       const g = group(diff, name);
@@ -76,9 +85,15 @@ describe('diffRuns – paired bootstrap', () => {
 
   test('symmetric noise on 40 prompts is not significant', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `n${String(i).padStart(2, '0')}`);
-    const base = side('b', ids.map((id) => sample(id, 0.5)));
+    const base = side(
+      'b',
+      ids.map((id) => sample(id, 0.5)),
+    );
     // Alternating ±0.2 changes that cancel out exactly.
-    const head = side('h', ids.map((id, i) => sample(id, i % 2 === 0 ? 0.7 : 0.3)));
+    const head = side(
+      'h',
+      ids.map((id, i) => sample(id, i % 2 === 0 ? 0.7 : 0.3)),
+    );
     const diff = diffRuns(base, head, { seed: 11 });
     const g = group(diff, 'overall');
     expect(g.delta).toBeCloseTo(0, 12);
@@ -90,8 +105,14 @@ describe('diffRuns – paired bootstrap', () => {
 
   test('a unanimous drop on fewer prompts than minPromptsForSignificance is not significant', () => {
     const ids = ['x1', 'x2', 'x3', 'x4', 'x5'];
-    const base = side('b', ids.map((id) => sample(id, 0.8)));
-    const head = side('h', ids.map((id) => sample(id, 0.2)));
+    const base = side(
+      'b',
+      ids.map((id) => sample(id, 0.8)),
+    );
+    const head = side(
+      'h',
+      ids.map((id) => sample(id, 0.2)),
+    );
     const g = group(diffRuns(base, head, { seed: 0 }), 'overall');
     expect(g.ci).toEqual([-0.6000000000000001, -0.6000000000000001]);
     expect(g.significant).toBe(false);
@@ -103,8 +124,12 @@ describe('diffRuns – paired bootstrap', () => {
 describe('diffRuns – groups', () => {
   test('reports overall, theme, axis, physician category and language groups, overall first', () => {
     const tags = ['theme:hedging', 'physician_agreed_category:enough-context'];
-    const base = side('b', [sample('a', 0.5, { tags, language: 'es', extra: { 'axis:accuracy': 0.4, 'cluster:x': 0.1, 'level:example': 0.5 } })]);
-    const head = side('h', [sample('a', 0.7, { tags, language: 'es', extra: { 'axis:accuracy': 0.9, 'cluster:x': 0.2, 'level:example': 0.7 } })]);
+    const base = side('b', [
+      sample('a', 0.5, { tags, language: 'es', extra: { 'axis:accuracy': 0.4, 'cluster:x': 0.1, 'level:example': 0.5 } }),
+    ]);
+    const head = side('h', [
+      sample('a', 0.7, { tags, language: 'es', extra: { 'axis:accuracy': 0.9, 'cluster:x': 0.2, 'level:example': 0.7 } }),
+    ]);
     const diff = diffRuns(base, head, { seed: 0, bootstrapSamples: 10 });
     expect(diff.groups.map((g) => g.group)).toEqual([
       'overall',
@@ -118,7 +143,10 @@ describe('diffRuns – groups', () => {
   });
 
   test('HealthBench group scores are clipped means; MedCalc accuracy is a plain mean', () => {
-    const hb = diffRuns(side('b', [sample('a', -0.4), sample('b', 0.1)]), side('h', [sample('a', 0.2), sample('b', 0.2)]), { seed: 0, bootstrapSamples: 10 });
+    const hb = diffRuns(side('b', [sample('a', -0.4), sample('b', 0.1)]), side('h', [sample('a', 0.2), sample('b', 0.2)]), {
+      seed: 0,
+      bootstrapSamples: 10,
+    });
     expect(group(hb, 'overall').base).toBe(0);
     expect(group(hb, 'overall').head).toBe(0.2);
     expect(hb.headlineMetric).toBe('overall_score');
@@ -126,8 +154,22 @@ describe('diffRuns – groups', () => {
 
     const mc = { task: 'medcalc' as const, grader: null };
     const mcDiff = diffRuns(
-      side('b', [sample('a', 1, { task: 'medcalc', extra: { 'category:lab': 1 } }), sample('b', 0, { task: 'medcalc', extra: { 'category:lab': 0 } })], mc),
-      side('h', [sample('a', 1, { task: 'medcalc', extra: { 'category:lab': 1 } }), sample('b', 1, { task: 'medcalc', extra: { 'category:lab': 1 } })], mc),
+      side(
+        'b',
+        [
+          sample('a', 1, { task: 'medcalc', extra: { 'category:lab': 1 } }),
+          sample('b', 0, { task: 'medcalc', extra: { 'category:lab': 0 } }),
+        ],
+        mc,
+      ),
+      side(
+        'h',
+        [
+          sample('a', 1, { task: 'medcalc', extra: { 'category:lab': 1 } }),
+          sample('b', 1, { task: 'medcalc', extra: { 'category:lab': 1 } }),
+        ],
+        mc,
+      ),
       { seed: 0, bootstrapSamples: 10 },
     );
     expect(mcDiff.headlineMetric).toBe('accuracy');
@@ -220,7 +262,9 @@ describe('diffRuns – comparability', () => {
   });
 
   test('refuses runs on another dataset digest', () => {
-    const head = side('head-run', [sample('a', 0.5)], { dataset: { name: 'demo', sha256: 'e'.repeat(64), officialSha256: 'n/a', count: 1 } });
+    const head = side('head-run', [sample('a', 0.5)], {
+      dataset: { name: 'demo', sha256: 'e'.repeat(64), officialSha256: 'n/a', count: 1 },
+    });
     expect(() => diffRuns(base, head, { seed: 0 })).toThrow(/dataset sha256 differs: base d{64} \(demo\), head e{64}/);
   });
 

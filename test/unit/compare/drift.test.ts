@@ -46,9 +46,15 @@ describe('bootstrapPValue', () => {
 describe('diff --correction holm', () => {
   const ids = Array.from({ length: 40 }, (_, i) => `p${i}`);
   const themes = ['theme:a', 'theme:b', 'theme:c', 'theme:d'];
-  const base = side('base', ids.map((id, i) => [id, spread(i), [themes[i % 4] as string]]));
+  const base = side(
+    'base',
+    ids.map((id, i) => [id, spread(i), [themes[i % 4] as string]]),
+  );
   // A small drop on every prompt of theme a only.
-  const head = side('head', ids.map((id, i) => [id, i % 4 === 0 ? Math.max(0, spread(i) - 0.12) : spread(i), [themes[i % 4] as string]]));
+  const head = side(
+    'head',
+    ids.map((id, i) => [id, i % 4 === 0 ? Math.max(0, spread(i) - 0.12) : spread(i), [themes[i % 4] as string]]),
+  );
 
   test('p-values are reported per group; holm adjusts them over the groups with enough prompts', () => {
     const plain = diffRuns(base, head, { seed: 1 });
@@ -67,7 +73,11 @@ describe('diff --correction holm', () => {
 
 describe('drift', () => {
   const ids = Array.from({ length: 30 }, (_, i) => `q${i}`);
-  const run = (runId: string, shift: number, tag = 'theme:t'): RunSide => side(runId, ids.map((id, i) => [id, Math.max(0, spread(i) - shift), [tag]]));
+  const run = (runId: string, shift: number, tag = 'theme:t'): RunSide =>
+    side(
+      runId,
+      ids.map((id, i) => [id, Math.max(0, spread(i) - shift), [tag]]),
+    );
 
   test('a repeat of the same run: paired, every delta 0, p = 1, no alarm', () => {
     const c = compareForDrift('s', run('r1', 0), run('r2', 0), { seed: 42 });
@@ -94,9 +104,15 @@ describe('drift', () => {
       baseRunId: 'x',
       headRunId: 'y',
       method: 'paired',
-      tests: [{ group: 'overall', base: 0.5, head: 0.45, delta: -0.05, ci: [-0.09, -0.01], p: 0.02, pAdjusted: null, prompts: 30, alarm: false }],
+      tests: [
+        { group: 'overall', base: 0.5, head: 0.45, delta: -0.05, ci: [-0.09, -0.01], p: 0.02, pAdjusted: null, prompts: 30, alarm: false },
+      ],
     };
-    const others: DriftComparison[] = Array.from({ length: 5 }, (_, k) => ({ ...borderline, series: `o${k}`, tests: [{ ...borderline.tests[0]!, delta: 0.01, p: 0.7 }] }));
+    const others: DriftComparison[] = Array.from({ length: 5 }, (_, k) => ({
+      ...borderline,
+      series: `o${k}`,
+      tests: [{ ...borderline.tests[0]!, delta: 0.01, p: 0.7 }],
+    }));
     expect(decideAlarms([borderline])[0]?.tests[0]?.alarm).toBe(true);
     expect(decideAlarms([borderline, ...others])[0]?.tests[0]?.alarm).toBe(false);
     // A gain is never an alarm, however significant.
@@ -104,8 +120,14 @@ describe('drift', () => {
   });
 
   test('runs without shared prompts use the unpaired bootstrap', () => {
-    const a = side('a', ids.slice(0, 15).map((id, i) => [id, spread(i), ['theme:t']]));
-    const b = side('b', ids.slice(15).map((id, i) => [id, Math.max(0, spread(i + 15) - 0.5), ['theme:t']]));
+    const a = side(
+      'a',
+      ids.slice(0, 15).map((id, i) => [id, spread(i), ['theme:t']]),
+    );
+    const b = side(
+      'b',
+      ids.slice(15).map((id, i) => [id, Math.max(0, spread(i + 15) - 0.5), ['theme:t']]),
+    );
     const c = compareForDrift('s', a, b, { seed: 3 });
     expect(c.method).toBe('unpaired');
     expect(c.tests.map((t) => t.group)).toEqual(['overall', 'theme:t']);

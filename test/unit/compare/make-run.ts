@@ -8,7 +8,14 @@ const usage = { calls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 
 export function sample(
   exampleId: string,
   score: number,
-  opts: { repeat?: number; language?: string; tags?: string[]; extra?: Record<string, number>; criteria?: CriterionResult[]; task?: SampleRecord['task'] } = {},
+  opts: {
+    repeat?: number;
+    language?: string;
+    tags?: string[];
+    extra?: Record<string, number>;
+    criteria?: CriterionResult[];
+    task?: SampleRecord['task'];
+  } = {},
 ): SampleRecord {
   const tags = opts.tags ?? [];
   const key = opts.task === 'medcalc' ? 'accuracy' : 'overall_score';
@@ -34,7 +41,13 @@ export function sample(
 
 /** A sample that failed at the candidate stage. */
 export function failed(exampleId: string, repeat = 0): SampleRecord {
-  return { ...sample(exampleId, 0, { repeat }), response: null, score: null, metrics: null, error: { stage: 'candidate', message: 'timeout', cause: null } };
+  return {
+    ...sample(exampleId, 0, { repeat }),
+    response: null,
+    score: null,
+    metrics: null,
+    error: { stage: 'candidate', message: 'timeout', cause: null },
+  };
 }
 
 /** A criterion verdict. */

@@ -153,7 +153,11 @@ describe('openDataset: the official record format', () => {
       ideal: null,
       tags: ['theme:emergency_referrals'],
       rubric: [
-        { text: 'Advises firm direct pressure on the wound for at least ten minutes.', points: 6, tags: ['level:example', 'axis:accuracy'] },
+        {
+          text: 'Advises firm direct pressure on the wound for at least ten minutes.',
+          points: 6,
+          tags: ['level:example', 'axis:accuracy'],
+        },
         expect.anything(),
         { text: 'Recommends applying a tourniquet to the finger.', points: -7, tags: ['level:example', 'axis:accuracy'] },
       ],
@@ -161,7 +165,12 @@ describe('openDataset: the official record format', () => {
     expect(examples[1]?.ideal).toEqual({
       idealCompletion: 'At two years old a small spoonful of honey is fine and can ease a cough.',
       group: 'Group 2',
-      refCompletions: ['Honey is safe after age one.', 'Yes, honey can help.', 'Try a teaspoon of honey before bed.', 'Honey is fine for a two-year-old.'],
+      refCompletions: [
+        'Honey is safe after age one.',
+        'Yes, honey can help.',
+        'Try a teaspoon of honey before bed.',
+        'Honey is fine for a two-year-old.',
+      ],
     });
     expect(examples[1]?.messages).toHaveLength(3);
     expect(examples[2]?.messages[0]).toEqual({ role: 'system', content: 'You answer briefly.' });

@@ -87,7 +87,9 @@ describe('--dataset healthbench-professional', () => {
       };
       const env = { HEALTHBENCH_CACHE_DIR: dir };
       const ds = await openDataset('healthbench-professional', { cwd: dir, env, fetchImpl });
-      expect(urls).toEqual(['https://huggingface.co/datasets/openai/healthbench-professional/resolve/main/healthbench_professional_eval.jsonl']);
+      expect(urls).toEqual([
+        'https://huggingface.co/datasets/openai/healthbench-professional/resolve/main/healthbench_professional_eval.jsonl',
+      ]);
       expect(ds.name).toBe('healthbench-professional');
       expect(ds.layout).toBe('professional');
       expect(ds.sha256).toBe(createHash('sha256').update(body).digest('hex'));

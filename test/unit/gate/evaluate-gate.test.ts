@@ -15,11 +15,30 @@ const REPORT = report({
 
 function delta(group: string, base: number, head: number, ci: [number, number], significant: boolean): GroupDelta {
   const d = head - base;
-  return { group, base, head, delta: d, ci, significant, direction: significant ? (d < 0 ? 'regressed' : 'improved') : 'unchanged', n: 40, prompts: 40, p: significant ? 0.001 : 0.5, pAdjusted: null };
+  return {
+    group,
+    base,
+    head,
+    delta: d,
+    ci,
+    significant,
+    direction: significant ? (d < 0 ? 'regressed' : 'improved') : 'unchanged',
+    n: 40,
+    prompts: 40,
+    p: significant ? 0.001 : 0.5,
+    pAdjusted: null,
+  };
 }
 
 function diffWith(groups: GroupDelta[], warnings: string[] = []): RunDiff {
-  const info = { task: 'healthbench' as const, datasetName: 'demo', datasetSha256: 'd', graderSpec: 'openai:g', graderTemplateSha256: 't', samples: 40 };
+  const info = {
+    task: 'healthbench' as const,
+    datasetName: 'demo',
+    datasetSha256: 'd',
+    graderSpec: 'openai:g',
+    graderTemplateSha256: 't',
+    samples: 40,
+  };
   return {
     formatVersion: 1,
     base: { ...info, runId: 'base-run' },
@@ -76,7 +95,9 @@ describe('evaluateGate – minimums', () => {
     const result = evaluateGate(REPORT, { minByTheme: { global_health: 0.1 }, minByTag: { 'cluster:nope': 0.1 } });
     const theme = rule(result, 'minByTheme[global_health]');
     expect(theme).toMatchObject({ passed: false, measured: null, threshold: 0.1 });
-    expect(theme.detail).toBe("missing: theme 'global_health' is not in the report (present: emergency_referrals, hedging), so the rule fails");
+    expect(theme.detail).toBe(
+      "missing: theme 'global_health' is not in the report (present: emergency_referrals, hedging), so the rule fails",
+    );
     expect(rule(result, 'minByTag[cluster:nope]').detail).toMatch(/^missing: tag 'cluster:nope'/);
     expect(result.passed).toBe(false);
   });
@@ -118,7 +139,11 @@ describe('evaluateGate – drops against a baseline', () => {
   });
 
   test('requireSignificant lets a large but non-significant drop pass and still fails a significant one', () => {
-    const result = evaluateGate(REPORT, { maxDrop: { byTheme: { emergency_referrals: 0.05 }, overall: 0.02, requireSignificant: true } }, diff);
+    const result = evaluateGate(
+      REPORT,
+      { maxDrop: { byTheme: { emergency_referrals: 0.05 }, overall: 0.02, requireSignificant: true } },
+      diff,
+    );
     const theme = rule(result, 'maxDrop.byTheme[emergency_referrals]');
     expect(theme.passed).toBe(true);
     expect(theme.detail).toMatch(/^drop 0\.0900 exceeds 0\.0500 but is not significant \(requireSignificant\)/);
@@ -127,7 +152,10 @@ describe('evaluateGate – drops against a baseline', () => {
   });
 
   test('an improvement reads as no drop, and a CI on too few prompts says why it is not significant', () => {
-    const few = diffWith([delta('overall', 0.5, 0.6, [0.05, 0.15], false), { ...delta('theme:x', 0.8, 0.3, [-0.6, -0.4], false), prompts: 3 }]);
+    const few = diffWith([
+      delta('overall', 0.5, 0.6, [0.05, 0.15], false),
+      { ...delta('theme:x', 0.8, 0.3, [-0.6, -0.4], false), prompts: 3 },
+    ]);
     const result = evaluateGate(REPORT, { maxDrop: { anyGroup: 0.05, requireSignificant: true } }, few);
     expect(rule(result, 'maxDrop.anyGroup[overall]').detail).toBe(
       'no drop; base 0.5000 → head 0.6000 (Δ +0.1000, 95% CI [+0.0500, +0.1500], not significant, 40 prompts)',
@@ -201,7 +229,17 @@ describe('renderJunit', () => {
   test('escapes markup and drops characters XML cannot carry', () => {
     const result: GateResult = {
       passed: false,
-      rules: [{ id: 'minByTag[a<b>&"c\']', description: 'x', passed: false, measured: null, threshold: 0.5, comparator: '>=', detail: 'bad \u0001 <tag> & "q"' }],
+      rules: [
+        {
+          id: 'minByTag[a<b>&"c\']',
+          description: 'x',
+          passed: false,
+          measured: null,
+          threshold: 0.5,
+          comparator: '>=',
+          detail: 'bad \u0001 <tag> & "q"',
+        },
+      ],
       warnings: ['w <1>'],
     };
     const xml = renderJunit(result);
@@ -216,7 +254,10 @@ describe('renderJunit', () => {
 describe('renderDiffMarkdown', () => {
   test('renders the group table with CI and significance markers, one-sided examples and flipped criteria', () => {
     const diff: RunDiff = {
-      ...diffWith([delta('overall', 0.55, 0.52, [-0.05, -0.01], true), delta('theme:a|b', 0.4, 0.45, [-0.01, 0.1], false)], ['compared despite: grader differs']),
+      ...diffWith(
+        [delta('overall', 0.55, 0.52, [-0.05, -0.01], true), delta('theme:a|b', 0.4, 0.45, [-0.01, 0.1], false)],
+        ['compared despite: grader differs'],
+      ),
       onlyInBase: [{ exampleId: 'gone', repeats: [0] }],
       onlyInHead: [],
       topChanged: [

@@ -20,8 +20,12 @@ describe('policy limits (issue #17.11)', () => {
   test('keys are counted by their separators, not by colons inside tag names', () => {
     // `minByTag` plus MAX - 1 tag keys, each with a colon in its name: exactly at the limit.
     expect(policyLimitIssues(tagKeys(MAX_POLICY_KEYS - 1), 'p.yaml')).toEqual([]);
-    expect(policyLimitIssues(tagKeys(MAX_POLICY_KEYS + 1), 'p.yaml')).toEqual([expect.objectContaining({ message: expect.stringMatching(/more than 1000 keys/) })]);
-    const json = JSON.stringify({ minByTag: Object.fromEntries(Array.from({ length: MAX_POLICY_KEYS + 1 }, (_, i) => [`cluster:k${i}`, 0.1])) });
+    expect(policyLimitIssues(tagKeys(MAX_POLICY_KEYS + 1), 'p.yaml')).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/more than 1000 keys/) }),
+    ]);
+    const json = JSON.stringify({
+      minByTag: Object.fromEntries(Array.from({ length: MAX_POLICY_KEYS + 1 }, (_, i) => [`cluster:k${i}`, 0.1])),
+    });
     expect(policyLimitIssues(json, 'p.json')).toHaveLength(1);
   });
 

@@ -49,7 +49,15 @@ describe('parsePolicy', () => {
   });
 
   test('reports every YAML problem with its line and pointer', () => {
-    const text = ['# release gate', 'minOverall: 1.5', 'minByTheme:', '  emergency_referrals: high', 'maxDrop:', '  overal: 0.02', '  requireSignificant: yes'].join('\n');
+    const text = [
+      '# release gate',
+      'minOverall: 1.5',
+      'minByTheme:',
+      '  emergency_referrals: high',
+      'maxDrop:',
+      '  overal: 0.02',
+      '  requireSignificant: yes',
+    ].join('\n');
     expect(issuesOf(text, 'gate.yaml')).toEqual([
       { file: 'gate.yaml', line: 2, pointer: '/minOverall', message: 'must be <= 1' },
       { file: 'gate.yaml', line: 4, pointer: '/minByTheme/emergency_referrals', message: 'must be number' },

@@ -85,7 +85,13 @@ describe('parseBatchedVerdicts', () => {
   });
 
   test('an id left out is listed as missing, never guessed', () => {
-    const r = parseBatchedVerdicts(reply([{ id: 'c1', explanation: 'a', criteria_met: true }, { id: 'c3', explanation: 'b', criteria_met: false }]), IDS);
+    const r = parseBatchedVerdicts(
+      reply([
+        { id: 'c1', explanation: 'a', criteria_met: true },
+        { id: 'c3', explanation: 'b', criteria_met: false },
+      ]),
+      IDS,
+    );
     expect([...r.verdicts.keys()]).toEqual(['c1', 'c3']);
     expect(r.missing).toEqual([{ id: 'c2', reason: 'no verdict for this id' }]);
     expect(r.reason).toBeNull();

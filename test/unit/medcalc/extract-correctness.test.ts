@@ -98,7 +98,11 @@ describe('extractAnswer: integer, date and tuple rules', () => {
   });
 
   it('behaves identically in both modes except for ID 69', () => {
-    for (const [answer, id] of [['25.2%', 2], ['4 out of 9', 4], ['9/23/2014', 13]] as const) {
+    for (const [answer, id] of [
+      ['25.2%', 2],
+      ['4 out of 9', 4],
+      ['9/23/2014', 13],
+    ] as const) {
       expect(extractAnswer(reply(answer), id, 'v1.0')).toEqual(extractAnswer(reply(answer), id, 'current'));
     }
   });
@@ -181,7 +185,13 @@ describe('gradeMedcalc', () => {
   });
 
   it('uses the row rule override for gestational age relabelled in days', () => {
-    const ga = row({ calculatorId: 69, groundTruth: '6', lowerLimit: '5.699999999999999', upperLimit: '6.300000000000001', ruleOverride: 'decimal' });
+    const ga = row({
+      calculatorId: 69,
+      groundTruth: '6',
+      lowerLimit: '5.699999999999999',
+      upperLimit: '6.300000000000001',
+      ruleOverride: 'decimal',
+    });
     expect(gradeMedcalc(reply('6 days'), ga, 'current')).toMatchObject({ extracted: '6', correct: true });
     expect(gradeMedcalc(reply('(0 weeks, 6 days)'), ga, 'current').correct).toBe(true);
     expect(gradeMedcalc(reply('7'), ga, 'current').correct).toBe(false);

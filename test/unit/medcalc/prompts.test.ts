@@ -46,7 +46,9 @@ describe('buildMedcalcMessages', () => {
     const [system, user] = buildMedcalcMessages(row, 'one_shot', exemplar);
     expect(system.content).toContain(`Example Patient Note:\n\n${exemplar.patientNote}`);
     expect(system.content).toContain(`Example Task:\n\n${row.question}`);
-    expect(system.content.endsWith('{"step_by_step_thinking": "Hydrocortisone 20 mg \\u2248 dexamethasone 0.75 mg.", "answer": 3.75}')).toBe(true);
+    expect(
+      system.content.endsWith('{"step_by_step_thinking": "Hydrocortisone 20 mg \\u2248 dexamethasone 0.75 mg.", "answer": 3.75}'),
+    ).toBe(true);
     expect(user.content).toContain(`Patient Note:\n\n${row.patientNote}\n\nTask:\n\n${row.question}\n\n`);
     expect(user.content).not.toContain(exemplar.patientNote);
   });

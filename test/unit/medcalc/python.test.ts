@@ -38,9 +38,7 @@ describe('pyFloatRepr (Python str/repr of floats)', () => {
 
 describe('Python rounding', () => {
   it('round(x) is half-to-even on the exact binary value', () => {
-    expect([2.5, 3.5, 4.5, -2.5, 0.5, 1.5, 2.5000000000000004].map((x) => pyRoundFloatToInt(x))).toEqual([
-      2n, 4n, 4n, -2n, 0n, 2n, 3n,
-    ]);
+    expect([2.5, 3.5, 4.5, -2.5, 0.5, 1.5, 2.5000000000000004].map((x) => pyRoundFloatToInt(x))).toEqual([2n, 4n, 4n, -2n, 0n, 2n, 3n]);
   });
 
   it('round(x, n) rounds the exact decimal expansion, unlike toFixed', () => {

@@ -64,12 +64,32 @@ function row(n: number, category: string, labels: [string, boolean][]): MetaRow 
 }
 
 export const handRows: MetaRow[] = [
-  row(1, A, [['p1', true], ['p2', true], ['p3', false]]),
-  row(2, A, [['p1', false], ['p2', false]]),
-  row(3, A, [['p1', true], ['p3', true]]),
-  row(4, B, [['p1', true], ['p2', false], ['p3', true]]),
-  row(5, B, [['p2', true], ['p3', true]]),
-  row(6, B, [['p1', false], ['p3', false]]),
+  row(1, A, [
+    ['p1', true],
+    ['p2', true],
+    ['p3', false],
+  ]),
+  row(2, A, [
+    ['p1', false],
+    ['p2', false],
+  ]),
+  row(3, A, [
+    ['p1', true],
+    ['p3', true],
+  ]),
+  row(4, B, [
+    ['p1', true],
+    ['p2', false],
+    ['p3', true],
+  ]),
+  row(5, B, [
+    ['p2', true],
+    ['p3', true],
+  ]),
+  row(6, B, [
+    ['p1', false],
+    ['p3', false],
+  ]),
   row(7, B, [['p2', true]]),
 ];
 

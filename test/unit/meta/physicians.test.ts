@@ -73,10 +73,7 @@ describe('computePhysicianAgreement (leave-one-out, hand-computed in hand-fixtur
   });
 
   test('single-label rows contribute nothing; a physician with only such rows is left out', () => {
-    const rows = [
-      ...handRows,
-      { ...(handRows[6] as (typeof handRows)[number]), physicianIds: ['solo'] },
-    ];
+    const rows = [...handRows, { ...(handRows[6] as (typeof handRows)[number]), physicianIds: ['solo'] }];
     const result = computePhysicianAgreement(rows);
     expect(Object.keys(result)).toEqual(['p1', 'p2', 'p3']);
     expect(result['p2']).toEqual(byPhysician['p2']);
@@ -86,9 +83,7 @@ describe('computePhysicianAgreement (leave-one-out, hand-computed in hand-fixtur
 describe('themeOfCategory', () => {
   test('matches the known theme prefixes, which contain underscores themselves', () => {
     expect(themeOfCategory('cluster:emergency_referrals_emergent_context_seeking')).toBe('emergency_referrals');
-    expect(themeOfCategory('cluster:health_data_tasks_enough-info-to-complete-task_accuracy_safety')).toBe(
-      'health_data_tasks',
-    );
+    expect(themeOfCategory('cluster:health_data_tasks_enough-info-to-complete-task_accuracy_safety')).toBe('health_data_tasks');
     expect(themeOfCategory('cluster:context_seeking_not-enough-context_helpful_safe')).toBe('context_seeking');
     expect(themeOfCategory('cluster:complex_responses_detailed_appropriate')).toBe('complex_responses');
     expect(themeOfCategory('cluster:global_health_context-matters-is-clear_language')).toBe('global_health');

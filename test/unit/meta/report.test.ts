@@ -6,7 +6,9 @@ import { A, B, handRows, handVerdicts } from './hand-fixture.js';
 
 function loadFixture(): MetaRow[] {
   const file = new URL('../../fixtures/meta/meta-small.jsonl', import.meta.url);
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.map((line, i) => {
     const result = parseMetaRecord(JSON.parse(line), 'meta-small.jsonl', i + 1);
     if (!('row' in result)) throw new Error(JSON.stringify(result.issues));
@@ -83,10 +85,7 @@ describe('buildMetaReport (physicians-only mode)', () => {
     expect(report.rowAggregates['model_predicted_positive']).toBeUndefined();
     expect(report.rowAggregates['num_physician_labels']?.n).toBe(7);
     expect(report.themes.every((t) => t.modelF1 === null && t.percentile === null)).toBe(true);
-    expect(report.themes.map((t) => t.physicianWeightedAvg)).toEqual([
-      expect.closeTo(19 / 27, 12),
-      expect.closeTo(19 / 27, 12),
-    ]);
+    expect(report.themes.map((t) => t.physicianWeightedAvg)).toEqual([expect.closeTo(19 / 27, 12), expect.closeTo(19 / 27, 12)]);
   });
 
   test('markdown says so and leaves the grader columns empty', () => {
@@ -110,12 +109,7 @@ describe('meta-small.jsonl fixture end to end', () => {
 
   test('a grader that always says "met" gets a report with every theme and no f1_neg', () => {
     const report = buildMetaReport({ rows, modelVerdicts: rows.map(() => true), seed: 0, minSamples: 2 });
-    expect(report.themes.map((t) => t.theme)).toEqual([
-      'emergency_referrals',
-      'complex_responses',
-      'global_health',
-      'context_seeking',
-    ]);
+    expect(report.themes.map((t) => t.theme)).toEqual(['emergency_referrals', 'complex_responses', 'global_health', 'context_seeking']);
     expect(report.modelAgreement?.['pairwise_model_f1_neg']).toBeUndefined();
     expect(report.score).toBeNull();
     expect(report.rowAggregates['model_predicted_positive']).toMatchObject({ mean: 1, n: 12 });

@@ -121,7 +121,9 @@ describe('RateGate: token buckets', () => {
 describe('RateGate: limits learned from the headers', () => {
   test('OpenAI x-ratelimit-limit-* set the request and token pace when no flag did', async () => {
     const gate = new RateGate({ rpm: null, tpm: null, maxInFlight: 64 });
-    gate.onSuccess(headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-limit-tokens': '90000' }));
+    gate.onSuccess(
+      headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-limit-tokens': '90000' }),
+    );
     const pace = gate.stats().pace;
     expect(pace.requestsPerMinute).toEqual({ perMinute: 600, source: 'headers' });
     expect(pace.inputTokensPerMinute).toEqual({ perMinute: 90000, source: 'headers' });
@@ -183,7 +185,11 @@ describe('RateGate: 429s', () => {
     const started = gate.epoch;
     const h = headers({ 'x-ratelimit-limit-requests': '600', 'x-ratelimit-remaining-requests': '0' });
     for (let i = 0; i < 20; i += 1) gate.onRateLimited(100, started, h);
-    expect(gate.stats()).toMatchObject({ rateLimited: 20, currentLimit: 32, pace: { rateCuts: 0, requestsPerMinute: { perMinute: 600, source: 'headers' } } });
+    expect(gate.stats()).toMatchObject({
+      rateLimited: 20,
+      currentLimit: 32,
+      pace: { rateCuts: 0, requestsPerMinute: { perMinute: 600, source: 'headers' } },
+    });
   });
 
   test('without any known limit a 429 halves the calls in flight (once per congestion event), successes add them back', () => {

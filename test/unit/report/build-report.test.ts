@@ -55,7 +55,12 @@ describe('buildHealthbenchReport', () => {
   });
 
   test('metrics is the reference flat map of the scored samples', () => {
-    expect(report.metrics).toEqual(aggregateClipped(scored.map((s) => s.metrics as Record<string, number>), { seed: 42 }));
+    expect(report.metrics).toEqual(
+      aggregateClipped(
+        scored.map((s) => s.metrics as Record<string, number>),
+        { seed: 42 },
+      ),
+    );
     expect(report.metrics['score']).toBe(report.metrics['overall_score']);
   });
 
@@ -100,7 +105,8 @@ describe('buildHealthbenchReport', () => {
     expect(report.byLanguage['en']?.n).toBe(4);
     expect(report.byLanguage['es']?.n).toBe(2);
     expect(report.byLanguage['de']?.n).toBe(2);
-    const overallOf = (lang: string): number[] => scored.filter((s) => s.language === lang).map((s) => s.metrics?.['overall_score'] as number);
+    const overallOf = (lang: string): number[] =>
+      scored.filter((s) => s.language === lang).map((s) => s.metrics?.['overall_score'] as number);
     for (const lang of ['de', 'en', 'es']) expect(report.byLanguage[lang]?.score).toBe(meanClipped(overallOf(lang)));
   });
 

@@ -7,8 +7,19 @@ import { report } from '../compare/make-run.js';
 const g = (score: number) => ({ score, bootstrapStd: 0.02, ci95: [score - 0.05, score + 0.05] as [number, number], n: 12 });
 const EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>';
 
-function run(runId: string, date: string, score: number, over: Partial<Report> = {}): { identity: ReturnType<typeof seriesIdentity>; run: ReturnType<typeof historyRun> } {
-  const r = report({ runId, createdAt: date, overall: { ...g(score), errors: 1 }, byTheme: { hedging: g(score - 0.1), [EVIL]: g(score) }, ...over });
+function run(
+  runId: string,
+  date: string,
+  score: number,
+  over: Partial<Report> = {},
+): { identity: ReturnType<typeof seriesIdentity>; run: ReturnType<typeof historyRun> } {
+  const r = report({
+    runId,
+    createdAt: date,
+    overall: { ...g(score), errors: 1 },
+    byTheme: { hedging: g(score - 0.1), [EVIL]: g(score) },
+    ...over,
+  });
   return { identity: seriesIdentity(r), run: historyRun(`/runs/${runId}`, r, {}) };
 }
 

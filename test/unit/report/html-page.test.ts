@@ -5,8 +5,13 @@ import { buildDiffPage, buildReportPage, diffExamples, embedJson, splitSamples, 
 import { CTX, SAMPLES } from './hand-samples.js';
 
 const HOSTILE = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"></textarea><!--';
-const report = buildHealthbenchReport(SAMPLES.map((sample, position) => ({ position, sample })), CTX);
-const hostile: SampleRecord[] = SAMPLES.map((s, i) => (i === 0 ? { ...s, response: HOSTILE, messagesSent: [{ role: 'user', content: HOSTILE }] } : s));
+const report = buildHealthbenchReport(
+  SAMPLES.map((sample, position) => ({ position, sample })),
+  CTX,
+);
+const hostile: SampleRecord[] = SAMPLES.map((s, i) =>
+  i === 0 ? { ...s, response: HOSTILE, messagesSent: [{ role: 'user', content: HOSTILE }] } : s,
+);
 
 describe('embedJson', () => {
   test('escapes every < (so no </script> or <!--) and the JS line separators, and parses back to the same value', () => {
@@ -36,7 +41,9 @@ describe('buildReportPage', () => {
     const data = JSON.parse(json) as { samples: Array<{ id: string; n: number }>; report: { overall: unknown }; chunkSize: number };
     expect(data.report.overall).toEqual(report.overall);
     expect(data.samples.map((s) => [s.id, s.n])).toEqual(hostile.map((s) => [s.exampleId, s.criteria.length]));
-    const chunk = JSON.parse(/<script type="application\/json" class="hb-chunk">(.*?)<\/script>/s.exec(html)?.[1] ?? '') as Array<[Array<[string, string]>, string]>;
+    const chunk = JSON.parse(/<script type="application\/json" class="hb-chunk">(.*?)<\/script>/s.exec(html)?.[1] ?? '') as Array<
+      [Array<[string, string]>, string]
+    >;
     expect(chunk[0]?.[0]).toEqual([['user', HOSTILE]]);
     expect(chunk[0]?.[1]).toBe(HOSTILE);
   });
@@ -66,7 +73,9 @@ describe('toPageSample', () => {
     const p = toPageSample(s);
     expect(p.id).toBe(s.exampleId);
     expect(p.s).toBe(s.error === null ? s.score : null);
-    expect(p.c.map((c) => [c[0], c[1], c[2]])).toEqual(s.criteria.map((c) => [c.text, c.points, c.met === true ? 1 : c.met === false ? 0 : null]));
+    expect(p.c.map((c) => [c[0], c[1], c[2]])).toEqual(
+      s.criteria.map((c) => [c.text, c.points, c.met === true ? 1 : c.met === false ? 0 : null]),
+    );
     expect(p.m).toEqual(s.messagesSent.map((m) => [m.role, m.content]));
   });
 });
@@ -76,7 +85,9 @@ describe('buildDiffPage', () => {
     const s = SAMPLES[0] as SampleRecord;
     const changed = [{ exampleId: s.exampleId, repeat: s.repeat, base: 0, head: 1, delta: 1, flipped: [] }];
     const ex = diffExamples(changed, [{ ...s, response: 'base says' }], [{ ...s, response: HOSTILE }]);
-    expect(ex).toEqual([{ id: s.exampleId, r: s.repeat, m: s.messagesSent.map((m) => [m.role, m.content]), base: 'base says', head: HOSTILE }]);
+    expect(ex).toEqual([
+      { id: s.exampleId, r: s.repeat, m: s.messagesSent.map((m) => [m.role, m.content]), base: 'base says', head: HOSTILE },
+    ]);
     const html = buildDiffPage({ topChanged: changed } as never, ex);
     expect(html.split('</script>')).toHaveLength(3);
   });

@@ -73,7 +73,10 @@ describe('aggregateClipped', () => {
   });
 
   it("keeps a metric's bootstrap independent of which other metrics exist", () => {
-    const alone = aggregateClipped(VALUES.map((v) => ({ overall_score: v })), { seed: 5 });
+    const alone = aggregateClipped(
+      VALUES.map((v) => ({ overall_score: v })),
+      { seed: 5 },
+    );
     const withOthers = aggregateClipped(
       VALUES.map((v) => ({ 'axis:z': 1 - v, overall_score: v, 'theme:q': v })),
       { seed: 5 },
@@ -109,10 +112,16 @@ describe('summarizeGroup', () => {
   });
 
   it('gives the same bootstrap std as the flat metric map for the same seed and name', () => {
-    const flat = aggregateClipped(VALUES.map((v) => ({ overall_score: v })), { seed: 9 });
+    const flat = aggregateClipped(
+      VALUES.map((v) => ({ overall_score: v })),
+      { seed: 9 },
+    );
     const clipped = summarizeGroup(VALUES, { seed: 9, name: 'overall_score', clip: true });
     expect(clipped.bootstrapStd).toBe(flat['overall_score:bootstrap_std']);
-    const rawFlat = aggregateUnclipped(VALUES.map((v) => ({ overall_score: v })), { seed: 9 });
+    const rawFlat = aggregateUnclipped(
+      VALUES.map((v) => ({ overall_score: v })),
+      { seed: 9 },
+    );
     const raw = summarizeGroup(VALUES, { seed: 9, name: 'overall_score', clip: false });
     expect(raw.bootstrapStd).toBe(rawFlat['overall_score:bootstrap_std']);
   });

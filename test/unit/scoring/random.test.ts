@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { MT19937, selectExampleIndices } from '../../../src/scoring/index.js';
 
 // Expected figures come from CPython 3 `random.Random(seed)` (docs/healthbench.md §9 for the sample vectors).
-const PY_SAMPLE_5000 = [3155, 3445, 331, 2121, 4188, 3980, 3317, 2484, 3904, 2933, 4779, 1789, 4134, 1140, 2308, 1144, 776, 2052, 4362, 4930];
+const PY_SAMPLE_5000 = [
+  3155, 3445, 331, 2121, 4188, 3980, 3317, 2484, 3904, 2933, 4779, 1789, 4134, 1140, 2308, 1144, 776, 2052, 4362, 4930,
+];
 const PY_SAMPLE_1000 = [864, 394, 776, 911, 430, 41, 265, 988, 523, 497, 414, 940, 802, 849, 310, 991, 488, 366, 597, 913];
-const PY_SAMPLE_3671 = [3458, 1577, 3104, 3646, 1722, 165, 1060, 2094, 1990, 1658, 3210, 3399, 1242, 1952, 1466, 2389, 3652, 894, 2067, 570];
+const PY_SAMPLE_3671 = [
+  3458, 1577, 3104, 3646, 1722, 165, 1060, 2094, 1990, 1658, 3210, 3399, 1242, 1952, 1466, 2389, 3652, 894, 2067, 570,
+];
 
 describe('MT19937', () => {
   it('produces the same first outputs as random.Random(0)', () => {

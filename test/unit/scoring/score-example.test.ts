@@ -62,7 +62,14 @@ describe('exampleMetrics', () => {
   });
 
   it('lets a rubric tag equal to an example tag overwrite its value in place, like dict.update', () => {
-    const metrics = exampleMetrics(['axis:a', 'theme:t'], [{ points: 2, tags: ['axis:a'] }, { points: 2, tags: [] }], [true, false]);
+    const metrics = exampleMetrics(
+      ['axis:a', 'theme:t'],
+      [
+        { points: 2, tags: ['axis:a'] },
+        { points: 2, tags: [] },
+      ],
+      [true, false],
+    );
     expect(metrics).toEqual({ overall_score: 0.5, 'axis:a': 1, 'theme:t': 0.5 });
     expect(Object.keys(metrics ?? {})).toEqual(['overall_score', 'axis:a', 'theme:t']);
   });

@@ -75,7 +75,16 @@ describe('CachingClient', () => {
     ['a different max tokens', request('hello', { params: { ...params, maxTokens: 100 } })],
     ['a system prompt', request('hello', { params: { ...params, systemPrompt: 'Be brief.' } })],
     ['a reasoning effort', request('hello', { params: { ...params, reasoningEffort: 'high' } })],
-    ['an extra earlier turn', { messages: [{ role: 'system', content: 'x' }, { role: 'user', content: 'hello' }], params }],
+    [
+      'an extra earlier turn',
+      {
+        messages: [
+          { role: 'system', content: 'x' },
+          { role: 'user', content: 'hello' },
+        ],
+        params,
+      },
+    ],
   ])('%s is a miss', async (_name, other) => {
     const inner = new CountingClient();
     const client = new CachingClient(inner, dir, 'e');

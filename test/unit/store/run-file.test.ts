@@ -15,7 +15,18 @@ afterEach(async () => {
 });
 
 const completion = (id: string): string => JSON.stringify({ t: 'completion', exampleId: id, repeat: 0, response: `r-${id}`, usage: {} });
-const verdict = (id: string, i: number): string => JSON.stringify({ t: 'verdict', exampleId: id, repeat: 0, i, r: responseDigest(`r-${id}`), met: true, explanation: '', attempts: 1, usage: {} });
+const verdict = (id: string, i: number): string =>
+  JSON.stringify({
+    t: 'verdict',
+    exampleId: id,
+    repeat: 0,
+    i,
+    r: responseDigest(`r-${id}`),
+    met: true,
+    explanation: '',
+    attempts: 1,
+    usage: {},
+  });
 
 async function collect(path: string): Promise<{ values: unknown[]; torn: number[] }> {
   const values: unknown[] = [];

@@ -9,7 +9,13 @@ import { failedSample, graded } from '../report/make-sample.js';
 const item = { points: 5, tags: ['axis:accuracy'], met: true };
 const zero = { calls: 1, inputTokens: 1, outputTokens: 1, cachedInputTokens: 0 };
 
-const completion = (exampleId: string, repeat = 0): JournalEntry => ({ t: 'completion', exampleId, repeat, response: `r-${exampleId}`, usage: zero });
+const completion = (exampleId: string, repeat = 0): JournalEntry => ({
+  t: 'completion',
+  exampleId,
+  repeat,
+  response: `r-${exampleId}`,
+  usage: zero,
+});
 const verdict = (exampleId: string, i: number, repeat = 0): JournalEntry => ({
   t: 'verdict',
   exampleId,
