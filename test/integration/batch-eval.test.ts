@@ -8,6 +8,7 @@ import { readBatchJournal } from '../../src/runner/batch/batch-journal.js';
 import { runEval, type EvalOptions } from '../../src/runner/eval.js';
 import type { Report } from '../../src/report/types.js';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../../src/testing/index.js';
+import { evalOptions } from '../support/eval-options.js';
 
 // `eval --batch` against the test double's batch services, through the real SDKs over loopback.
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -33,46 +34,16 @@ const BATCH: BatchSettings = { fallbackLive: false, attempts: 3, pollMs: 20, can
 
 function options(f: FakeProvider, provider: 'openai' | 'anthropic', out: string, overrides: Partial<EvalOptions> = {}): EvalOptions {
   const url = provider === 'openai' ? f.openaiBaseUrl : f.anthropicBaseUrl;
-  return {
-    task: 'healthbench',
-    dataset: 'demo',
+  return evalOptions({
     limit: 12,
-    repeats: 1,
-    seed: 42,
     model: `${provider}:cand-model`,
-    responses: 'model',
     baseUrl: url,
-    systemPrompt: undefined,
-    temperature: undefined,
-    maxTokens: undefined,
     graders: [`${provider}:grader-model`],
     graderBaseUrl: url,
-    graderTemplatePath: null,
-    graderAttempts: 3,
-    graderVote: 'first',
-    concurrency: 8,
-    rpm: null,
-    tpm: null,
-    timeoutMs: 10_000,
-    maxRetries: 2,
-    maxErrors: '100%',
     outDir: join(dir, out),
-    resume: false,
-    cacheDir: null,
-    fakeServer: null,
-    promptStyle: 'zero_shot',
-    medcalcCompat: 'current',
-    labelsPath: null,
-    exemplarsPath: null,
-    gatePolicyPath: null,
-    baselinePath: null,
-    allowGraderChange: false,
-    pricesPath: null,
-    graderMode: 'per-criterion',
-    batchedTemplatePath: null,
     batch: null,
     ...overrides,
-  };
+  });
 }
 
 /** The figures of a report: everything but identity, time and run-specific extras. */

@@ -9,6 +9,7 @@ import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js
 import type { SampleRecord } from '../../src/core/types.js';
 import type { Report } from '../../src/report/types.js';
 import { selectExampleIndices } from '../../src/scoring/index.js';
+import { evalOptions } from '../support/eval-options.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const logger = createLogger({ level: 'silent', secrets: [] });
@@ -26,45 +27,13 @@ afterAll(async () => {
 });
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
-  return {
-    task: 'healthbench',
+  return evalOptions({
     dataset: join(ROOT, 'test/fixtures/own-format'),
-    limit: undefined,
-    repeats: 1,
-    seed: 42,
-    model: 'openai:cand-model',
-    responses: 'model',
     baseUrl: fake.openaiBaseUrl,
-    systemPrompt: undefined,
-    temperature: undefined,
-    maxTokens: undefined,
     graders: ['openai:grader-model'],
     graderBaseUrl: fake.openaiBaseUrl,
-    graderTemplatePath: null,
-    graderAttempts: 3,
-    graderVote: 'first',
-    concurrency: 8,
-    rpm: null,
-    tpm: null,
-    timeoutMs: 10_000,
-    maxRetries: 2,
-    maxErrors: '100%',
-    outDir: null,
-    resume: false,
-    cacheDir: null,
-    fakeServer: null,
-    promptStyle: 'zero_shot',
-    medcalcCompat: 'current',
-    labelsPath: null,
-    exemplarsPath: null,
-    gatePolicyPath: null,
-    baselinePath: null,
-    allowGraderChange: false,
-    pricesPath: null,
-    graderMode: 'per-criterion',
-    batchedTemplatePath: null,
     ...overrides,
-  };
+  });
 }
 
 async function evalReport(

@@ -12,6 +12,7 @@ import type { Report } from '../../src/report/types.js';
 import { runEval, type EvalOptions } from '../../src/runner/eval.js';
 import { LENGTH_ADJUSTED_KEY, codePointLength, lengthAdjustedScore } from '../../src/scoring/index.js';
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
+import { evalOptions } from '../support/eval-options.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const PRO = join(ROOT, 'test/fixtures/professional/pro-small.jsonl');
@@ -30,45 +31,13 @@ afterAll(async () => {
 });
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
-  return {
-    task: 'healthbench',
+  return evalOptions({
     dataset: PRO,
-    limit: undefined,
-    repeats: 1,
-    seed: 42,
     model: 'openai:gpt-5-mini',
-    responses: 'model',
     baseUrl: fake.openaiBaseUrl,
-    systemPrompt: undefined,
-    temperature: undefined,
-    maxTokens: undefined,
-    graders: [],
     graderBaseUrl: fake.openaiBaseUrl,
-    graderTemplatePath: null,
-    graderAttempts: 3,
-    graderVote: 'first',
-    concurrency: 8,
-    rpm: null,
-    tpm: null,
-    timeoutMs: 10_000,
-    maxRetries: 2,
-    maxErrors: '100%',
-    outDir: null,
-    resume: false,
-    cacheDir: null,
-    fakeServer: null,
-    promptStyle: 'zero_shot',
-    medcalcCompat: 'current',
-    labelsPath: null,
-    exemplarsPath: null,
-    gatePolicyPath: null,
-    baselinePath: null,
-    allowGraderChange: false,
-    pricesPath: null,
-    graderMode: 'per-criterion',
-    batchedTemplatePath: null,
     ...overrides,
-  };
+  });
 }
 
 async function readSamples(runDir: string): Promise<SampleRecord[]> {

@@ -11,6 +11,7 @@ import { runEval, type EvalOptions, type TestDoubleEndpoints } from '../../src/r
 import { startFakeProvider, type FakeProvider } from '../../src/testing/index.js';
 import { aggregateClipped, exampleMetrics } from '../../src/scoring/index.js';
 import type { Report } from '../../src/report/types.js';
+import { evalOptions } from '../support/eval-options.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const SHARED = resolve(ROOT, process.env['HEALTHBENCH_SHARED'] ?? '../shared');
@@ -18,45 +19,16 @@ const HB = join(SHARED, 'data/healthbench');
 const logger = createLogger({ level: 'silent', secrets: [] });
 
 function options(overrides: Partial<EvalOptions>): EvalOptions {
-  return {
-    task: 'healthbench',
+  return evalOptions({
     dataset: '',
-    limit: undefined,
-    repeats: 1,
-    seed: 42,
     model: 'openai:cand',
-    responses: 'model',
-    baseUrl: null,
-    systemPrompt: undefined,
-    temperature: undefined,
-    maxTokens: undefined,
     graders: ['openai:grader'],
-    graderBaseUrl: null,
-    graderTemplatePath: null,
-    graderAttempts: 3,
-    graderVote: 'first',
     concurrency: 32,
-    rpm: null,
-    tpm: null,
     timeoutMs: 30_000,
-    maxRetries: 2,
     maxErrors: '0',
-    outDir: null,
-    resume: false,
-    cacheDir: null,
     fakeServer: {},
-    promptStyle: 'zero_shot',
-    medcalcCompat: 'current',
-    labelsPath: null,
-    exemplarsPath: null,
-    gatePolicyPath: null,
-    baselinePath: null,
-    allowGraderChange: false,
-    pricesPath: null,
-    graderMode: 'per-criterion',
-    batchedTemplatePath: null,
     ...overrides,
-  };
+  });
 }
 
 describe.runIf(existsSync(SHARED))('real data in ../shared', () => {
