@@ -3,7 +3,7 @@ import { parseLabels } from '../runner/audit.js';
 import { resolveMaxErrors, taskForDataset, type EvalOptions } from '../runner/eval.js';
 import { parseShard } from '../runner/shard.js';
 import type { LengthAdjustmentChoice } from '../tasks/healthbench/prepare.js';
-import type { BatchSettings } from '../runner/batch/batch-mode.js';
+import { DEFAULT_BATCH_SETTINGS, type BatchSettings } from '../runner/batch-settings.js';
 
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 import { LOG_LEVELS, logLevelFlag, numberFlag, oneOf, parseFlags } from './args.js';
@@ -163,8 +163,8 @@ function toBatchSettings(v: FlagValues): BatchSettings | null {
   }
   return {
     fallbackLive: choice(v, 'batch-fallback') === 'live',
-    attempts: num(v, 'batch-attempts') ?? 3,
-    pollMs: (num(v, 'batch-poll') ?? 30) * 1000,
+    attempts: num(v, 'batch-attempts') ?? DEFAULT_BATCH_SETTINGS.attempts,
+    pollMs: (num(v, 'batch-poll') ?? DEFAULT_BATCH_SETTINGS.pollMs / 1000) * 1000,
     cancelBatches: v['cancel-batches'] ?? false,
     maxRequests: num(v, 'batch-max-requests') ?? null,
     maxBytes: num(v, 'batch-max-bytes') ?? null,

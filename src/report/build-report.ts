@@ -4,30 +4,21 @@ import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
 import type { OrderedSample } from '../core/task.js';
+import type { PlanReportContext } from '../core/plan.js';
 import {
   RESPONSE_EXCERPT_CHARS,
   type DatasetInfo,
-  type GraderInfo,
   type HealthbenchReport,
   type LowScoringExample,
-  type ModelInfo,
   type Report,
   type ReportError,
 } from './types.js';
 
 export type { OrderedSample } from '../core/task.js';
 
-/** What the report needs besides the samples: the run's identity, as recorded in run.json. */
-export interface ReportContext {
-  runId: string;
-  createdAt: string;
-  toolVersion: string;
+/** What the report needs besides the samples: the run's identity (as the runner gives it), the data and the notes. */
+export interface ReportContext extends PlanReportContext {
   dataset: DatasetInfo;
-  model: ModelInfo | null;
-  grader: GraderInfo | null;
-  seed: number;
-  repeats: number;
-  testDouble: boolean;
   notes: string[];
   /** How many lowest-scoring examples to list. @default 10 */
   lowest?: number;
@@ -35,8 +26,6 @@ export interface ReportContext {
   graderSpecs?: string[];
   /** The length adjustment of the run (`--length-adjustment*`), or null/absent for none. */
   lengthAdjustment?: LengthAdjustmentSetting | null;
-  /** Bootstraps computed ahead for this report (see `runner/bootstrap-pool.ts`); reused only for identical values. */
-  bootstrapCache?: BootstrapCache;
 }
 
 /**

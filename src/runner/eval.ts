@@ -4,7 +4,7 @@ import type { SavedReport } from '../core/report.js';
 import type { StoreIo } from '../store/atomic.js';
 import type { GateResult } from '../gate/index.js';
 import type { LengthAdjustmentChoice } from '../tasks/index.js';
-import type { BatchSettings } from './batch/batch-mode.js';
+import type { BatchSettings } from './batch-settings.js';
 import type { Progress } from './execute.js';
 import type { ShardSpec } from './shard.js';
 import { prepareRun, type TestDoubleEndpoints } from './prepare.js';
@@ -144,15 +144,21 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
   const opened = await openRun(prepared, deps, now);
   try {
     deps.onPhase?.('run');
+    // The report code loads once the first sample is recorded: while calls are in flight, not before the first one.
+    // A load error surfaces where it is awaited below.
     let finalizer: Promise<typeof import('./finalize.js')> | null = null;
-    const loadFinalizer = (): Promise<typeof import('./finalize.js')> => (finalizer ??= import('./finalize.js'));
-    const onProgress = deps.onProgress;
-    const calls = await runCalls(
-      prepared,
-      opened,
-      { ...deps, onProgress: (p) => (void loadFinalizer().catch(() => undefined), onProgress?.(p)) },
-      now,
-    );
+    const loadFinalizer = (): Promise<typeof import('./finalize.js')> => {
+      if (!finalizer) {
+        finalizer = import('./finalize.js');
+        finalizer.catch(() => undefined);
+      }
+      return finalizer;
+    };
+    const onProgress = (progress: Progress): void => {
+      void loadFinalizer();
+      deps.onProgress?.(progress);
+    };
+    const calls = await runCalls(prepared, opened, { ...deps, onProgress }, now);
     opened.store.closeFiles();
     const { finalizeRun } = await loadFinalizer();
     return await finalizeRun(prepared, opened, calls, deps, now);

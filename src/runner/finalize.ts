@@ -74,10 +74,16 @@ async function bootstrapsAhead(p: PreparedRun, ordered: readonly SampleRecord[])
   return precomputeBootstraps(perExample, p.opts.seed, true);
 }
 
-/** The batch services' share of the run, in report.json, report.md and the summary. */
-async function addBatchSection(built: PlanReport, runDir: string, liveCalls: number): Promise<void> {
+type BatchUsage = Awaited<ReturnType<typeof import('./batch/batch-mode.js').batchUsage>>;
+
+/** What the batch services answered, from the run's batch journal (read once for the batch section and the cost). */
+async function batchUsageOf(runDir: string): Promise<BatchUsage> {
   const { batchUsage } = await import('./batch/batch-mode.js');
-  const b = await batchUsage(runDir);
+  return batchUsage(runDir);
+}
+
+/** The batch services' share of the run, in report.json, report.md and the summary. */
+function addBatchSection(built: PlanReport, b: BatchUsage, liveCalls: number): void {
   built.json['batch'] = {
     batches: b.batches,
     requestsThroughBatches: b.requests,
@@ -89,10 +95,9 @@ async function addBatchSection(built: PlanReport, runDir: string, liveCalls: num
 }
 
 /** The estimated cost of the recorded usage (never for the test double, whose tokens cost nothing). */
-async function addCost(built: PlanReport, p: PreparedRun, runDir: string, batch: boolean): Promise<void> {
+function addCost(built: PlanReport, p: PreparedRun, batched: BatchUsage | null): void {
   const usage = built.json['usage'];
   if (!usage || p.testDouble) return;
-  const batched = batch ? await (await import('./batch/batch-mode.js')).batchUsage(runDir) : null;
   const cost = runCost(p.config, usage, p.prices, batched);
   built.json['cost'] = cost;
   built.summary.push(`estimated cost: ${cost.total === null ? 'unknown (model without a known price)' : `$${cost.total.toFixed(2)}`}`);
@@ -161,8 +166,9 @@ async function reportAndComplete(
   const built = p.plan.report(ordered, { ...reportContext(p, o, finished), ...(bootstrapCache && { bootstrapCache }) });
   if (p.testDouble) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
   addFinishReasons(built, latest.values());
-  if (calls.batch) await addBatchSection(built, o.runDir, calls.batch.liveCalls());
-  await addCost(built, p, o.runDir, calls.batch !== null);
+  const batched = calls.batch ? await batchUsageOf(o.runDir) : null;
+  if (calls.batch && batched) addBatchSection(built, batched, calls.batch.liveCalls());
+  addCost(built, p, batched);
   const gate = await addBaselineAndGate(built, p, o, latest);
   const pacing = p.pool.pace().map(pacingEntry);
   await writeReports(o, built, pacing, { samples: [...page.values()], graders: p.config.graders.map((g) => g.spec) });

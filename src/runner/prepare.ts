@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import type { PrepareContext, TaskPlan } from '../core/plan.js';
 import { ClientPool, type EndpointOptions } from '../providers/factory.js';
-import { formatModelSpec, type ModelClient, type ModelSpec, type SamplingParams } from '../providers/model-client.js';
+import { formatModelSpec, type ModelSpec, type SamplingParams } from '../providers/model-client.js';
 import type { loadRunSide } from '../compare/index.js';
 import type { GatePolicy } from '../gate/index.js';
 import type { ModelPrice } from '../report/prices.js';
@@ -99,26 +99,22 @@ function connectModels(
 ): RunModels {
   const { candidateSpec, graderSpecs, professional } = specs;
   const double = deps.testDouble;
-  const urlOf = (s: ModelSpec): string =>
-    s.provider === 'openai' ? (double as TestDoubleEndpoints).openaiBaseUrl : (double as TestDoubleEndpoints).anthropicBaseUrl;
+  /** The endpoint of a role: the test double's for the model's provider, else the URL the options give. */
+  const endpointOf = (spec: ModelSpec | undefined | null, given: string | null): string | null => {
+    if (!double) return given;
+    if (!spec) return null;
+    return spec.provider === 'openai' ? double.openaiBaseUrl : double.anthropicBaseUrl;
+  };
   const env = double ? { ...deps.env, OPENAI_API_KEY: TEST_DOUBLE_KEY, ANTHROPIC_API_KEY: TEST_DOUBLE_KEY } : deps.env;
-  const baseUrl = double ? (candidateSpec ? urlOf(candidateSpec) : null) : opts.baseUrl;
-  const graderBaseUrl = double ? (graderSpecs[0] ? urlOf(graderSpecs[0]) : null) : opts.graderBaseUrl;
+  const baseUrl = endpointOf(candidateSpec, opts.baseUrl);
+  const graderBaseUrl = endpointOf(graderSpecs[0], opts.graderBaseUrl);
   const pool = new ClientPool(env);
-  const wrap = (client: ModelClient, url: string | null): ModelClient =>
-    opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client;
-  const candidateParams = candidateSpec ? samplingParams(candidateSpec, opts) : null;
-  const candidate: RoleClient | null =
-    candidateSpec && candidateParams
-      ? {
-          client: wrap(pool.create(candidateSpec, endpointOptions(opts, baseUrl), '--model', candidateParams.api ?? 'chat'), baseUrl),
-          params: candidateParams,
-        }
-      : null;
-  const graders: RoleClient[] = graderSpecs.map((s) => {
-    const params = graderParamsFor(s, opts, professional);
-    return { client: wrap(pool.create(s, endpointOptions(opts, graderBaseUrl), '--grader', params.api ?? 'chat'), graderBaseUrl), params };
-  });
+  const roleClient = (spec: ModelSpec, params: SamplingParams, flag: string, url: string | null): RoleClient => {
+    const client = pool.create(spec, endpointOptions(opts, url), flag, params.api ?? 'chat');
+    return { client: opts.cacheDir ? new CachingClient(client, resolve(deps.cwd, opts.cacheDir), url ?? 'default') : client, params };
+  };
+  const candidate = candidateSpec ? roleClient(candidateSpec, samplingParams(candidateSpec, opts), '--model', baseUrl) : null;
+  const graders = graderSpecs.map((s) => roleClient(s, graderParamsFor(s, opts, professional), '--grader', graderBaseUrl));
   return { candidateSpec, graderSpecs, candidate, graders, baseUrl, graderBaseUrl, env, pool };
 }
 

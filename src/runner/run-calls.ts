@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { CancelledError, RunFailedError } from '../core/errors.js';
 import { pacingEntry } from '../providers/pace-report.js';
 import type { ModelSpec } from '../providers/model-client.js';
-import type { BatchSettings } from './batch/batch-mode.js';
+import { DEFAULT_BATCH_SETTINGS, type BatchSettings } from './batch-settings.js';
 import type { RoleClient } from './call-scheduler.js';
 import type { EvalDeps } from './eval.js';
 import { executeRun, type Progress } from './execute.js';
@@ -18,21 +18,12 @@ export interface CallsDone {
   batch: { settings: BatchSettings; liveCalls: () => number } | null;
 }
 
-const DEFAULT_BATCH_SETTINGS: BatchSettings = {
-  fallbackLive: false,
-  attempts: 3,
-  pollMs: 30_000,
-  cancelBatches: false,
-  maxRequests: null,
-  maxBytes: null,
-};
-
 /** `--batch`, or a resumed run that still has batches at the provider (it continues in batch mode). */
 async function batchSettingsOf(p: PreparedRun, runDir: string): Promise<BatchSettings | null> {
   if (p.opts.batch) return p.opts.batch;
   if (!existsSync(join(runDir, 'batches.jsonl'))) return null;
   const { hasBatchesInFlight } = await import('./batch/batch-mode.js');
-  return (await hasBatchesInFlight(runDir)) ? DEFAULT_BATCH_SETTINGS : null;
+  return (await hasBatchesInFlight(runDir)) ? { ...DEFAULT_BATCH_SETTINGS } : null;
 }
 
 /** The batch phases: everything they can answer is journaled; what is left goes live through the returned roles. */

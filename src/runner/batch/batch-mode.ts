@@ -10,18 +10,9 @@ import type { TaskEvaluator, WorkItem } from '../../core/task.js';
 import { BatchAnswersClient } from './answers-client.js';
 import { readBatchJournal } from './batch-journal.js';
 import { runBatchPhases, type BatchRole } from './run-batch.js';
+import type { BatchSettings } from '../batch-settings.js';
 
-/** `eval --batch` settings. */
-export interface BatchSettings {
-  /** Send requests whose batch attempts are used up through the live API. */
-  fallbackLive: boolean;
-  /** Batches a request may go into. @default 3 */
-  attempts: number;
-  pollMs: number;
-  cancelBatches: boolean;
-  maxRequests: number | null;
-  maxBytes: number | null;
-}
+export type { BatchSettings } from '../batch-settings.js';
 
 /**
  * Input bytes per batch unless `--batch-max-bytes` says otherwise: well under both providers' limits (200 / 256 MB).
