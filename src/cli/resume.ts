@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { EffectiveConfig } from '../core/records.js';
-import { validateRunRecord } from '../schemas/saved.js';
 import { parseSavedJson } from '../store/saved-json.js';
 import { looksLikePath, PATH_FLAGS, type FlagMap } from './config.js';
 
@@ -75,6 +74,7 @@ export async function readRecordedConfig(dir: string, shown: string): Promise<Ef
       );
     throw new UsageError(`--resume ${shown}: cannot read run.json: ${err.message}`);
   });
+  const { validateRunRecord } = await import('../schemas/saved.js');
   const run = await parseSavedJson(text, join(dir, 'run.json'), validateRunRecord, 'it was not written by healthbench or was edited');
   return run.effectiveConfig ?? null;
 }

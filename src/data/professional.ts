@@ -12,6 +12,7 @@ import type { DataIssue } from '../core/errors.js';
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import type { Example, Message } from '../core/types.js';
 import { lazyValidator, messageSchema, validateRecord, type MessageRecord } from '../schemas/index.js';
+import { PRECOMPILED as precompiled } from '../schemas/precompiled/professional.js';
 
 /** Which record layout a JSONL file holds. */
 export type RecordLayout = 'healthbench' | 'professional';
@@ -26,7 +27,7 @@ export const LAYOUT_NAMES: Record<RecordLayout, string> = {
   professional: 'HealthBench Professional',
 };
 
-const validateMessages = lazyValidator<MessageRecord[]>({ type: 'array', items: messageSchema, minItems: 1 });
+const validateMessages = lazyValidator<MessageRecord[]>({ type: 'array', items: messageSchema, minItems: 1 }, { precompiled });
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

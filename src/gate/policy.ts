@@ -4,6 +4,7 @@
  */
 import { parseLocated } from '../schemas/located.js';
 import { lazyValidator } from '../schemas/validate.js';
+import { PRECOMPILED as precompiled } from '../schemas/precompiled/policy.js';
 
 /** Maximum drops against a baseline run, in score units (0.02 = two points on a 0–1 scale). */
 export interface MaxDropPolicy {
@@ -104,7 +105,7 @@ const maxDropKeysMatch: SameKeys<keyof MaxDropPolicy, PropertyKeys<typeof GATE_P
 void topLevelKeysMatch;
 void maxDropKeysMatch;
 
-const validatePolicy = lazyValidator<GatePolicy>(GATE_POLICY_SCHEMA);
+const validatePolicy = lazyValidator<GatePolicy>(GATE_POLICY_SCHEMA, { precompiled });
 
 /** The text of `docs/gate-policy.schema.json`. */
 export function renderPolicySchemaJson(): string {

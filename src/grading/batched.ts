@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import type { Message } from '../core/types.js';
 import { lazyValidator } from '../schemas/index.js';
 import { CONVERSATION_PLACEHOLDER, fillTemplate, renderConversation, renderRubricItem } from './render-prompt.js';
+import { PRECOMPILED as precompiled } from '../schemas/precompiled/batched.js';
 
 export const RUBRIC_ITEMS_PLACEHOLDER = '<<rubric_items>>';
 /** The lines around the item list: the reply contract with the grader (and the fake provider's marker). */
@@ -82,24 +83,27 @@ interface BatchedReply {
   verdicts: Array<{ id: string; explanation?: string; criteria_met: boolean }>;
 }
 
-const validateReply = lazyValidator<BatchedReply>({
-  type: 'object',
-  required: ['verdicts'],
-  properties: {
-    verdicts: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'criteria_met'],
-        properties: {
-          id: { type: 'string' },
-          explanation: { type: 'string' },
-          criteria_met: { type: 'boolean' },
+const validateReply = lazyValidator<BatchedReply>(
+  {
+    type: 'object',
+    required: ['verdicts'],
+    properties: {
+      verdicts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'criteria_met'],
+          properties: {
+            id: { type: 'string' },
+            explanation: { type: 'string' },
+            criteria_met: { type: 'boolean' },
+          },
         },
       },
     },
   },
-});
+  { precompiled },
+);
 
 const FENCE = /^```json\s*|\s*```$/g;
 const ENTRY_PATH = /^\/verdicts\/(\d+)(\/|$)/;

@@ -8,6 +8,7 @@ import type { Role } from '../core/types.js';
 import type { DataIssue } from '../core/errors.js';
 import type { MetaRow } from './types.js';
 import { lazyValidator, validateRecord } from '../schemas/validate.js';
+import { PRECOMPILED as precompiled } from '../schemas/precompiled/meta.js';
 
 /** The record as stored in the official JSONL (snake_case). */
 interface RawMetaRecord {
@@ -60,7 +61,7 @@ function metaHint(error: ErrorObject): string | undefined {
   return error.keyword === 'pattern' && error.instancePath === '/category' ? 'must start with "cluster:"' : undefined;
 }
 
-const validateRawMetaRecord = lazyValidator<RawMetaRecord>(rawMetaRecordSchema, metaHint);
+const validateRawMetaRecord = lazyValidator<RawMetaRecord>(rawMetaRecordSchema, { precompiled, hint: metaHint });
 
 /** Rules JSON Schema cannot state: the physician ids run parallel to the labels. */
 function crossFieldIssues(value: unknown, file: string, line: number): DataIssue[] {

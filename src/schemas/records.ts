@@ -1,5 +1,6 @@
 import type { ErrorObject, JSONSchemaType } from 'ajv';
 import { lazyValidator } from './validate.js';
+import { PRECOMPILED as precompiled } from './precompiled/records.js';
 
 const ROLES = ['system', 'user', 'assistant'] as const;
 
@@ -159,6 +160,6 @@ function rubricHint(e: ErrorObject): string | undefined {
   return undefined;
 }
 
-export const validateConversation = lazyValidator<ConversationRecord>(conversationSchema);
-export const validateRubric = lazyValidator<RubricRecord>(rubricSchema, rubricHint);
-export const validateOfficialRecord = lazyValidator<OfficialRecord>(officialRecordSchema);
+export const validateConversation = lazyValidator<ConversationRecord>(conversationSchema, { precompiled });
+export const validateRubric = lazyValidator<RubricRecord>(rubricSchema, { precompiled, hint: rubricHint });
+export const validateOfficialRecord = lazyValidator<OfficialRecord>(officialRecordSchema, { precompiled });

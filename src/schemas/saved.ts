@@ -12,6 +12,7 @@ import type { SampleRecord } from '../core/types.js';
 import type { SelectionFile } from '../runner/shard.js';
 import type { JournalEntry } from '../store/run-store.js';
 import { lazyValidator } from './validate.js';
+import { PRECOMPILED as precompiled } from './precompiled/saved.js';
 
 const TASKS = ['healthbench', 'medcalc', 'meta'];
 /** Figures can be NaN in memory, which JSON writes as null. */
@@ -291,9 +292,9 @@ export const reportLabelSchema = {
   },
 };
 
-export const validateSampleRecord = lazyValidator<SampleRecord>(sampleRecordSchema);
-export const validateJournalEntry = lazyValidator<JournalEntry>(journalEntrySchema);
-export const validateRunRecord = lazyValidator<RunRecord>(runRecordSchema);
-export const validateSavedReport = lazyValidator<SavedReport>(savedReportSchema);
-export const validateReportLabel = lazyValidator<ReportLabel>(reportLabelSchema);
-export const validateSelection = lazyValidator<SelectionFile>(selectionSchema);
+export const validateSampleRecord = lazyValidator<SampleRecord>(sampleRecordSchema, { precompiled });
+export const validateJournalEntry = lazyValidator<JournalEntry>(journalEntrySchema, { precompiled });
+export const validateRunRecord = lazyValidator<RunRecord>(runRecordSchema, { precompiled });
+export const validateSavedReport = lazyValidator<SavedReport>(savedReportSchema, { precompiled });
+export const validateReportLabel = lazyValidator<ReportLabel>(reportLabelSchema, { precompiled });
+export const validateSelection = lazyValidator<SelectionFile>(selectionSchema, { precompiled });

@@ -1,19 +1,68 @@
 /**
- * The tool's one Ajv instance, schemas compiled lazily (once, on first use), and the one wording of an Ajv error
- * as a located issue (`file:line /json/pointer: message`, see `formatIssue`). Pure.
+ * The tool's JSON Schema checks and the one wording of an Ajv error as a located issue (`file:line /json/pointer:
+ * message`, see {@link issueFromAjvError}). Pure.
+ *
+ * No schema is compiled at run time: `npm run schemas` (src/build/precompile-schemas.ts) compiles every schema
+ * declared with {@link lazyValidator} into standalone code, one table per declaring module in `precompiled/`, and a
+ * validator takes its function from its module's table on first use. Start-up pays neither for Ajv (about 250 KB of
+ * code) nor for compiling (about 50 ms), and a run loads only the tables of the modules it uses.
  */
-import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import type { DataIssue } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 
-let shared: Ajv | undefined;
+/**
+ * The Ajv options the tables are generated with. allErrors: every problem of a record at once. verbose: errors carry
+ * their schema, so an unknown key can be answered with the closest known one. allowUnionTypes: the config file's
+ * `max-errors` is a string or a number.
+ */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
 
-/** Created on first use: start-up pays nothing for schemas of files it does not read. */
-function sharedAjv(): Ajv {
-  // allErrors: every problem of a record at once. verbose: errors carry their schema, so an unknown key can be
-  // answered with the closest known one. allowUnionTypes: the config file's `max-errors` is a string or a number.
-  shared ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-  return shared;
+/** 32-bit FNV-1a over UTF-16 code units, from a given offset basis. */
+function fnv1a(text: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * The key of a schema's validator in its table: 64 bits of hash over the schema's JSON text, so an edited schema
+ * never meets the validator of its former self. Not for security; the generator refuses two schemas with one key.
+ */
+export function schemaKey(schema: AnySchema): string {
+  const text = JSON.stringify(schema);
+  return fnv1a(text, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(text, 0x050c5d1f).toString(16).padStart(8, '0');
+}
+
+/** Generated validators by {@link schemaKey}: one table per module that declares validators (`precompiled/`). */
+export type PrecompiledTable = Readonly<Record<string, ValidateFunction>>;
+
+/** How a validator is declared: the generated table of its module, and the schema-specific wording of errors. */
+export interface ValidatorOptions {
+  readonly precompiled: PrecompiledTable;
+  readonly hint?: ErrorHint;
+}
+
+/** Every validator declared so far (by the modules imported), for the generator of the tables. */
+const declared: Array<{ schema: AnySchema | (() => AnySchema); table: PrecompiledTable }> = [];
+
+/** The schema (built when given as a function) and table of every validator declared by the modules imported. */
+export function declaredSchemas(): Array<{ schema: AnySchema; table: PrecompiledTable }> {
+  return declared.map(({ schema, table }) => ({ schema: typeof schema === 'function' ? schema() : schema, table }));
+}
+
+/** A schema's function from its table; a schema changed since the tables were generated has none. */
+function precompiledValidator<T>(schema: AnySchema, table: PrecompiledTable): ValidateFunction<T> {
+  const key = schemaKey(schema);
+  const found = table[key] as ValidateFunction<T> | undefined;
+  if (found) return found;
+  const title = (schema as { title?: unknown }).title;
+  throw new Error(
+    `no precompiled validator for the schema ${typeof title === 'string' ? `'${title}' ` : ''}(key ${key}): it changed since src/schemas/precompiled/ was generated; run \`npm run schemas\``,
+  );
 }
 
 /** A schema-specific wording of one error (the fix a generic message cannot give), or undefined for the generic one. */
@@ -26,11 +75,13 @@ export interface LazyValidator<T> {
   readonly hint: ErrorHint | undefined;
 }
 
-/** Wraps a schema (or a function building it) in a validator that compiles it on first use, once. */
-export function lazyValidator<T>(schema: AnySchema | (() => AnySchema), hint?: ErrorHint): LazyValidator<T> {
+/** Wraps a schema (or a function building it) in a validator that takes its precompiled function on first use. */
+export function lazyValidator<T>(schema: AnySchema | (() => AnySchema), options: ValidatorOptions): LazyValidator<T> {
+  const { precompiled, hint } = options;
+  declared.push({ schema, table: precompiled });
   let compiled: ValidateFunction<T> | undefined;
   const validate = (value: unknown): value is T => {
-    compiled ??= sharedAjv().compile<T>(typeof schema === 'function' ? schema() : schema);
+    compiled ??= precompiledValidator<T>(typeof schema === 'function' ? schema() : schema, precompiled);
     return compiled(value);
   };
   return Object.defineProperties(validate, {

@@ -7,7 +7,8 @@ import type { SampleRecord } from '../core/types.js';
 import type { Report } from '../report/types.js';
 import type { SelectionFile } from '../runner/shard.js';
 import { validateReportLabel, validateRunRecord, validateSavedReport, validateSelection, type ReportLabel } from '../schemas/saved.js';
-import { checkSampleLine, readRunFile } from './run-file.js';
+import { checkSampleLine } from './record-checks.js';
+import { readRunFile } from './run-file.js';
 import { parseSavedJson } from './saved-json.js';
 
 /** The fix for a saved file that healthbench did not write as it is. */

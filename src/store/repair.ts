@@ -9,7 +9,8 @@ import { UsageError } from '../core/errors.js';
 import { writeAll } from './atomic.js';
 import { fsError } from './fs-errors.js';
 import { readRawLines } from './jsonl.js';
-import { checkJournalLine, checkSampleLine, lineProblem, type RecordCheck } from './run-file.js';
+import { checkJournalLine, checkSampleLine } from './record-checks.js';
+import { lineProblem, type RecordCheck } from './run-file.js';
 import { RunStore } from './run-store.js';
 
 /** One line taken out of a run file. */

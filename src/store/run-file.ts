@@ -1,13 +1,12 @@
 /**
  * Reading the append-only files of a run directory (`samples.jsonl`, `journal.jsonl`). A last line that does not
  * parse is a record a crash cut short: dropped, its work redone. Any other bad line is damage the tool did not
- * make: a located error that names the file, the line and the repair command, so nothing is silently lost.
+ * make: a located error that names the file, the line and the repair command, so nothing is silently lost. The
+ * checks of each file's lines are in record-checks.ts (loaded only when a run file is read).
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExitCode, formatIssue, HealthbenchError } from '../core/errors.js';
-import { validateJournalEntry, validateSampleRecord } from '../schemas/saved.js';
-import { issuesFromAjvErrors, type LazyValidator } from '../schemas/validate.js';
 import { parseJsonLine, readRawLines } from './jsonl.js';
 
 /** A damaged line in the middle of a run file. Exit 2: the input (the run directory) is bad, and repairable. */
@@ -35,51 +34,9 @@ export interface RecordProblem {
 /** Returns what is wrong with a parsed line, or null when it is a usable record. */
 export type RecordCheck = (value: unknown) => string | RecordProblem | null;
 
-/** The first schema problem of a record (the one a corrupt-record message names), or null when it is valid. */
-function schemaProblem(validate: LazyValidator<unknown>, value: unknown): RecordProblem | null {
-  if (validate(value)) return null;
-  const [first, ...rest] = issuesFromAjvErrors(validate.errors ?? [], '', 0, validate.hint);
-  if (!first) return { pointer: '', message: 'does not match its schema' };
-  return { pointer: first.pointer, message: rest.length > 0 ? `${first.message}; and ${rest.length} more` : first.message };
-}
-
 function asProblem(problem: string | RecordProblem | null): RecordProblem | null {
   return typeof problem === 'string' ? { pointer: '', message: problem } : problem;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function keyProblem(v: Record<string, unknown>): string | null {
-  if (typeof v['exampleId'] !== 'string') return 'no exampleId';
-  if (!Number.isInteger(v['repeat'])) return 'no integer repeat';
-  return null;
-}
-
-/** A `samples.jsonl` line: a sample record with the fields every reader relies on. */
-export const checkSampleLine: RecordCheck = (v) => {
-  if (!isObject(v)) return 'not a JSON object';
-  const key = keyProblem(v);
-  if (key) return key;
-  if (!Array.isArray(v['criteria'])) return 'no criteria array';
-  if (!isObject(v['usage'])) return 'no usage';
-  if (v['error'] !== null && !isObject(v['error'])) return 'error is neither null nor an object';
-  return schemaProblem(validateSampleRecord, v);
-};
-
-/**
- * A `journal.jsonl` line: an entry with a type `t`. Completions and verdicts must carry what resume reads; other
- * types (written by other parts of the tool, e.g. batch jobs) are left to their readers.
- */
-export const checkJournalLine: RecordCheck = (v) => {
-  if (!isObject(v)) return 'not a JSON object';
-  if (typeof v['t'] !== 'string') return 'no entry type t';
-  if (v['t'] !== 'completion' && v['t'] !== 'verdict') return null;
-  const key = keyProblem(v);
-  if (key) return key;
-  if (v['t'] === 'completion' && typeof v['response'] !== 'string') return 'completion without a response';
-  if (v['t'] === 'verdict' && !(Number.isInteger(v['i']) && typeof v['met'] === 'boolean')) return 'verdict without an index or met';
-  return schemaProblem(validateJournalEntry, v);
-};
 
 /** Why a raw line is not a usable record, or null. */
 export function lineProblem(text: string, check: RecordCheck): string | null {

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { DataValidationError } from '../core/errors.js';
 import type { RunRecord } from '../core/records.js';
 import type { SampleRecord } from '../core/types.js';
-import { validateRunRecord } from '../schemas/saved.js';
 import { ensureDir, writeAll, writeFileAtomic, writeFileAtomicSync, type StoreIo } from './atomic.js';
 import { fsError, type FsPhase } from './fs-errors.js';
-import { checkJournalLine, checkSampleLine, readRunFile } from './run-file.js';
+import { readRunFile } from './run-file.js';
 import { acquireRunLock, processAlive, type RunLock } from './run-lock.js';
 import { parseSavedJson } from './saved-json.js';
 
@@ -147,6 +146,8 @@ export class RunStore {
     const text = await readFile(this.runJsonPath, 'utf8').catch((err: unknown) => {
       throw fsError(err, this.runJsonPath, 'read', 'setup');
     });
+    // The saved files' validators load only when a saved file is read: a fresh run reads none.
+    const { validateRunRecord } = await import('../schemas/saved.js');
     return parseSavedJson(
       text,
       this.runJsonPath,
@@ -164,6 +165,11 @@ export class RunStore {
 
   async loadProgress(): Promise<PriorProgress> {
     const done = new Map<string, SampleRecord>();
+    const completions: PriorProgress['completions'] = new Map();
+    const verdicts: PriorProgress['verdicts'] = new Map();
+    // A fresh run has nothing to read, and need not load the checks of the lines.
+    if (!existsSync(this.samplesPath) && !existsSync(this.journalPath)) return { done, completions, verdicts, tornLines: 0 };
+    const { checkJournalLine, checkSampleLine } = await import('./record-checks.js');
     let torn = 0;
     const onTorn = (): void => void (torn += 1);
     for await (const { value: s } of readRunFile<SampleRecord>(this.samplesPath, checkSampleLine, onTorn)) {
@@ -171,8 +177,6 @@ export class RunStore {
       if (s.error === null) done.set(key, s);
       else done.delete(key);
     }
-    const completions: PriorProgress['completions'] = new Map();
-    const verdicts: PriorProgress['verdicts'] = new Map();
     for await (const { value: e } of readRunFile<JournalEntry>(this.journalPath, checkJournalLine, onTorn)) {
       // Other entry types belong to other readers.
       if (e.t !== 'completion' && e.t !== 'verdict') continue;

@@ -24,10 +24,15 @@ interface FunctionSpan {
   lines: number;
 }
 
+/** Generated code (Ajv's standalone validators, `npm run schemas`) is nobody's to read or split. */
+const GENERATED = join(SRC, 'schemas', 'precompiled');
+
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (path === GENERATED) return [];
+    return e.isDirectory() ? sourceFiles(path) : e.name.endsWith('.ts') ? [path] : [];
+  });
 }
 
 /** The name a reader would search for: the declared name, else the variable or property the function is assigned to. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { configSchema, renderConfigSchemaJson } from '../../../src/cli/config.js';
+import { configSchema, renderConfigSchemaJson } from '../../../src/cli/config-schema.js';
 import { STARTER_CONFIG } from '../../../src/cli/commands/init.js';
 import { FLAGS } from '../../../src/cli/eval-flags.js';
 

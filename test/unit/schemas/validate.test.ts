@@ -1,13 +1,21 @@
+import { Ajv, type AnySchema } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../../src/core/errors.js';
 import { lazyValidator, validateRecord, validateRubric } from '../../../src/schemas/index.js';
+import { AJV_OPTIONS, schemaKey, type PrecompiledTable } from '../../../src/schemas/validate.js';
 
-const person = lazyValidator<{ name: string; role: string }>({
+/** The table `npm run schemas` would generate for one schema, compiled here instead. */
+function tableOf(schema: AnySchema): PrecompiledTable {
+  return { [schemaKey(schema)]: new Ajv(AJV_OPTIONS).compile(schema) };
+}
+
+const personSchema = {
   type: 'object',
   properties: { name: { type: 'string' }, role: { type: 'string', enum: ['user', 'assistant'] } },
   required: ['name', 'role'],
   additionalProperties: false,
-});
+};
+const person = lazyValidator<{ name: string; role: string }>(personSchema, { precompiled: tableOf(personSchema) });
 
 function messages(value: unknown): string[] {
   const checked = validateRecord(person, value, 'people.jsonl', 3);
@@ -34,9 +42,11 @@ describe('one wording of schema errors', () => {
     ]);
   });
 
-  it('compiles a schema only when first used', () => {
-    // A schema Ajv rejects would throw at compile time: building the validator must not compile it.
-    const broken = lazyValidator({ type: 'no-such-type' });
-    expect(() => broken({})).toThrow();
+  it('a schema changed since the tables were generated is never checked by a stale validator: it says to regenerate', () => {
+    const edited = { ...personSchema, required: ['name'] };
+    expect(schemaKey(edited)).not.toBe(schemaKey(personSchema));
+    // Declaring it is fine (modules declare their validators when loaded); the first use names the fix.
+    const stale = lazyValidator({ ...edited, title: 'person' }, { precompiled: tableOf(personSchema) });
+    expect(() => stale({ name: 'a' })).toThrow(/no precompiled validator for the schema 'person' .*run `npm run schemas`/);
   });
 });

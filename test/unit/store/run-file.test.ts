@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { checkJournalLine, CorruptRunFileError, readRunFile } from '../../../src/store/run-file.js';
+import { checkJournalLine } from '../../../src/store/record-checks.js';
+import { CorruptRunFileError, readRunFile } from '../../../src/store/run-file.js';
 import { repairRun } from '../../../src/store/repair.js';
 import { responseDigest } from '../../../src/store/run-store.js';
 
