@@ -1,6 +1,10 @@
 import { writeSync } from 'node:fs';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger, LogFn } from 'pino';
 import { redactSecrets } from './providers/errors.js';
+
+/** What the tool logs through: pino's methods that it calls (a pino Logger is one). */
+export type RunLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error' | 'flush'>;
 
 export interface LoggerOptions {
   level: string;
@@ -59,13 +63,43 @@ function scrub(value: unknown, secrets: readonly string[], depth = 0): unknown {
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrub(v, secrets, depth + 1)]));
 }
 
+/** pino's numeric levels: a call below the logger's level writes nothing. */
+const LEVEL_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
 /**
  * pino on stderr (fd 2) or a file, never stdout, so machine-readable output stays clean. Known key
  * paths are redacted by pino, and every string is scrubbed of the run's API keys as a second guard.
+ *
+ * On stderr, pino itself is loaded on the first line the level lets through, not before: at the default level a run
+ * usually writes none, and loading pino (with its dependencies, about 100 KB of code) would delay the first request.
+ * A log file is opened at once (it exists, and an unwritable path fails, before any call), and a level pino does not
+ * know is handed to pino at once, so it is refused as before. `load` is for tests.
  */
-export function createLogger(opts: LoggerOptions): Logger {
+export function createLogger(opts: LoggerOptions, load: (opts: LoggerOptions) => Logger = createPino): RunLogger {
+  const threshold = LEVEL_VALUES[opts.level];
+  if (threshold === undefined || opts.file) return load(opts);
+  let real: Logger | undefined;
+  const method =
+    (name: 'debug' | 'info' | 'warn' | 'error', value: number): LogFn =>
+    (...args: Parameters<LogFn>) => {
+      if (value < threshold) return;
+      real ??= load(opts);
+      real[name](...args);
+    };
+  return {
+    debug: method('debug', LEVEL_VALUES['debug'] as number),
+    info: method('info', LEVEL_VALUES['info'] as number),
+    warn: method('warn', LEVEL_VALUES['warn'] as number),
+    error: method('error', LEVEL_VALUES['error'] as number),
+    flush: (cb?: (err?: Error) => void) => (real ? real.flush(cb) : cb?.()),
+  };
+}
+
+/** The pino logger itself, loaded now (CommonJS, so synchronously). */
+export function createPino(opts: LoggerOptions): Logger {
+  const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
   const secrets = opts.secrets;
-  return pino(
+  return pino.pino(
     {
       name: 'healthbench',
       level: opts.level,

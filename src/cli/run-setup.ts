@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Logger } from 'pino';
-import { createLogger } from '../log.js';
+import { createLogger, type RunLogger } from '../log.js';
 import type { EffectiveConfig } from '../core/records.js';
 import type { EvalDeps, EvalOptions, EvalResult } from '../runner/eval.js';
 import { loadConfig, type FlagMap } from './config.js';
@@ -49,7 +48,7 @@ export interface RunSetup {
   options: EvalOptions;
   values: FlagValues;
   env: Record<string, string | undefined>;
-  logger: Logger;
+  logger: RunLogger;
   progress: ProgressRenderer;
   resumeCommand: (runDir: string) => string;
   /** What `runEval` needs from the CLI: working directory, environment, logger, cancellation, progress, messages. */

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import type { Message } from '../core/types.js';
 import type { Completion, ModelClient, SamplingParams } from '../providers/model-client.js';
 import { EndpointFailure, ProviderCallError } from '../providers/model-client.js';
@@ -35,7 +35,7 @@ export class CallScheduler {
   readonly #queue: PQueue;
   readonly #concurrency: number;
   readonly #hardStop = new AbortController();
-  readonly #logger: Logger;
+  readonly #logger: RunLogger;
   // Calls still waiting in the queue. p-queue's clear() drops them without ever settling their promises, so a
   // sample awaiting one would hang the run; each waiting call registers how to reject itself instead.
   readonly #waiting = new Set<() => void>();
@@ -44,7 +44,7 @@ export class CallScheduler {
   /** Calls answered (cached answers included). */
   answered = 0;
 
-  constructor(concurrency: number, logger: Logger) {
+  constructor(concurrency: number, logger: RunLogger) {
     this.#queue = new PQueue({ concurrency });
     this.#concurrency = concurrency;
     this.#logger = logger;

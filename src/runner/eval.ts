@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import type { EffectiveConfig, RunRecord } from '../core/records.js';
 import type { SavedReport } from '../core/report.js';
 import type { StoreIo } from '../store/atomic.js';
@@ -102,7 +102,7 @@ export type ApiChoice = 'auto' | 'chat' | 'responses';
 export interface EvalDeps {
   cwd: string;
   env: Record<string, string | undefined>;
-  logger: Logger;
+  logger: RunLogger;
   signal?: AbortSignal | undefined;
   onProgress?: (p: Progress) => void;
   /** Status lines of the batches a `--batch` run is waiting for, when they change. */

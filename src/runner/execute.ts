@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import { CancelledError, HealthbenchError, RunFailedError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
 import type { Completion, ProviderCallError } from '../providers/model-client.js';
@@ -27,7 +27,7 @@ export interface ExecuteOptions {
   maxErrors: number;
   store: RunStore;
   prior: PriorProgress;
-  logger: Logger;
+  logger: RunLogger;
   /** Cancellation from Ctrl-C / SIGTERM: stop taking work, let calls finish for `graceMs`, then abort them. */
   signal?: AbortSignal | undefined;
   /** @default 3000 */

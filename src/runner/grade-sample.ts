@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import { HealthbenchError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type TokenUsage } from '../core/types.js';
 import { parseVerdict } from '../grading/index.js';
@@ -15,7 +15,7 @@ export interface GradingContext {
   graders: RoleClient[];
   graderAttempts: number;
   store: Pick<RunStore, 'appendJournal'>;
-  logger: Logger;
+  logger: RunLogger;
   /** Run-wide token usage; grader calls answered live (not from the cache) are added to `grader`. */
   usage: { candidate: TokenUsage; grader: TokenUsage };
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import { UsageError } from '../core/errors.js';
 import type { PrepareContext, TaskPlan } from '../core/plan.js';
 import { ClientPool, type EndpointOptions } from '../providers/factory.js';
@@ -47,7 +47,7 @@ export interface PreparedRun extends RunModels {
   maxErrors: number;
   /** Every model is the bundled test double. */
   testDouble: boolean;
-  log: Logger;
+  log: RunLogger;
 }
 
 /** Picks the task plan for the options (each benchmark's code is loaded only when it runs). */

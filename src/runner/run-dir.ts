@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Logger } from 'pino';
+import type { RunLogger } from '../log.js';
 import { CancelledError, HealthbenchError, UsageError } from '../core/errors.js';
 import { formatModelSpec } from '../providers/model-client.js';
 import { redactSecrets } from '../providers/errors.js';
@@ -45,7 +45,7 @@ export function recordStop(
   store: RunStore,
   run: RunRecord,
   err: unknown,
-  ctx: { now: () => Date; progress: Progress | null; secrets: readonly string[]; log: Logger },
+  ctx: { now: () => Date; progress: Progress | null; secrets: readonly string[]; log: RunLogger },
 ): void {
   try {
     store.writeRunJsonSync({

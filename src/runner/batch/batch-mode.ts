@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { RunLogger } from '../../log.js';
 import { addUsage, emptyUsage, type TokenUsage } from '../../core/types.js';
 import { createBatchService, type BatchService } from '../../providers/batch-service.js';
 import { resolveApiKey } from '../../providers/factory.js';
@@ -70,7 +70,7 @@ export interface BatchModeInput {
   maxRetries: number;
   store: RunStore;
   settings: BatchSettings;
-  logger: Logger;
+  logger: RunLogger;
   signal?: AbortSignal | undefined;
   onStatus?: ((lines: string[]) => void) | undefined;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { RunLogger } from '../../log.js';
 import { CancelledError } from '../../core/errors.js';
 import { addUsage, emptyUsage, type Message, type TokenUsage } from '../../core/types.js';
 import { parseVerdict } from '../../grading/index.js';
@@ -40,7 +40,7 @@ export interface BatchPhaseOptions {
   /** Cancel the batches of an earlier process, keep what they finished, submit nothing new. */
   cancelBatches: boolean;
   signal?: AbortSignal | undefined;
-  logger: Logger;
+  logger: RunLogger;
   /** Status lines of the batches being waited for, when they change. */
   onStatus?: ((lines: string[]) => void) | undefined;
 }
