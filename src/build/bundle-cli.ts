@@ -47,6 +47,8 @@ export async function bundleCli(): Promise<Array<{ file: string; bytes: number }
     banner: {
       js: "import { createRequire as __healthbenchRequire } from 'node:module';\nconst require = __healthbenchRequire(import.meta.url);",
     },
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
     // Written below: esbuild will not overwrite its own input, dist/cli/main.js.
     write: false,

@@ -18,23 +18,21 @@ import { didYouMean } from '../core/suggest.js';
  */
 export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
 
-/** 32-bit FNV-1a over UTF-16 code units, from a given offset basis. */
-function fnv1a(text: string, basis: number): number {
-  let h = basis;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
- * The key of a schema's validator in its table: 64 bits of hash over the schema's JSON text, so an edited schema
- * never meets the validator of its former self. Not for security; the generator refuses two schemas with one key.
+ * The key of a schema's validator in its table: two 32-bit FNV-1a hashes (different offset bases) over the schema's
+ * JSON text, so an edited schema never meets the validator of its former self. Not for security; the generator
+ * refuses two schemas with one key.
  */
 export function schemaKey(schema: AnySchema): string {
   const text = JSON.stringify(schema);
-  return fnv1a(text, 0x811c9dc5).toString(16).padStart(8, '0') + fnv1a(text, 0x050c5d1f).toString(16).padStart(8, '0');
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    a = Math.imul(a ^ unit, 0x01000193);
+    b = Math.imul(b ^ unit, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Generated validators by {@link schemaKey}: one table per module that declares validators (`precompiled/`). */

@@ -2,6 +2,7 @@ import { Ajv, type AnySchema } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from '../../../src/core/errors.js';
 import { lazyValidator, validateRecord, validateRubric } from '../../../src/schemas/index.js';
+import { ucs2length } from '../../../src/schemas/runtime.js';
 import { AJV_OPTIONS, schemaKey, type PrecompiledTable } from '../../../src/schemas/validate.js';
 
 /** The table `npm run schemas` would generate for one schema, compiled here instead. */
@@ -48,5 +49,11 @@ describe('one wording of schema errors', () => {
     // Declaring it is fine (modules declare their validators when loaded); the first use names the fix.
     const stale = lazyValidator({ ...edited, title: 'person' }, { precompiled: tableOf(personSchema) });
     expect(() => stale({ name: 'a' })).toThrow(/no precompiled validator for the schema 'person' .*run `npm run schemas`/);
+  });
+});
+
+describe('ucs2length (the precompiled validators’ minLength/maxLength)', () => {
+  it('counts code points: a surrogate pair is one, a lone or reversed surrogate is one each', () => {
+    expect(['', 'abc', 'a\u{1F600}b', '\uD83D', '\uDE00\uD83D', 'é'].map(ucs2length)).toEqual([0, 3, 3, 1, 2, 1]);
   });
 });
