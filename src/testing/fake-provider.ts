@@ -41,7 +41,7 @@ export interface FakeProviderOptions extends FakeBatchOptions {
   readonly port?: number;
   /** Seed of every random choice: jitter, fault draws, verdicts, answers. @default 1 */
   readonly seed?: number;
-  /** Base latency per request, ms. @default 0 */
+  /** Base latency per request, ms, from its arrival to the reply (the double's own work falls within it). @default 0 */
   readonly latencyMs?: number;
   /** Uniform ± jitter around `latencyMs`, ms. @default 0 */
   readonly jitterMs?: number;
@@ -511,6 +511,8 @@ interface Exchange {
   wire: ModelWire | null;
   index: number;
   draw: Draws;
+  /** When the request arrived (ms since the epoch): the drawn latency runs from here. */
+  arrivedAt: number;
   /** Aborted when the response closes (the client left, or it was answered). */
   gone: AbortSignal;
   requestIdHeaders: Record<string, string>;
@@ -527,7 +529,8 @@ function openExchange(t: FakeTraffic, api: Api, req: IncomingMessage, res: Serve
   // depends only on the seed and k, not on its content or on how long its body took to arrive.
   const random = t.random;
   const draw = { r429: random(), r500: random(), reset: random(), hang: random(), malformed: random(), jitter: random() };
-  t.arrive(Date.now());
+  const arrivedAt = Date.now();
+  t.arrive(arrivedAt);
   const gone = new AbortController();
   let answered = false;
   res.on('close', () => {
@@ -545,7 +548,7 @@ function openExchange(t: FakeTraffic, api: Api, req: IncomingMessage, res: Serve
     answer(status);
     sendJson(res, status, errorBody(api, status, message), { ...requestIdHeaders, ...headers });
   };
-  return { api, req, res, wire, index, draw, gone: gone.signal, requestIdHeaders, answer, fail };
+  return { api, req, res, wire, index, draw, arrivedAt, gone: gone.signal, requestIdHeaders, answer, fail };
 }
 
 /** Reads, parses and checks the body; null when the request was answered with 413/400 (or the client left). */
@@ -629,7 +632,11 @@ function unscriptedReply(t: FakeTraffic, x: Exchange, request: FakeRequest): Fak
   return { kind: 'text', text };
 }
 
-/** Sends the reply after the drawn latency (a hang never answers; 'close' fires when the client gives up). */
+/**
+ * Sends the reply when the drawn latency has passed since the request arrived (a hang never answers; 'close' fires
+ * when the client gives up). The double's own work (reading and checking the body, composing the reply) happens
+ * within that latency, as a provider's does, so a busy machine does not lengthen every call beyond the latency asked.
+ */
 async function sendReply(t: FakeTraffic, x: Exchange, request: FakeRequest, reply: FakeReply): Promise<void> {
   const { api, req, res, index, requestIdHeaders } = x;
   const { model, messages } = request;
@@ -637,8 +644,8 @@ async function sendReply(t: FakeTraffic, x: Exchange, request: FakeRequest, repl
     x.answer('hang');
     return;
   }
-  const delay = Math.max(0, t.o.latencyMs + (x.draw.jitter * 2 - 1) * t.o.jitterMs);
-  if (!(await sleep(delay, x.gone))) return;
+  const latency = Math.max(0, t.o.latencyMs + (x.draw.jitter * 2 - 1) * t.o.jitterMs);
+  if (!(await sleep(x.arrivedAt + latency - Date.now(), x.gone))) return;
   switch (reply.kind) {
     case 'reset':
       x.answer('reset');

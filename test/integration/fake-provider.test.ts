@@ -308,6 +308,33 @@ describe('fake provider: concurrency, stats and lifecycle', () => {
     expect(fp.requests).toHaveLength(0);
   });
 
+  it('counts the latency from the request’s arrival: a slow body is not waited for twice', async () => {
+    const fp = await start({ latencyMs: 300 });
+    const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'slow body' }] });
+    const half = Math.floor(body.length / 2);
+    const started = Date.now();
+    // The body arrives in two parts 600 ms apart: the reply is due 300 ms after the headers, so it follows the
+    // body's end at once instead of 300 ms later.
+    const res = await fetch(`${fp.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode(body.slice(0, half)));
+          await new Promise((r) => setTimeout(r, 600));
+          controller.enqueue(new TextEncoder().encode(body.slice(half)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    });
+    expect(res.status).toBe(200);
+    await res.json();
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(590);
+    expect(elapsed).toBeLessThan(850);
+  });
+
   it('keeps counting but records nothing when recordRequests is false', async () => {
     const fp = await start({ recordRequests: false });
     await ask(openai(fp), 'Hi');

@@ -18,7 +18,7 @@ Usage: healthbench fake-server [options]
 Options:
   --port <n>           port to listen on (default 0: any free port)
   --seed <n>           seed for replies, verdicts, jitter and fault draws (default 1)
-  --latency-ms <n>     base latency per request (default 0)
+  --latency-ms <n>     base latency per request, from its arrival to the reply (default 0)
   --jitter-ms <n>      uniform ± jitter around the latency (default 0)
   --rpm <n>            requests per minute, enforced like the providers: a token bucket refilled
                        continuously holding --burst-ms of the budget; beyond it 429 with retry-after and the
