@@ -1,5 +1,5 @@
 import type { BootstrapCache } from '../scoring/aggregate.js';
-import type { ModelSpec } from '../providers/model-client.js';
+import type { ModelSpec } from './run-facts.js';
 import type { TaskName } from './records.js';
 import type { DatasetInfo, GraderInfo, ModelInfo, SavedReport } from './report.js';
 import type { TaskEvaluator, WorkItem } from './task.js';

@@ -3,11 +3,7 @@
  * RunConfig) and the task-specific `detail` of a `samples.jsonl` record. Changing a field means bumping
  * `formatVersion`.
  */
-import type { PacingEntry } from '../providers/pace-report.js';
-import type { SamplingParams } from '../providers/model-client.js';
-import type { RunAudit } from '../runner/audit.js';
-import type { Progress } from '../runner/execute.js';
-import type { ShardRecord, ShardSpec } from '../runner/shard.js';
+import type { PacingEntry, Progress, RunAudit, SamplingParams, ShardRecord, ShardSpec } from './run-facts.js';
 import type { SampleRecord } from './types.js';
 
 /** The benchmarks a run can evaluate. */

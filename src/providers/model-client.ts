@@ -1,22 +1,6 @@
 import type { Message, TokenUsage } from '../core/types.js';
-
-/** `provider:model`, e.g. `openai:gpt-4.1-mini`, `anthropic:claude-sonnet-4-5`. */
-export interface ModelSpec {
-  provider: 'openai' | 'anthropic';
-  model: string;
-}
-
-/** Sampling parameters of one role (candidate or grader); null means "leave to the API default". */
-export interface SamplingParams {
-  temperature: number | null;
-  maxTokens: number | null;
-  /** Prepended as a system message (OpenAI) or sent as `system` (Anthropic); null for none. */
-  systemPrompt: string | null;
-  /** Reasoning effort (`reasoning_effort` in Chat Completions, `reasoning.effort` in the Responses API), when set. */
-  reasoningEffort: string | null;
-  /** Present (as 'responses') when the OpenAI Responses API is used; absent means Chat Completions / Messages. */
-  api?: 'responses';
-}
+import type { ModelSpec, SamplingParams } from '../core/run-facts.js';
+export type { ModelSpec, SamplingParams } from '../core/run-facts.js';
 
 export interface CompletionRequest {
   messages: Message[];

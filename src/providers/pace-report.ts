@@ -1,24 +1,8 @@
 /** What the report says about pacing: per endpoint, the limits in force, where they came from, and what 429s did. */
 import type { EndpointPace } from './factory.js';
 import type { QuotaLimit } from './rate-gate.js';
-
-export interface PacingEntry {
-  endpoint: string;
-  requestsPerMinute: QuotaLimit | null;
-  inputTokensPerMinute: QuotaLimit | null;
-  outputTokensPerMinute: QuotaLimit | null;
-  burstS: number;
-  /** Requests answered 429 (retried, never counted as failures). */
-  rateLimited: number;
-  /** How many times 429s lowered the pace, and the lowest fraction of the limits it went to. */
-  rateCuts: number;
-  lowestRateFactor: number;
-  /** Seconds during which the next call was held back by a quota. */
-  quotaWaitS: number;
-  peakInFlight: number;
-  /** One sentence: the pace used and why. */
-  summary: string;
-}
+import type { PacingEntry } from '../core/run-facts.js';
+export type { PacingEntry } from '../core/run-facts.js';
 
 const SOURCE: Record<QuotaLimit['source'], string> = { flag: 'given by flag', headers: 'learned from the rate-limit headers' };
 

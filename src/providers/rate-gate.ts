@@ -19,6 +19,8 @@ import {
   statedQuotas,
   type QuotaKind,
 } from './quota-headers.js';
+import type { QuotaLimit } from '../core/run-facts.js';
+export type { QuotaLimit } from '../core/run-facts.js';
 
 export { isQuotaExhausted, parseRetryAfter, quotaResetMs } from './quota-headers.js';
 export type { QuotaKind } from './quota-headers.js';
@@ -48,12 +50,6 @@ export interface RateGateOptions {
   readonly windowMs?: number;
   /** Shared by the gates of one run. @default a clock of its own */
   readonly clock?: ProgressClock;
-}
-
-/** A limit in force, and where it came from. */
-export interface QuotaLimit {
-  perMinute: number;
-  source: 'flag' | 'headers';
 }
 
 /** The pace a gate used, and why: for the report. */

@@ -7,19 +7,8 @@ import { hostname, platform, arch, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { PACKAGE_ROOT } from '../data/load-dataset.js';
-
-/** `run.json` → `audit`. */
-export interface RunAudit {
-  /** The commit the tool was built from when it runs from a git checkout; null for an installed package. */
-  toolGitCommit: string | null;
-  host: { name: string; platform: string; arch: string; node: string };
-  /** The OS user, when it can be read. */
-  user: string | null;
-  /** The CI job that ran it, when the environment says so (GitHub Actions, or a generic `CI`). */
-  ci: Record<string, string> | null;
-  /** `--label key=value` pairs, as given. */
-  labels: Record<string, string>;
-}
+import type { RunAudit } from '../core/run-facts.js';
+export type { RunAudit } from '../core/run-facts.js';
 
 /** `--label key=value` (repeatable) → a map; a key given twice is refused. */
 export function parseLabels(values: readonly string[]): Record<string, string> {

@@ -7,6 +7,8 @@ import { responseDigest, sampleKey, type PriorProgress, type RunStore } from '..
 import { Aborted, CallScheduler, PRIORITY_CANDIDATE, type RoleClient } from './call-scheduler.js';
 import { gradeResponse, verdictsFor, type GradingContext } from './grade-sample.js';
 import type { TaskEvaluator, WorkItem } from '../core/task.js';
+import type { Progress, ProgressPace } from '../core/run-facts.js';
+export type { Progress, ProgressPace } from '../core/run-facts.js';
 
 export type { RoleClient } from './call-scheduler.js';
 
@@ -35,30 +37,6 @@ export interface ExecuteOptions {
   onProgress?: (p: Progress) => void;
   /** The current pace of the calls, attached to every progress update. */
   pace?: () => ProgressPace;
-}
-
-/** How fast calls are answered now, and how long the run has waited for provider quotas. */
-export interface ProgressPace {
-  /** Answered calls per second over the last 10 s. */
-  requestsPerS: number;
-  /** Tokens (input + output) per minute over the last 10 s. */
-  tokensPerMin: number;
-  /** Seconds during which the next call was held back by a quota (summed over endpoints). */
-  quotaWaitS: number;
-}
-
-export interface Progress {
-  done: number;
-  total: number;
-  errors: number;
-  skipped: number;
-  /** Model calls answered in this process (candidate and grader; cached answers included). */
-  calls?: number;
-  /** Tokens reported by the providers in this process. */
-  usage?: { candidate: TokenUsage; grader: TokenUsage };
-  /** Estimated USD spent so far in this process (null when a model has no known price); set by the caller. */
-  costUsd?: number | null;
-  pace?: ProgressPace;
 }
 
 export interface ExecuteResult {

@@ -7,22 +7,8 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
 import type { WorkItem } from '../core/task.js';
 import type { TaskPlan } from '../core/plan.js';
-
-/** `--shard i/n`: this run evaluates shard `index` (1-based) of `count`. */
-export interface ShardSpec {
-  index: number;
-  count: number;
-}
-
-/** How run.json describes a shard run. */
-export interface ShardRecord extends ShardSpec {
-  /** The partition rule, so a later version that changes it can tell. */
-  hash: 'sha256(exampleId) first 4 bytes big-endian mod count';
-  /** Selected examples in this shard. */
-  examples: number;
-  /** Selected examples in the whole run (all shards). */
-  selected: number;
-}
+import type { ShardRecord, ShardSpec } from '../core/run-facts.js';
+export type { ShardRecord, ShardSpec } from '../core/run-facts.js';
 
 export const SHARD_HASH: ShardRecord['hash'] = 'sha256(exampleId) first 4 bytes big-endian mod count';
 

@@ -73,6 +73,17 @@ describe('architecture', () => {
     expect(problems).toEqual([]);
   });
 
+  it('core/ takes nothing, not even a type, from the edges or the orchestration (the saved records are core types)', () => {
+    const problems = all
+      .filter(({ rel }) => rel.startsWith('core/'))
+      .flatMap(({ rel, text }) => imports(text).map(({ spec }) => ({ rel, spec })))
+      .filter(
+        ({ rel, spec }) => spec.startsWith('.') && /^(runner|providers|cli|store|data|tasks|testing)\//.test(join(dirname(rel), spec)),
+      )
+      .map(({ rel, spec }) => `${rel} imports ${spec}`);
+    expect(problems).toEqual([]);
+  });
+
   it('compare/ never imports gate/ (the gate reads diffs, a diff knows nothing of release policy)', () => {
     const problems = all
       .filter(({ rel }) => rel.startsWith('compare/'))
