@@ -8,7 +8,7 @@
  */
 
 import type { GroupSummary } from '../core/types.js';
-import { numpyMean, pairwiseSumRange } from './pairwise.js';
+import { numpyMean, pairwiseSumGathered, pairwiseSumRange } from './pairwise.js';
 import { MT19937, seedKey } from './random.js';
 
 /** Options shared by every bootstrap entry point. */
@@ -78,18 +78,17 @@ function resampleCount(opts: BootstrapOptions): number {
 }
 
 /**
- * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked.
- * The index and value buffers are reused for every resample, so the loop allocates nothing.
+ * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked. Each resample
+ * is drawn into one reused index buffer and summed straight through it, so the loop allocates nothing and never
+ * copies the resampled values.
  */
 function bootstrapMeans(values: Float64Array, rng: MT19937, samples: number, clip: boolean): Float64Array {
   const n = values.length;
   const means = new Float64Array(samples);
-  const scratch = new Float64Array(n);
   const indices = new Int32Array(n);
   for (let b = 0; b < samples; b++) {
     rng.fillRandbelow(n, indices, n);
-    for (let i = 0; i < n; i++) scratch[i] = values[indices[i] as number] as number;
-    const m = pairwiseSumRange(scratch, 0, n) / n;
+    const m = pairwiseSumGathered(values, indices, n) / n;
     means[b] = clip ? clip01(m) : m;
   }
   return means;
