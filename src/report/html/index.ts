@@ -7,21 +7,45 @@ import type { Report } from '../types.js';
 import { CLIENT_COMMON } from './client-common.js';
 import { CLIENT_DIFF } from './client-diff.js';
 import { CLIENT_REPORT } from './client-report.js';
-import { htmlDocument, type PageCompression } from './document.js';
-import { DETAIL_CHUNK, splitSamples, type DiffPageData, type DiffPageExample, type PageSample, type ReportPageData } from './page-data.js';
+import { encodeChunk, htmlDocument, type PageCompression } from './document.js';
+import {
+  DETAIL_CHUNK,
+  splitSamples,
+  type DiffPageData,
+  type DiffPageExample,
+  type EncodedSamples,
+  type PageSample,
+  type ReportPageData,
+} from './page-data.js';
 
-export { diffExamples, sampleKeyOf, splitSamples, toPageSample, type DiffPageExample, type PageSample } from './page-data.js';
-export { embedJson, type PageCompression } from './document.js';
+export {
+  DETAIL_CHUNK,
+  diffExamples,
+  pageParts,
+  sampleKeyOf,
+  splitSamples,
+  toPageSample,
+  type DiffPageExample,
+  type EncodedChunk,
+  type EncodedSamples,
+  type PageDetail,
+  type PageIndexEntry,
+  type PageSample,
+} from './page-data.js';
+export { embedJson, encodeChunk, type PageCompression } from './document.js';
 export { CLIENT_COMMON } from './client-common.js';
 
-/** report.html of a run: the report's figures plus every sample (lowest score first in the browser). */
+/**
+ * report.html of a run: the report's figures plus every sample (lowest score first in the browser). The samples come
+ * as records for the page, or already split and serialized ({@link EncodedSamples}); the page is the same.
+ */
 export function buildReportPage(
   report: Report,
-  samples: readonly PageSample[],
+  samples: readonly PageSample[] | EncodedSamples,
   graders?: readonly string[],
   compression?: PageCompression,
 ): string {
-  const { index, chunks } = splitSamples(samples);
+  const { index, chunks } = Array.isArray(samples) ? encodeSamples(samples as readonly PageSample[]) : (samples as EncodedSamples);
   const data: ReportPageData = {
     kind: 'report',
     report,
@@ -30,6 +54,12 @@ export function buildReportPage(
     samples: index,
   };
   return htmlDocument('healthbench report', data, CLIENT_COMMON + CLIENT_REPORT, compression, chunks);
+}
+
+/** Splits and serializes page samples (what runner/page-ahead.ts does one chunk at a time while a run goes). */
+export function encodeSamples(samples: readonly PageSample[]): EncodedSamples {
+  const { index, chunks } = splitSamples(samples);
+  return { index, chunks: chunks.map(encodeChunk) };
 }
 
 /** diff.html: per-group deltas as a forest plot and the most-changed samples with both responses. */
