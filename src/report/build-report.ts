@@ -1,6 +1,6 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
 import {
-  aggregateClipped,
+  aggregateClippedSeries,
   collectSeries,
   exampleMetrics,
   newBootstrapCache,
@@ -146,9 +146,9 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const perExample = scored.map((s) => s.metrics as Record<string, number>);
   // One cache per report: the group summaries below reuse the bootstraps of the flat metric map.
   const cache = ctx.bootstrapCache ?? newBootstrapCache();
-  const metrics = aggregateClipped(perExample, { seed: ctx.seed, cache });
-  const series = new Map<string, number[]>();
-  for (const m of perExample) for (const [k, v] of Object.entries(m)) pushTo(series, k, v);
+  // The flat map's series; `score` among them is never read below (no group family is named `score`).
+  const series = collectSeries(perExample);
+  const metrics = aggregateClippedSeries(series, { seed: ctx.seed, cache });
   const byLanguageValues = languageValues(scored);
   const byLanguage: Record<string, GroupSummary> = {};
   for (const lang of [...byLanguageValues.keys()].sort()) {

@@ -214,7 +214,12 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - i - (b.length - j);
 }
 
-/** Values per metric name in first-seen order, plus the `score` series (= overall_score) the reference adds. */
+/**
+ * Values per metric name in first-seen order, plus the `score` series (= overall_score) the reference adds. The metric
+ * maps are plain objects (parsed from JSON or built by `exampleMetrics`), so `for...in` visits exactly their own keys,
+ * in the order `Object.entries` would, without allocating a pair per value (this runs over every example at the end of
+ * a run, on code not yet compiled).
+ */
 export function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, number>>>): Map<string, number[]> {
   const series = new Map<string, number[]>();
   const push = (name: string, value: number): void => {
@@ -223,20 +228,16 @@ export function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, 
     else list.push(value);
   };
   for (const metrics of perExample) {
-    for (const [name, value] of Object.entries(metrics)) push(name, value);
+    for (const name in metrics) push(name, metrics[name] as number);
     const overall = metrics['overall_score'];
     if (overall !== undefined) push('score', overall);
   }
   return series;
 }
 
-function aggregate(
-  perExample: ReadonlyArray<Readonly<Record<string, number>>>,
-  opts: BootstrapOptions,
-  clip: boolean,
-): Record<string, number> {
+function aggregate(series: ReadonlyMap<string, readonly number[]>, opts: BootstrapOptions, clip: boolean): Record<string, number> {
   const flat = new Map<string, number>();
-  for (const [name, values] of collectSeries(perExample)) {
+  for (const [name, values] of series) {
     const stats = computeStats(values, name, clip, opts);
     flat.set(name, stats.mean);
     flat.set(`${name}:n_samples`, stats.n);
@@ -257,7 +258,12 @@ export function aggregateClipped(
   perExample: ReadonlyArray<Readonly<Record<string, number>>>,
   opts: BootstrapOptions,
 ): Record<string, number> {
-  return aggregate(perExample, opts, true);
+  return aggregate(collectSeries(perExample), opts, true);
+}
+
+/** {@link aggregateClipped} of series already collected with {@link collectSeries} (a caller that needs them too). */
+export function aggregateClippedSeries(series: ReadonlyMap<string, readonly number[]>, opts: BootstrapOptions): Record<string, number> {
+  return aggregate(series, opts, true);
 }
 
 /** {@link aggregateClipped} without clipping, for MedCalc and the meta-evaluation. Same keys. */
@@ -265,5 +271,5 @@ export function aggregateUnclipped(
   perExample: ReadonlyArray<Readonly<Record<string, number>>>,
   opts: BootstrapOptions,
 ): Record<string, number> {
-  return aggregate(perExample, opts, false);
+  return aggregate(collectSeries(perExample), opts, false);
 }

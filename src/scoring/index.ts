@@ -7,6 +7,7 @@ export type { ScoredItem, TaggedItem } from './score-example.js';
 export {
   DEFAULT_BOOTSTRAP_SAMPLES,
   aggregateClipped,
+  aggregateClippedSeries,
   aggregateUnclipped,
   bootstrapStream,
   fnv1a32,
