@@ -8,13 +8,13 @@ import { gzip } from 'node:zlib';
 import type { SampleRecord } from '../core/types.js';
 import {
   DETAIL_CHUNK,
+  embedJson,
   encodeChunk,
   pageParts,
   toPageSample,
   type EncodedChunk,
   type EncodedSamples,
   type PageDetail,
-  type PageIndexEntry,
 } from '../report/html/index.js';
 import { COMPRESS_FROM_CHARS, PAGE_GZIP_LEVEL } from './report-html.js';
 
@@ -33,13 +33,14 @@ interface SealedChunk {
  * a chunk is final when it is full, unless one of its samples is recorded again later; that makes the builder
  * {@link stale}, and the page is then built from samples.jsonl as before.
  *
- * Memory stays small: the open chunk's details (at most {@link DETAIL_CHUNK} samples), the table rows, and the
+ * Memory stays small: the open chunk's details (at most {@link DETAIL_CHUNK} samples), the table rows (as JSON), and the
  * compressed chunks (about a third of the JSON); a chunk's JSON is dropped as soon as the page is sure to be
  * compressed (its chunks alone reach the size from which pages are).
  */
 export class PageAhead {
   readonly #positions = new Map<string, number>();
-  readonly #index: PageIndexEntry[] = [];
+  /** Each sample's table row, serialized as the page embeds it. */
+  readonly #index: string[] = [];
   readonly #sealed: SealedChunk[] = [];
   #open: PageDetail[] = [];
   #sealedChars = 0;
@@ -60,15 +61,16 @@ export class PageAhead {
   add(key: string, record: SampleRecord): void {
     if (this.#stale) return;
     const { entry, detail } = pageParts(toPageSample(record));
+    const row = embedJson(entry);
     const known = this.#positions.get(key);
     if (known === undefined) {
       this.#positions.set(key, this.#index.length);
-      this.#index.push(entry);
+      this.#index.push(row);
       this.#open.push(detail);
       if (this.#open.length === DETAIL_CHUNK) this.#seal();
       return;
     }
-    this.#index[known] = entry;
+    this.#index[known] = row;
     const firstOpen = this.#sealed.length * DETAIL_CHUNK;
     if (known >= firstOpen) this.#open[known - firstOpen] = detail;
     else this.#giveUp();

@@ -9,7 +9,7 @@ import type { SampleRecord } from '../core/types.js';
 import type { RunDiff } from '../compare/diff-runs.js';
 import {
   buildDiffPage,
-  buildReportPage,
+  buildReportPageParts,
   diffExamples,
   sampleKeyOf,
   toPageSample,
@@ -47,7 +47,7 @@ export async function writeRunReportHtml(
   const samples = known?.samples ?? (await pageSamples(runDir));
   const graders = known ? (known.graders.length > 0 ? known.graders : undefined) : await graderSpecs(runDir);
   const path = join(runDir, 'report.html');
-  await writeFileAtomic(path, buildReportPage(rep, samples, graders, PAGE_COMPRESSION));
+  await writeFileAtomic(path, buildReportPageParts(rep, samples, graders, PAGE_COMPRESSION));
   return path;
 }
 

@@ -51,12 +51,26 @@ export function htmlDocument(
   compression?: PageCompression,
   chunks: readonly EncodedChunk[] = [],
 ): string {
-  const main = encodeChunk(data);
+  return htmlDocumentParts(title, encodeChunk(data), script, compression, chunks).join('');
+}
+
+/**
+ * {@link htmlDocument} with its main data already serialized, as the pieces whose concatenation is the page. A big
+ * page is mostly base64 (one byte per character) while the script has a few characters beyond Latin-1; written piece
+ * by piece, the data never becomes part of one two-byte string of several MB, which is slow to build and to encode.
+ */
+export function htmlDocumentParts(
+  title: string,
+  main: EncodedChunk,
+  script: string,
+  compression?: PageCompression,
+  chunks: readonly EncodedChunk[] = [],
+): string[] {
   const total = chunks.reduce((n, c) => n + c.chars, main.chars);
   // Compress when the page is big; the index the table needs at once stays plain unless it is big by itself.
   const big = compression && total >= compression.minChars ? compression : null;
   const mainCompress = compression && main.chars >= compression.minChars ? compression : null;
-  return [
+  const lines = [
     '<!doctype html>',
     '<html lang="en">',
     '<head>',
@@ -75,6 +89,7 @@ export function htmlDocument(
     `<script>${script}</script>`,
     '</body>',
     '</html>',
-    '',
-  ].join('\n');
+  ];
+  // Each line with its newline: the same text as the lines joined by '\n' plus a final newline.
+  return lines.map((line) => `${line}\n`);
 }

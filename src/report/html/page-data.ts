@@ -112,11 +112,11 @@ export interface EncodedChunk {
 }
 
 /**
- * The samples of report.html already split and serialized, in page order: built while a run goes
- * (runner/page-ahead.ts), so the page at the end only adds the report.
+ * The samples of report.html already split and serialized, in page order: each table row as its embedded JSON, and the
+ * detail chunks. Built while a run goes (runner/page-ahead.ts), so the page at the end only adds the report.
  */
 export interface EncodedSamples {
-  index: PageIndexEntry[];
+  index: string[];
   chunks: EncodedChunk[];
 }
 
