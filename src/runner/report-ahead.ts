@@ -121,9 +121,12 @@ export class ReportAhead {
     return this.#pool?.catch(() => undefined);
   }
 
-  /** Stops the bootstrap thread, if any. */
+  /**
+   * Stops the bootstrap thread, if any. Not waited for: the thread holds nothing of the run and never keeps the process
+   * alive, and waiting for it to wind down would only add to the time after the last response.
+   */
   async close(): Promise<void> {
     const pool = await this.bootstrapPool();
-    await pool?.close();
+    void pool?.close();
   }
 }

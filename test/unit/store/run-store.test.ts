@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,6 +268,12 @@ describe('writeFileAtomic', () => {
     expect(await readFile(target, 'utf8')).toBe('{"a":2}');
     expect((await readdir(join(dir, '..'))).sort()).toEqual(['report.json', 'report.md']);
   });
+
+  test('writes content given in pieces as their concatenation', async () => {
+    const target = join(dir, '..', 'report.html');
+    await writeFileAtomic(target, ['<p>', 'é…', '', '</p>\n']);
+    expect(await readFile(target, 'utf8')).toBe('<p>é…</p>\n');
+  });
 });
 
 describe('writeManifest', () => {
@@ -283,5 +290,15 @@ describe('writeManifest', () => {
     const stale = new Map([['samples.jsonl', { sha256: 'f'.repeat(64), bytes: real.bytes + 1 }]]);
     expect((await writeManifest(dir, new Date(0), stale)).files['samples.jsonl']).toEqual(real);
     expect((await writeManifest(dir, new Date(0))).files['samples.jsonl']).toEqual(real);
+  });
+
+  test('hashes a small file from one read and a large one streamed, to the same digest', async () => {
+    const big = join(dir, '..', 'big.bin');
+    const data = Buffer.alloc(16 * 1024 * 1024 + 3, 7);
+    await writeFile(big, data);
+    const expected = { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+    expect(await sha256OfFile(big)).toEqual(expected);
+    await writeFile(big, data.subarray(0, 1000));
+    expect(await sha256OfFile(big)).toEqual({ sha256: createHash('sha256').update(data.subarray(0, 1000)).digest('hex'), bytes: 1000 });
   });
 });
