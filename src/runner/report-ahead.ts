@@ -9,6 +9,7 @@
  * Statically light on purpose (the eval command loads it before its first request): the page builder and the
  * bootstrap thread are dynamic imports, loaded with the first records.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { SampleRecord } from '../core/types.js';
 import { RESPONSE_EXCERPT_CHARS } from '../report/types.js';
 import { sampleKey, type RunStore } from '../store/run-store.js';
@@ -28,9 +29,53 @@ export function reportRecord(s: SampleRecord): SampleRecord {
   return { ...s, messagesSent: [], response, criteria };
 }
 
+/** The two fields of a kept record that are read back from samples.jsonl when asked for. */
+type Heavy = Pick<SampleRecord, 'criteria' | 'response'>;
+
+/** Reads one record's line back from samples.jsonl and trims it like {@link reportRecord}. */
+function readBack(path: string, offset: number, bytes: number, key: string): Heavy {
+  const buf = Buffer.alloc(bytes);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, bytes, offset);
+  } finally {
+    closeSync(fd);
+  }
+  // The file is append-only and locked: a line that is not the record written there means it was changed under the run.
+  const changed = new Error(`${path} changed while the run was writing it`);
+  let record: SampleRecord;
+  try {
+    record = reportRecord(JSON.parse(buf.toString('utf8')) as SampleRecord);
+  } catch {
+    throw changed;
+  }
+  if (sampleKey(record.exampleId, record.repeat) !== key) throw changed;
+  return { criteria: record.criteria, response: record.response };
+}
+
+/**
+ * A record as kept during the run: {@link reportRecord}'s fields in their order, except that `criteria` and `response`
+ * (most of a record's memory: every rubric item's text) are read back from the record's line in samples.jsonl the
+ * first time they are read. A report reads them for a few samples (the lowest-scoring ones); held for every sample of
+ * a long run they would raise the heap, and with it peak RSS, by tens of MB. They are own enumerable properties, so
+ * spreading or serializing a kept record gives the full record.
+ */
+function keptRecord(record: SampleRecord, path: string, offset: number, bytes: number): SampleRecord {
+  const key = sampleKey(record.exampleId, record.repeat);
+  let heavy: Heavy | null = null;
+  const load = (): Heavy => (heavy ??= readBack(path, offset, bytes, key));
+  const kept: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(reportRecord(record))) {
+    if (field === 'criteria') Object.defineProperty(kept, field, { get: () => load().criteria, enumerable: true, configurable: true });
+    else if (field === 'response') Object.defineProperty(kept, field, { get: () => load().response, enumerable: true, configurable: true });
+    else kept[field] = value;
+  }
+  return kept as unknown as SampleRecord;
+}
+
 /** What the run kept for the report phase; a null part is read from samples.jsonl. */
 export interface KeptRecords {
-  /** The latest record of every sample, as {@link reportRecord} trims it, in order of first appearance. */
+  /** The latest record of every sample, as {@link reportRecord} trims it (see {@link keptRecord}), in order of first appearance. */
   records: Map<string, SampleRecord> | null;
   /** report.html's samples, already split and serialized. */
   page: Awaited<ReturnType<PageAhead['result']>>;
@@ -42,6 +87,7 @@ export class ReportAhead {
   /** False when this process did not see samples.jsonl from its first line, or keeping failed: nothing is kept. */
   #whole: boolean;
   readonly #bootstrapThread: boolean;
+  readonly #path: string;
   #page: PageAhead | null = null;
   #pageLoad: Promise<PageAhead | null> | null = null;
   /** Records that came before the page builder was loaded, handed to it when it is. */
@@ -55,11 +101,12 @@ export class ReportAhead {
    */
   constructor(store: RunStore, opts: { bootstrapThread: boolean }) {
     this.#bootstrapThread = opts.bootstrapThread;
-    this.#whole = store.watchSamples((line) => this.#add(line));
+    this.#path = store.samplesPath;
+    this.#whole = store.watchSamples((line, offset) => this.#add(line, offset));
   }
 
   /** One line appended to samples.jsonl (without its newline). Never throws: the run must not fail for this. */
-  #add(line: string): void {
+  #add(line: string, offset: number): void {
     this.#added += 1;
     if (this.#bootstrapThread && this.#pool === null && this.#added >= BOOTSTRAP_THREAD_FROM_SAMPLES) {
       this.#pool = import('./bootstrap-pool.js').then((m) => m.BootstrapPool.start());
@@ -67,17 +114,17 @@ export class ReportAhead {
     }
     if (!this.#whole) return;
     try {
-      this.#keep(line);
+      this.#keep(line, offset);
     } catch {
       this.#giveUp();
     }
   }
 
-  #keep(line: string): void {
+  #keep(line: string, offset: number): void {
     // Parsed from the line itself, so what is kept is exactly what a reader of the file gets.
     const record = JSON.parse(line) as SampleRecord;
     const key = sampleKey(record.exampleId, record.repeat);
-    this.#records.set(key, reportRecord(record));
+    this.#records.set(key, keptRecord(record, this.#path, offset, Buffer.byteLength(line, 'utf8')));
     if (this.#page) this.#page.add(key, record);
     else {
       this.#forPage.push([key, record]);

@@ -40,6 +40,9 @@ export type JournalEntry =
 
 export const sampleKey = (exampleId: string, repeat: number): string => `${exampleId}\u0000${repeat}`;
 
+/** Sees each line appended to samples.jsonl (without its newline) and the byte offset where it starts. */
+export type SampleWatcher = (line: string, offset: number) => void;
+
 /** What a previous, interrupted run left behind. */
 export interface PriorProgress {
   /** Finished samples without error, by key: never requested again. */
@@ -111,7 +114,7 @@ export class RunStore {
   /** Running sha256 of each append-only file this process wrote from its first byte (see {@link appendedDigests}). */
   readonly #digests = new Map<number, { name: string; hash: Hash; bytes: number }>();
   /** Called with each line appended to samples.jsonl; see {@link watchSamples}. */
-  #sampleWatchers: Array<(line: string) => void> = [];
+  #sampleWatchers: SampleWatcher[] = [];
   /** samples.jsonl was empty when opened and nothing was appended yet: a watcher added now sees the whole file. */
   #samplesUnseen = false;
 
@@ -228,7 +231,8 @@ export class RunStore {
    * Appends one whole line or nothing: a failed or short write is cut back off the file, the store stops writing,
    * and an FsError (exit 3) names the file and the reason; the run stays resumable from what is on disk.
    */
-  #append(fd: number | null, path: string, line: string): void {
+  /** Returns the offset at which the line starts in the file. */
+  #append(fd: number | null, path: string, line: string): number {
     if (fd === null) throw new Error('run store is not open');
     if (this.#broken !== null) throw this.#broken as Error;
     const before = fstatSync(fd).size;
@@ -250,22 +254,23 @@ export class RunStore {
       digest.hash.update(bytes);
       digest.bytes += bytes.length;
     }
+    return before;
   }
 
   appendSample(record: SampleRecord): void {
     const line = JSON.stringify(record);
-    this.#append(this.#samplesFd, this.samplesPath, `${line}\n`);
+    const offset = this.#append(this.#samplesFd, this.samplesPath, `${line}\n`);
     this.#samplesUnseen = false;
-    for (const watch of this.#sampleWatchers) watch(line);
+    for (const watch of this.#sampleWatchers) watch(line, offset);
   }
 
   /**
    * Calls `watch` with each record appended to samples.jsonl from now on, as the JSON text written (without the
-   * newline), once it is in the file. Returns true when the watcher sees the whole file: the file was empty when this
-   * process opened it and nothing has been appended since. Lets the report phase keep what it needs as the run goes
-   * instead of reading the file again at the end.
+   * newline) and the byte offset where it starts, once it is in the file. Returns true when the watcher sees the whole
+   * file: the file was empty when this process opened it and nothing has been appended since. Lets the report phase
+   * keep what it needs as the run goes instead of reading the file again at the end.
    */
-  watchSamples(watch: (line: string) => void): boolean {
+  watchSamples(watch: SampleWatcher): boolean {
     this.#sampleWatchers.push(watch);
     return this.#samplesUnseen;
   }

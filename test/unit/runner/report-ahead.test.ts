@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
@@ -46,6 +46,25 @@ describe('ReportAhead', () => {
     expect(first.response?.length).toBeLessThan(long.length);
     await ahead.close();
     store.close();
+  });
+
+  test("reads a kept record's criteria and response back from its line in samples.jsonl, once, when asked for", async () => {
+    const store = new RunStore(dir);
+    await store.open();
+    const ahead = new ReportAhead(store, { bootstrapThread: false });
+    store.appendSample(graded('a', ITEMS));
+    store.appendSample({ ...graded('b\u00e9', ITEMS), response: 'r\u00e9ponse' });
+    store.close();
+    const records = (await ahead.kept()).records ?? new Map<string, SampleRecord>();
+    const b = records.get(sampleKey('b\u00e9', 0)) as SampleRecord;
+    const expected = reportRecord((await readSamples(dir))[1] as SampleRecord);
+    expect({ ...b }).toEqual(expected);
+    expect(Object.keys(b)).toEqual(Object.keys(expected));
+    expect(JSON.parse(JSON.stringify(b))).toEqual(expected);
+    // Read on first use: a line no longer where it was written is refused rather than misread.
+    const a = records.get(sampleKey('a', 0)) as SampleRecord;
+    await writeFile(store.samplesPath, (await readFile(store.samplesPath, 'utf8')).split('\n').reverse().join('\n'));
+    expect(() => a.criteria).toThrow(/changed while the run was writing it/);
   });
 
   test('keeps nothing when an earlier process wrote part of the file (the report phase reads it then)', async () => {
