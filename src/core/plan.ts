@@ -24,6 +24,12 @@ export interface TaskPlan<Payload = unknown, Detail extends SampleDetail = Sampl
   position: (sample: Pick<SampleRecord, 'exampleId' | 'repeat'>) => number;
   /** Builds report.json (as an object), report.md and the lines printed on stdout. */
   report(samples: ReadonlyArray<SampleRecord<Detail>>, ctx: PlanReportContext): PlanReport<R>;
+  /**
+   * The bootstraps `report` will draw from these samples (in reference order): whether it clips, and each stream name
+   * with its values. The runner draws them ahead, on two threads, and passes them as `bootstrapCache`; without it the
+   * report draws its own. Either way the figures are the same.
+   */
+  bootstraps?(samples: ReadonlyArray<SampleRecord<Detail>>): { clip: boolean; series: Array<[string, number[]]> };
   /** Labels that qualify the figures. */
   notes: string[];
 }

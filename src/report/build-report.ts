@@ -1,5 +1,12 @@
 import { addUsage, emptyUsage, type GroupSummary, type SampleRecord, type TokenUsage } from '../core/types.js';
-import { aggregateClipped, exampleMetrics, newBootstrapCache, summarizeGroup, type BootstrapCache } from '../scoring/index.js';
+import {
+  aggregateClippedSeries,
+  collectSeries,
+  exampleMetrics,
+  newBootstrapCache,
+  summarizeGroup,
+  type BootstrapCache,
+} from '../scoring/index.js';
 import { PROFESSIONAL_FAMILIES } from '../core/professional.js';
 import { agreementCell } from '../compare/agreement.js';
 import { buildLengthAdjustment, meanResponseChars, type LengthAdjustmentSetting } from './length-report.js';
@@ -105,6 +112,29 @@ function lengthFields(
   };
 }
 
+/** overall_score per language, in the samples' order: the values of the `language:<code>` summaries. */
+function languageValues(scored: readonly SampleRecord[]): Map<string, number[]> {
+  const values = new Map<string, number[]>();
+  for (const s of scored) {
+    const v = s.metrics?.['overall_score'];
+    if (v !== undefined) pushTo(values, s.language, v);
+  }
+  return values;
+}
+
+/**
+ * The series a HealthBench report over these samples (in reference order) bootstraps, as (stream name, values): the
+ * flat metric map's, `score` included, then the per-language groups. A caller can draw them ahead, on another thread,
+ * and hand them to {@link buildHealthbenchReport} as its bootstrap cache; per-grader scores and the length adjustment
+ * are left to the report.
+ */
+export function healthbenchBootstrapSeries(ordered: readonly SampleRecord[]): Array<[string, number[]]> {
+  const scored = ordered.filter((s) => s.error === null && s.metrics !== null);
+  const flat = collectSeries(scored.map((s) => s.metrics as Record<string, number>));
+  const languages = [...languageValues(scored)].map(([lang, values]): [string, number[]] => [`language:${lang}`, values]);
+  return [...flat, ...languages];
+}
+
 /**
  * Builds `report.json` for a HealthBench run. Pure: the samples come in any order and are put in the
  * reference order (by position) first, so pairwise means match the reference bit for bit and a resumed
@@ -116,14 +146,10 @@ export function buildHealthbenchReport(samples: readonly OrderedSample[], ctx: R
   const perExample = scored.map((s) => s.metrics as Record<string, number>);
   // One cache per report: the group summaries below reuse the bootstraps of the flat metric map.
   const cache = ctx.bootstrapCache ?? newBootstrapCache();
-  const metrics = aggregateClipped(perExample, { seed: ctx.seed, cache });
-  const series = new Map<string, number[]>();
-  for (const m of perExample) for (const [k, v] of Object.entries(m)) pushTo(series, k, v);
-  const byLanguageValues = new Map<string, number[]>();
-  for (const s of scored) {
-    const v = s.metrics?.['overall_score'];
-    if (v !== undefined) pushTo(byLanguageValues, s.language, v);
-  }
+  // The flat map's series; `score` among them is never read below (no group family is named `score`).
+  const series = collectSeries(perExample);
+  const metrics = aggregateClippedSeries(series, { seed: ctx.seed, cache });
+  const byLanguageValues = languageValues(scored);
   const byLanguage: Record<string, GroupSummary> = {};
   for (const lang of [...byLanguageValues.keys()].sort()) {
     byLanguage[lang] = summarize(byLanguageValues.get(lang) ?? [], `language:${lang}`, ctx.seed, cache);

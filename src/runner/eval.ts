@@ -9,6 +9,7 @@ import type { Progress } from './execute.js';
 import type { ShardSpec } from './shard.js';
 import { prepareRun, type TestDoubleEndpoints } from './prepare.js';
 import { openRun } from './run-dir.js';
+import { ReportAhead } from './report-ahead.js';
 import { runCalls } from './run-calls.js';
 
 export { configDifferences, resolveMaxErrors, taskForDataset } from './settings.js';
@@ -142,6 +143,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
   const now = deps.now ?? (() => new Date());
   const prepared = await prepareRun(opts, deps);
   const opened = await openRun(prepared, deps, now);
+  // The report phase's reading of the records happens as they are appended, not after the last response.
+  const ahead = new ReportAhead(opened.store, { bootstrapThread: prepared.plan.bootstraps !== undefined });
   try {
     deps.onPhase?.('run');
     // The report code loads once the first sample is recorded: while calls are in flight, not before the first one.
@@ -161,8 +164,9 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
     const calls = await runCalls(prepared, opened, { ...deps, onProgress }, now);
     opened.store.closeFiles();
     const { finalizeRun } = await loadFinalizer();
-    return await finalizeRun(prepared, opened, calls, deps, now);
+    return await finalizeRun(prepared, opened, calls, { deps, now, ahead });
   } finally {
+    await ahead.close();
     opened.store.close();
   }
 }

@@ -6,9 +6,9 @@ import { diffRuns, renderDiffMarkdown } from '../compare/index.js';
 import { evaluateGate, renderGateText, type GateResult } from '../gate/index.js';
 import { pacingEntry, type PacingEntry } from '../providers/pace-report.js';
 import { addFinishReasons } from '../report/finish-reasons.js';
-import { toPageSample, type PageSample } from '../report/html/index.js';
+import { toPageSample, type EncodedSamples, type PageSample } from '../report/html/index.js';
 import { BATCH_PRICE_FACTOR } from '../report/prices.js';
-import { RESPONSE_EXCERPT_CHARS, type Report } from '../report/types.js';
+import type { Report } from '../report/types.js';
 import { writeManifest } from '../store/manifest.js';
 import { iterateSamples } from '../store/read-run.js';
 import { sampleKey } from '../store/run-store.js';
@@ -18,25 +18,40 @@ import type { RunRecord } from '../core/records.js';
 import type { EvalDeps, EvalResult } from './eval.js';
 import type { PreparedRun } from './prepare.js';
 import { writeDiffHtml, writeRunReportHtml } from './report-html.js';
+import { reportRecord, type ReportAhead } from './report-ahead.js';
 import { recordStop, type OpenedRun } from './run-dir.js';
 import type { CallsDone } from './run-calls.js';
 
 /**
- * The latest record of every sample, read in one pass: as the page shows it, and trimmed to what reports and diffs
- * read. Those never read the conversation, the graders' explanations or more of the response than an excerpt, so
- * the report stage stays small (the full records stay in samples.jsonl).
+ * The latest record of every sample, read from samples.jsonl in one pass, for the report and the page: for a run whose
+ * records were not all kept as they were appended (a resumed run).
  */
-async function latestSamples(samplesPath: string): Promise<{ records: Map<string, SampleRecord>; page: Map<string, PageSample> }> {
+async function latestSamples(samplesPath: string): Promise<{ records: Map<string, SampleRecord>; page: PageSample[] }> {
   const records = new Map<string, SampleRecord>();
   const page = new Map<string, PageSample>();
   for await (const s of iterateSamples(samplesPath)) {
     const key = sampleKey(s.exampleId, s.repeat);
     page.set(key, toPageSample(s));
-    const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
-    const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
-    records.set(key, { ...s, messagesSent: [], response, criteria });
+    records.set(key, reportRecord(s));
   }
-  return { records, page };
+  return { records, page: [...page.values()] };
+}
+
+/** The records for the report and the page: what the run kept as it went, or else read from samples.jsonl. */
+async function finishedSamples(
+  o: OpenedRun,
+  ahead: ReportAhead,
+): Promise<{ records: Map<string, SampleRecord>; page: PageSample[] | EncodedSamples }> {
+  const kept = await ahead.kept();
+  if (kept.records && kept.page) return { records: kept.records, page: kept.page };
+  return latestSamples(o.store.samplesPath);
+}
+
+/** What the report phase works with besides the run: the caller's dependencies, the clock, what the run kept. */
+export interface FinalizeContext {
+  deps: EvalDeps;
+  now: () => Date;
+  ahead: ReportAhead;
 }
 
 /** What the report states about the run: who was evaluated, by which grader, with which settings. */
@@ -64,14 +79,15 @@ function reportContext(p: PreparedRun, o: OpenedRun, finished: Date): PlanReport
 }
 
 /**
- * HealthBench's report bootstraps every metric (about 1,000 draws per value): computed here on two threads, the
- * report reads them instead of drawing them again (same stream and values, same figures).
+ * A report that bootstraps (HealthBench: every metric and language, about 1,000 draws per value) gets them computed
+ * here on two threads, in the thread started during the run when there is one; it reads them instead of drawing them
+ * again (same stream and values, same figures).
  */
-async function bootstrapsAhead(p: PreparedRun, ordered: readonly SampleRecord[]): Promise<BootstrapCache | null> {
-  if (p.opts.task !== 'healthbench') return null;
-  const perExample = ordered.filter((s) => s.error === null && s.metrics !== null).map((s) => s.metrics as Record<string, number>);
+async function bootstrapsAhead(p: PreparedRun, ordered: readonly SampleRecord[], ahead: ReportAhead): Promise<BootstrapCache | null> {
+  const wanted = p.plan.bootstraps?.(ordered);
+  if (!wanted) return null;
   const { precomputeBootstraps } = await import('./bootstrap-pool.js');
-  return precomputeBootstraps(perExample, p.opts.seed, true);
+  return precomputeBootstraps(wanted.series, p.opts.seed, wanted.clip, await ahead.bootstrapPool());
 }
 
 type BatchUsage = Awaited<ReturnType<typeof import('./batch/batch-mode.js').batchUsage>>;
@@ -144,7 +160,7 @@ async function writeReports(
   o: OpenedRun,
   built: PlanReport,
   pacing: PacingEntry[],
-  page: { samples: PageSample[]; graders: string[] },
+  page: { samples: PageSample[] | EncodedSamples; graders: string[] },
 ): Promise<void> {
   built.markdown += `\n## Pacing\n\n${pacing.map((entry) => `- ${entry.summary}`).join('\n')}\n`;
   await o.store.writeText('report.json', `${JSON.stringify(built.json, null, 2)}\n`);
@@ -157,12 +173,12 @@ async function reportAndComplete(
   p: PreparedRun,
   o: OpenedRun,
   calls: CallsDone,
-  now: () => Date,
+  { now, ahead }: FinalizeContext,
 ): Promise<{ built: PlanReport; gate: GateResult | null; done: RunRecord; finished: Date }> {
-  const { records: latest, page } = await latestSamples(o.store.samplesPath);
+  const { records: latest, page } = await finishedSamples(o, ahead);
   const finished = now();
   const ordered = inReferenceOrder([...latest.values()], p.plan.position);
-  const bootstrapCache = await bootstrapsAhead(p, ordered);
+  const bootstrapCache = await bootstrapsAhead(p, ordered, ahead);
   const built = p.plan.report(ordered, { ...reportContext(p, o, finished), ...(bootstrapCache && { bootstrapCache }) });
   if (p.testDouble) built.summary.unshift('TEST DOUBLE: figures come from the bundled fake provider, not a real model.');
   addFinishReasons(built, latest.values());
@@ -171,7 +187,7 @@ async function reportAndComplete(
   addCost(built, p, batched);
   const gate = await addBaselineAndGate(built, p, o, latest);
   const pacing = p.pool.pace().map(pacingEntry);
-  await writeReports(o, built, pacing, { samples: [...page.values()], graders: p.config.graders.map((g) => g.spec) });
+  await writeReports(o, built, pacing, { samples: page, graders: p.config.graders.map((g) => g.spec) });
   const stamp = finished.toISOString();
   const done: RunRecord = { ...o.run, status: 'completed', updatedAt: stamp, finishedAt: stamp, progress: calls.progress, pacing };
   await o.store.writeRunJson(done);
@@ -182,18 +198,20 @@ async function reportAndComplete(
  * The report phase: report.json, report.md, report.html (and the diff and gate files), run.json completed, and last
  * the manifest of every file the run left. A failure before run.json is completed (a full disk) is recorded there.
  */
-export async function finalizeRun(p: PreparedRun, o: OpenedRun, calls: CallsDone, deps: EvalDeps, now: () => Date): Promise<EvalResult> {
+export async function finalizeRun(p: PreparedRun, o: OpenedRun, calls: CallsDone, ctx: FinalizeContext): Promise<EvalResult> {
+  const { deps, now } = ctx;
   deps.onPhase?.('report');
   let result;
   try {
-    result = await reportAndComplete(p, o, calls, now);
+    result = await reportAndComplete(p, o, calls, ctx);
   } catch (err) {
     recordStop(o.store, o.run, err, { now, progress: calls.progress, secrets: p.pool.secrets, log: p.log });
     throw err;
   }
   const { built, gate, done, finished } = result;
-  // Last: the manifest covers every file the run left, whatever wrote it.
-  await writeManifest(o.runDir, finished);
+  // Last: the manifest covers every file the run left, whatever wrote it; the records' digests were kept as they were
+  // appended (for files this process wrote whole).
+  await writeManifest(o.runDir, finished, o.store.appendedDigests());
   // A Ctrl-C during the report phase let the files above be finished; now it is honoured.
   if (deps.signal?.aborted) throw new CancelledError(`cancelled while writing the reports; they were finished first (${o.runDir})`);
   return { runDir: o.runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };

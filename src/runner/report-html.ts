@@ -9,11 +9,12 @@ import type { SampleRecord } from '../core/types.js';
 import type { RunDiff } from '../compare/diff-runs.js';
 import {
   buildDiffPage,
-  buildReportPage,
+  buildReportPageParts,
   diffExamples,
   sampleKeyOf,
   toPageSample,
   type DiffPageExample,
+  type EncodedSamples,
   type PageCompression,
   type PageSample,
 } from '../report/html/index.js';
@@ -27,22 +28,26 @@ import { iterateSamples, readReport } from '../store/read-run.js';
  * the page is written after the last response, and level 6 took about three times as long for a few % less.
  */
 export const COMPRESS_FROM_CHARS = 1_000_000;
+export const PAGE_GZIP_LEVEL = 1;
 export const PAGE_COMPRESSION: PageCompression = {
   minChars: COMPRESS_FROM_CHARS,
-  gzipBase64: (text) => gzipSync(text, { level: 1 }).toString('base64'),
+  gzipBase64: (text) => gzipSync(text, { level: PAGE_GZIP_LEVEL }).toString('base64'),
 };
 
-/** Builds and writes `report.html` in a run directory; returns its path. Streams samples.jsonl (latest record per sample wins). */
+/**
+ * Builds and writes `report.html` in a run directory; returns its path. What the caller does not pass is read from the
+ * directory: the report, the samples (samples.jsonl streamed, latest record per sample wins), the graders (run.json).
+ */
 export async function writeRunReportHtml(
   runDir: string,
   report?: Report,
-  known?: { samples: PageSample[]; graders: string[] },
+  known?: { samples: PageSample[] | EncodedSamples | null; graders: string[] },
 ): Promise<string> {
   const rep = report ?? (await readReport(join(runDir, 'report.json')));
   const samples = known?.samples ?? (await pageSamples(runDir));
   const graders = known ? (known.graders.length > 0 ? known.graders : undefined) : await graderSpecs(runDir);
   const path = join(runDir, 'report.html');
-  await writeFileAtomic(path, buildReportPage(rep, samples, graders, PAGE_COMPRESSION));
+  await writeFileAtomic(path, buildReportPageParts(rep, samples, graders, PAGE_COMPRESSION));
   return path;
 }
 

@@ -8,7 +8,7 @@
  */
 
 import type { GroupSummary } from '../core/types.js';
-import { numpyMean, pairwiseSumRange } from './pairwise.js';
+import { numpyMean, pairwiseSumGathered, pairwiseSumRange } from './pairwise.js';
 import { MT19937, seedKey } from './random.js';
 
 /** Options shared by every bootstrap entry point. */
@@ -78,18 +78,17 @@ function resampleCount(opts: BootstrapOptions): number {
 }
 
 /**
- * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked.
- * The index and value buffers are reused for every resample, so the loop allocates nothing.
+ * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked. Each resample
+ * is drawn into one reused index buffer and summed straight through it, so the loop allocates nothing and never
+ * copies the resampled values.
  */
 function bootstrapMeans(values: Float64Array, rng: MT19937, samples: number, clip: boolean): Float64Array {
   const n = values.length;
   const means = new Float64Array(samples);
-  const scratch = new Float64Array(n);
   const indices = new Int32Array(n);
   for (let b = 0; b < samples; b++) {
     rng.fillRandbelow(n, indices, n);
-    for (let i = 0; i < n; i++) scratch[i] = values[indices[i] as number] as number;
-    const m = pairwiseSumRange(scratch, 0, n) / n;
+    const m = pairwiseSumGathered(values, indices, n) / n;
     means[b] = clip ? clip01(m) : m;
   }
   return means;
@@ -215,7 +214,12 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - i - (b.length - j);
 }
 
-/** Values per metric name in first-seen order, plus the `score` series (= overall_score) the reference adds. */
+/**
+ * Values per metric name in first-seen order, plus the `score` series (= overall_score) the reference adds. The metric
+ * maps are plain objects (parsed from JSON or built by `exampleMetrics`), so `for...in` visits exactly their own keys,
+ * in the order `Object.entries` would, without allocating a pair per value (this runs over every example at the end of
+ * a run, on code not yet compiled).
+ */
 export function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, number>>>): Map<string, number[]> {
   const series = new Map<string, number[]>();
   const push = (name: string, value: number): void => {
@@ -224,20 +228,16 @@ export function collectSeries(perExample: ReadonlyArray<Readonly<Record<string, 
     else list.push(value);
   };
   for (const metrics of perExample) {
-    for (const [name, value] of Object.entries(metrics)) push(name, value);
+    for (const name in metrics) push(name, metrics[name] as number);
     const overall = metrics['overall_score'];
     if (overall !== undefined) push('score', overall);
   }
   return series;
 }
 
-function aggregate(
-  perExample: ReadonlyArray<Readonly<Record<string, number>>>,
-  opts: BootstrapOptions,
-  clip: boolean,
-): Record<string, number> {
+function aggregate(series: ReadonlyMap<string, readonly number[]>, opts: BootstrapOptions, clip: boolean): Record<string, number> {
   const flat = new Map<string, number>();
-  for (const [name, values] of collectSeries(perExample)) {
+  for (const [name, values] of series) {
     const stats = computeStats(values, name, clip, opts);
     flat.set(name, stats.mean);
     flat.set(`${name}:n_samples`, stats.n);
@@ -258,7 +258,12 @@ export function aggregateClipped(
   perExample: ReadonlyArray<Readonly<Record<string, number>>>,
   opts: BootstrapOptions,
 ): Record<string, number> {
-  return aggregate(perExample, opts, true);
+  return aggregate(collectSeries(perExample), opts, true);
+}
+
+/** {@link aggregateClipped} of series already collected with {@link collectSeries} (a caller that needs them too). */
+export function aggregateClippedSeries(series: ReadonlyMap<string, readonly number[]>, opts: BootstrapOptions): Record<string, number> {
+  return aggregate(series, opts, true);
 }
 
 /** {@link aggregateClipped} without clipping, for MedCalc and the meta-evaluation. Same keys. */
@@ -266,5 +271,5 @@ export function aggregateUnclipped(
   perExample: ReadonlyArray<Readonly<Record<string, number>>>,
   opts: BootstrapOptions,
 ): Record<string, number> {
-  return aggregate(perExample, opts, false);
+  return aggregate(collectSeries(perExample), opts, false);
 }

@@ -1,12 +1,13 @@
 /** Public API of the pure scoring core: numpy-exact means, Python-exact sampling, per-example scores, aggregation. */
 
-export { numpyMean, pairwiseSum, pairwiseSumRange } from './pairwise.js';
+export { numpyMean, pairwiseSum, pairwiseSumGathered, pairwiseSumRange } from './pairwise.js';
 export { MT19937, seedKey, selectExampleIndices } from './random.js';
 export { exampleMetrics, scoreExample } from './score-example.js';
 export type { ScoredItem, TaggedItem } from './score-example.js';
 export {
   DEFAULT_BOOTSTRAP_SAMPLES,
   aggregateClipped,
+  aggregateClippedSeries,
   aggregateUnclipped,
   bootstrapStream,
   fnv1a32,

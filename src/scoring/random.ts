@@ -137,8 +137,11 @@ export class MT19937 {
 
   /**
    * Writes `count` successive `randbelow(n)` results into `out[0 .. count)`: the same stream, consumed the same way,
-   * but without a data-dependent branch per draw. A report draws ~10^8 bootstrap indices, and the rejection
-   * branch of a plain loop mispredicts about a third of the time, so this runs about twice as fast.
+   * but without a data-dependent branch or a method call per draw. A report draws ~4·10^7 bootstrap indices, and the
+   * rejection branch of a plain loop mispredicts about a third of the time.
+   *
+   * The inner loop runs over the words left in the state, at most as many as draws are still wanted (a word yields at
+   * most one draw), so it needs no end-of-state check per word and never writes past `count`.
    */
   fillRandbelow(n: number, out: Int32Array, count: number = out.length): void {
     if (!Number.isInteger(n) || n < 1 || n >= 2 ** 31) {
@@ -156,14 +159,17 @@ export class MT19937 {
         this.#twist();
         mti = 0;
       }
-      let y = mt[mti++] as number;
-      y ^= y >>> 11;
-      y ^= (y << 7) & 0x9d2c5680;
-      y ^= (y << 15) & 0xefc60000;
-      const r = (y ^ (y >>> 18)) >>> shift;
-      out[i] = r;
-      // Advance only when r < n: (r - n) is negative exactly then, since both are below 2^31.
-      i += (r - n) >>> 31;
+      const stop = Math.min(N, mti + (count - i));
+      for (; mti < stop; mti++) {
+        let y = mt[mti] as number;
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        const r = (y ^ (y >>> 18)) >>> shift;
+        out[i] = r;
+        // Advance only when r < n: (r - n) is negative exactly then, since both are below 2^31.
+        i += (r - n) >>> 31;
+      }
     }
     this.#mti = mti;
   }

@@ -45,13 +45,14 @@ export interface AtomicWriteOptions {
 /**
  * Writes a file by writing a temporary sibling (`NAME.PID.tmp`) and renaming it over: readers never see half a file.
  * Every byte is checked; on any failure the temporary file is removed and an FsError names the file and the reason.
+ * `content` may come in pieces (written one after the other), so a large page is never joined into one string.
  */
-export function writeFileAtomicSync(path: string, content: string, opts: AtomicWriteOptions = {}): void {
+export function writeFileAtomicSync(path: string, content: string | readonly string[], opts: AtomicWriteOptions = {}): void {
   const tmp = `${path}.${process.pid}.tmp`;
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'w');
-    writeAll(fd, content, path, opts.io);
+    for (const piece of typeof content === 'string' ? [content] : content) writeAll(fd, piece, path, opts.io);
     closeSync(fd);
     fd = null;
     renameSync(tmp, path);
@@ -73,6 +74,6 @@ export function writeFileAtomicSync(path: string, content: string, opts: AtomicW
 }
 
 /** The same, for callers in async code (the write itself is synchronous: one report file at a time). */
-export async function writeFileAtomic(path: string, content: string, opts: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | readonly string[], opts: AtomicWriteOptions = {}): Promise<void> {
   writeFileAtomicSync(path, content, opts);
 }

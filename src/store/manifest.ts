@@ -28,8 +28,24 @@ export interface ManifestProblem {
   detail: string;
 }
 
-/** Streams a file through sha256 (samples.jsonl can be large). */
-export async function sha256OfFile(path: string): Promise<{ sha256: string; bytes: number }> {
+/** A file's sha256 (hex) and size in bytes, as the manifest lists it. */
+export interface FileDigest {
+  sha256: string;
+  bytes: number;
+}
+
+/** Files up to this size are hashed from one read; larger ones (samples.jsonl can be large) are streamed. */
+const ONE_READ_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The sha256 and size of a file. A report file is read whole (a stream costs a round trip to the thread pool for every
+ * 64 KB, which adds up at the end of a run); a large file is streamed so that memory stays flat.
+ */
+export async function sha256OfFile(path: string): Promise<FileDigest> {
+  if ((await stat(path)).size <= ONE_READ_MAX_BYTES) {
+    const data = await readFile(path);
+    return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(path)) {
@@ -52,10 +68,17 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Hashes every file of a run directory and writes manifest.json (atomically). */
-export async function writeManifest(dir: string, now: Date): Promise<RunManifest> {
+/**
+ * Hashes every file of a run directory and writes manifest.json (atomically). `known` holds digests the caller
+ * computed while writing a file (the append-only records of a run, tens of MB): one is used only when the file still
+ * has exactly that size, otherwise the file is read and hashed like the others.
+ */
+export async function writeManifest(dir: string, now: Date, known?: ReadonlyMap<string, FileDigest>): Promise<RunManifest> {
   const files: RunManifest['files'] = {};
-  for (const rel of await listFiles(dir)) files[rel] = await sha256OfFile(join(dir, rel));
+  for (const rel of await listFiles(dir)) {
+    const given = known?.get(rel);
+    files[rel] = given && (await fileSize(join(dir, rel))) === given.bytes ? { ...given } : await sha256OfFile(join(dir, rel));
+  }
   const manifest: RunManifest = { formatVersion: 1, algorithm: 'sha256', writtenAt: now.toISOString(), files };
   await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

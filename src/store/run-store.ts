@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import type { RunRecord } from '../core/records.js';
 import type { SampleRecord } from '../core/types.js';
 import { ensureDir, writeAll, writeFileAtomic, writeFileAtomicSync, type StoreIo } from './atomic.js';
 import { fsError, type FsPhase } from './fs-errors.js';
+import type { FileDigest } from './manifest.js';
 import { readRunFile } from './run-file.js';
 import { acquireRunLock, processAlive, type RunLock } from './run-lock.js';
 import { parseSavedJson } from './saved-json.js';
@@ -37,6 +38,9 @@ export type JournalEntry =
     };
 
 export const sampleKey = (exampleId: string, repeat: number): string => `${exampleId}\u0000${repeat}`;
+
+/** Sees each line appended to samples.jsonl (without its newline) and the byte offset where it starts. */
+export type SampleWatcher = (line: string, offset: number) => void;
 
 /** What a previous, interrupted run left behind. */
 export interface PriorProgress {
@@ -106,6 +110,12 @@ export class RunStore {
   /** Set by a failed append: the files are no longer written (the run stops and resumes from what is whole). */
   #broken: unknown = null;
   readonly #io: StoreIo;
+  /** Running sha256 of each append-only file this process wrote from its first byte (see {@link appendedDigests}). */
+  readonly #digests = new Map<number, { name: string; hash: Hash; bytes: number }>();
+  /** Called with each line appended to samples.jsonl; see {@link watchSamples}. */
+  #sampleWatchers: SampleWatcher[] = [];
+  /** samples.jsonl was empty when opened and nothing was appended yet: a watcher added now sees the whole file. */
+  #samplesUnseen = false;
 
   constructor(dir: string, opts: RunStoreOptions = {}) {
     this.dir = dir;
@@ -203,6 +213,14 @@ export class RunStore {
     // glue onto it and every later reader (report, gate, diff) sees only whole lines.
     dropTornTail(this.#samplesFd);
     dropTornTail(this.#journalFd);
+    this.#digests.clear();
+    for (const [fd, name] of [
+      [this.#samplesFd, 'samples.jsonl'],
+      [this.#journalFd, 'journal.jsonl'],
+    ] as const) {
+      if (fstatSync(fd).size === 0) this.#digests.set(fd, { name, hash: createHash('sha256'), bytes: 0 });
+    }
+    this.#samplesUnseen = this.#digests.has(this.#samplesFd);
   }
 
   #openAppend(path: string): number {
@@ -217,25 +235,59 @@ export class RunStore {
    * Appends one whole line or nothing: a failed or short write is cut back off the file, the store stops writing,
    * and an FsError (exit 3) names the file and the reason; the run stays resumable from what is on disk.
    */
-  #append(fd: number | null, path: string, line: string): void {
+  /** Returns the offset at which the line starts in the file. */
+  #append(fd: number | null, path: string, line: string): number {
     if (fd === null) throw new Error('run store is not open');
     if (this.#broken !== null) throw this.#broken as Error;
     const before = fstatSync(fd).size;
+    const bytes = Buffer.from(line, 'utf8');
     try {
-      writeAll(fd, line, path, this.#io);
+      writeAll(fd, bytes, path, this.#io);
     } catch (err) {
       try {
         ftruncateSync(fd, before);
       } catch {
         // The next open drops a torn tail anyway.
       }
+      this.#digests.clear();
       this.#broken = fsError(err, path, 'append to', 'run', this.resumeHint);
       throw this.#broken;
     }
+    const digest = this.#digests.get(fd);
+    if (digest) {
+      digest.hash.update(bytes);
+      digest.bytes += bytes.length;
+    }
+    return before;
   }
 
   appendSample(record: SampleRecord): void {
-    this.#append(this.#samplesFd, this.samplesPath, `${JSON.stringify(record)}\n`);
+    const line = JSON.stringify(record);
+    const offset = this.#append(this.#samplesFd, this.samplesPath, `${line}\n`);
+    this.#samplesUnseen = false;
+    for (const watch of this.#sampleWatchers) watch(line, offset);
+  }
+
+  /**
+   * Calls `watch` with each record appended to samples.jsonl from now on, as the JSON text written (without the
+   * newline) and the byte offset where it starts, once it is in the file. Returns true when the watcher sees the whole
+   * file: the file was empty when this process opened it and nothing has been appended since. Lets the report phase
+   * keep what it needs as the run goes instead of reading the file again at the end.
+   */
+  watchSamples(watch: SampleWatcher): boolean {
+    this.#sampleWatchers.push(watch);
+    return this.#samplesUnseen;
+  }
+
+  /**
+   * sha256 and size of each append-only file whose every byte this process wrote (it was empty when opened), keyed
+   * by file name; for the manifest, which then need not read them again. Call after {@link closeFiles}; a file
+   * written by an earlier process too (a resumed run) is not listed, and is hashed from disk as before.
+   */
+  appendedDigests(): Map<string, FileDigest> {
+    const out = new Map<string, FileDigest>();
+    for (const { name, hash, bytes } of this.#digests.values()) out.set(name, { sha256: hash.copy().digest('hex'), bytes });
+    return out;
   }
 
   appendJournal(entry: JournalEntry): void {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import type { BootstrapReply, BootstrapRequest } from '../../src/runner/bootstrap-pool.js';
 import { metricStats } from '../../src/scoring/aggregate.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -27,13 +28,15 @@ describe('the built CLI bundle', () => {
 
   it('runs the bootstrap worker from the bundle, with the figures the main thread computes', async () => {
     const values = Float64Array.from({ length: 300 }, (_, i) => ((i * 37) % 101) / 100);
-    const job = { seed: 7, clip: true, series: [['overall_score', values.slice()]] };
-    const worker = new Worker(join(CLI_DIR, 'bootstrap-worker.js'), { workerData: job });
-    type Result = { name: string; stats: { mean: number; bootstrapStd: number; bootstrapMeans: Float64Array } };
-    const results = await new Promise<Result[]>((resolve, reject) => {
-      worker.once('message', (m: Result[]) => resolve(m));
+    const worker = new Worker(join(CLI_DIR, 'bootstrap-worker.js'));
+    const reply = new Promise<BootstrapReply>((resolve, reject) => {
+      worker.once('message', resolve);
       worker.once('error', reject);
     });
+    const request: BootstrapRequest = { id: 3, seed: 7, clip: true, series: [['overall_score', values.slice()]] };
+    worker.postMessage(request);
+    const { id, results } = await reply;
+    expect(id).toBe(3);
     await worker.terminate();
     const expected = metricStats(values, 'overall_score', true, { seed: 7 });
     expect(results.map((r) => r.name)).toEqual(['overall_score']);

@@ -81,17 +81,43 @@ export interface ReportPageData {
   samples: PageIndexEntry[];
 }
 
+/** One sample's row of the sample table and its detail, the two halves {@link splitSamples} puts it in. */
+export function pageParts(p: PageSample): { entry: PageIndexEntry; detail: PageDetail } {
+  const { m, o, c, ...rest } = p;
+  return { entry: { ...rest, n: c.length }, detail: [m, o, c] };
+}
+
 /** Splits samples into the table index and the detail chunks. */
 export function splitSamples(samples: readonly PageSample[]): { index: PageIndexEntry[]; chunks: PageDetail[][] } {
   const index: PageIndexEntry[] = [];
   const chunks: PageDetail[][] = [];
   samples.forEach((p, i) => {
-    const { m, o, c, ...rest } = p;
-    index.push({ ...rest, n: c.length });
+    const { entry, detail } = pageParts(p);
+    index.push(entry);
     if (i % DETAIL_CHUNK === 0) chunks.push([]);
-    chunks[chunks.length - 1]?.push([m, o, c]);
+    chunks[chunks.length - 1]?.push(detail);
   });
   return { index, chunks };
+}
+
+/**
+ * A detail chunk already serialized: the length of its embedded JSON (what decides whether the page is compressed),
+ * and that JSON or its gzip-base64 form, or both. A chunk may drop its JSON only once the page is sure to be
+ * compressed.
+ */
+export interface EncodedChunk {
+  chars: number;
+  json: string | null;
+  gzipBase64: string | null;
+}
+
+/**
+ * The samples of report.html already split and serialized, in page order: each table row as its embedded JSON, and the
+ * detail chunks. Built while a run goes (runner/page-ahead.ts), so the page at the end only adds the report.
+ */
+export interface EncodedSamples {
+  index: string[];
+  chunks: EncodedChunk[];
 }
 
 /** One changed sample of a diff with both responses, for the side-by-side view. */

@@ -14,7 +14,7 @@ import type { LengthAdjustmentSetting } from '../../report/length-report.js';
 import { checkLengthAdjustment, PUBLISHED_LENGTH_ADJUSTMENT, type PublishedSet } from '../../scoring/index.js';
 import type { WorkItem } from '../../core/task.js';
 import type { PrepareContext, TaskPlan } from '../../core/plan.js';
-import { healthbenchReport } from './report.js';
+import { healthbenchBootstraps, healthbenchReport } from './report.js';
 
 export type ResponseMode = 'model' | 'physician' | 'reference';
 
@@ -195,6 +195,7 @@ export async function prepareHealthbench(
     needsGrader: true,
     position,
     notes,
+    bootstraps: healthbenchBootstraps,
     report(samples, rc) {
       return healthbenchReport(
         samples.map((sample) => ({ position: position(sample), sample })),

@@ -1,7 +1,8 @@
-import { buildHealthbenchReport, type OrderedSample, type ReportContext } from '../../report/build-report.js';
+import { buildHealthbenchReport, healthbenchBootstrapSeries, type OrderedSample, type ReportContext } from '../../report/build-report.js';
 import { renderMarkdownReport } from '../../report/render-markdown.js';
 import type { PlanReport } from '../../core/plan.js';
 import type { HealthbenchReport } from '../../core/report.js';
+import type { SampleRecord } from '../../core/types.js';
 
 /** report.json, report.md and the stdout summary of a HealthBench run (also used by `merge` and `verify`). */
 export function healthbenchReport(samples: readonly OrderedSample[], ctx: ReportContext): PlanReport<HealthbenchReport> {
@@ -24,4 +25,9 @@ export function healthbenchReport(samples: readonly OrderedSample[], ctx: Report
       ...Object.entries(report.byGroup['use_case'] ?? {}).map(([k, g]) => `  use case ${k.padEnd(26)} ${g.score.toFixed(3)}  n=${g.n}`),
     ],
   };
+}
+
+/** The bootstraps {@link healthbenchReport} draws from samples in reference order (all clipped, like the reference). */
+export function healthbenchBootstraps(ordered: readonly SampleRecord[]): { clip: boolean; series: Array<[string, number[]]> } {
+  return { clip: true, series: healthbenchBootstrapSeries(ordered) };
 }

@@ -1,7 +1,21 @@
 import { describe, expect, test } from 'vitest';
 import type { SampleRecord } from '../../../src/core/types.js';
 import { buildHealthbenchReport } from '../../../src/report/build-report.js';
-import { buildDiffPage, buildReportPage, diffExamples, embedJson, splitSamples, toPageSample } from '../../../src/report/html/index.js';
+import {
+  CLIENT_COMMON,
+  DETAIL_CHUNK,
+  buildDiffPage,
+  buildReportPage,
+  buildReportPageParts,
+  diffExamples,
+  embedJson,
+  encodeChunk,
+  encodeSamples,
+  splitSamples,
+  toPageSample,
+} from '../../../src/report/html/index.js';
+import { CLIENT_REPORT } from '../../../src/report/html/client-report.js';
+import { htmlDocument } from '../../../src/report/html/document.js';
 import { CTX, SAMPLES } from './hand-samples.js';
 
 const HOSTILE = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"></textarea><!--';
@@ -59,6 +73,20 @@ describe('buildReportPage', () => {
     expect(small).not.toContain('data-encoding="gzip-base64"');
     const big = buildReportPage(report, many, undefined, gz);
     expect(big.match(/class="hb-chunk" data-encoding="gzip-base64"/g)).toHaveLength(3);
+  });
+
+  test('with the rows and chunks serialized ahead, the page is the one built from the data object as a whole', () => {
+    const many = Array.from({ length: 230 }, (_, i) =>
+      toPageSample({ ...(SAMPLES[i % SAMPLES.length] as SampleRecord), exampleId: `y${i}` }),
+    );
+    const { index, chunks } = splitSamples(many);
+    const data = { kind: 'report', report, graders: ['g1', 'g2'], chunkSize: DETAIL_CHUNK, samples: index };
+    for (const minChars of [1, 10_000_000]) {
+      const gz = { minChars, gzipBase64: (t: string) => Buffer.from(t).toString('base64') };
+      const whole = htmlDocument('healthbench report', data, CLIENT_COMMON + CLIENT_REPORT, gz, chunks.map(encodeChunk));
+      expect(buildReportPage(report, many, ['g1', 'g2'], gz)).toBe(whole);
+      expect(buildReportPageParts(report, encodeSamples(many), ['g1', 'g2'], gz).join('')).toBe(whole);
+    }
   });
 
   test('the browser script never writes markup from data', () => {

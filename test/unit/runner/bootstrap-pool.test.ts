@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aggregateClipped, metricStats, newBootstrapCache } from '../../../src/scoring/index.js';
+import { aggregateClipped, collectSeries, metricStats, newBootstrapCache } from '../../../src/scoring/index.js';
 import { buildHealthbenchReport } from '../../../src/report/build-report.js';
 import type { SampleRecord } from '../../../src/core/types.js';
 
@@ -26,7 +26,7 @@ describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () 
   it('are exactly the bootstraps the report would draw, and the report built with them is identical', async () => {
     const { precomputeBootstraps } = (await import(DIST.href)) as Pool;
     const rows = perExample(600);
-    const cache = await precomputeBootstraps(rows, 42, true);
+    const cache = await precomputeBootstraps([...collectSeries(rows)], 42, true);
     // overall_score, theme:emergency, theme:hedging, axis:accuracy and the reference's extra `score` series.
     expect(cache.size).toBe(5);
     for (const [key, { values, stats }] of cache) {
@@ -79,7 +79,7 @@ describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () 
 
   it('leave small reports alone (a thread would cost more than it saves)', async () => {
     const { precomputeBootstraps } = (await import(DIST.href)) as Pool;
-    expect((await precomputeBootstraps(perExample(20), 42, true)).size).toBe(0);
+    expect((await precomputeBootstraps([...collectSeries(perExample(20))], 42, true)).size).toBe(0);
     expect(newBootstrapCache().size).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import {
   fnv1a32,
   meanClipped,
   meanUnclipped,
+  metricStats,
   newBootstrapCache,
   summarizeGroup,
 } from '../../../src/scoring/index.js';
@@ -109,6 +110,43 @@ describe('summarizeGroup', () => {
   ])('matches a Python replay of the seed-%i bootstrap exactly', (seed, std, lo, hi) => {
     const summary = summarizeGroup(VALUES, { seed, name: 'axis:accuracy', clip: true });
     expect(summary).toEqual({ score: 0.4481818181818182, bootstrapStd: std, ci95: [lo, hi], n: 11 });
+  });
+
+  // Larger groups exercise numpy's blocked and recursive pairwise sums inside every resample (n > 8, n > 128) and the
+  // many 624-word state refills of a long stream. Replayed in CPython 3.11 + numpy 2.4 as above, with
+  // v[i] = ((i * 7919 + k * 331) % 1000) / 997 - 0.3.
+  it.each([
+    ['axis:accuracy', 9, 1, 42, true, 0.1079871223358803, 0.023303243062520913, 0.21008581299453924, 0, 0.3878413016828264],
+    [
+      'overall_score',
+      200,
+      2,
+      7,
+      true,
+      0.020003724943820803,
+      0.22245235707121366,
+      0.2448495486459378,
+      0.16658914242728187,
+      0.2451469408224674,
+    ],
+    ['score', 1237, 3, 42, false, 0.008231094205768424, 0.19990148294519777, 0.19291285335391786, 0.1851409726349623, 0.21743271447325005],
+    [
+      'language:en',
+      5000,
+      4,
+      2 ** 40 + 3,
+      true,
+      0.00403512254854335,
+      0.20078796389167503,
+      0.20198435305917756,
+      0.1928200150451354,
+      0.20839675526579737,
+    ],
+  ] as const)('matches a Python replay of "%s" over %i values exactly', (name, n, k, seed, clip, std, first, last, lo, hi) => {
+    const values = Array.from({ length: n }, (_, i) => ((i * 7919 + k * 331) % 1000) / 997 - 0.3);
+    const stats = metricStats(Float64Array.from(values), name, clip, { seed });
+    expect([stats.bootstrapStd, stats.bootstrapMeans[0], stats.bootstrapMeans[999]]).toEqual([std, first, last]);
+    expect(summarizeGroup(values, { seed, name, clip }).ci95).toEqual([lo, hi]);
   });
 
   it('gives the same bootstrap std as the flat metric map for the same seed and name', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { numpyMean, pairwiseSum, pairwiseSumRange } from '../../../src/scoring/index.js';
+import { numpyMean, pairwiseSum, pairwiseSumGathered, pairwiseSumRange } from '../../../src/scoring/index.js';
 
 function naiveSum(values: readonly number[]): number {
   let s = 0;
@@ -51,6 +51,18 @@ describe('pairwiseSum', () => {
   it('sums a sub-range without copying and equals the sum of the slice', () => {
     const values = ramp(700);
     expect(pairwiseSumRange(values, 100, 300)).toBe(pairwiseSum(values.slice(100, 400)));
+  });
+
+  it('sums through an index array exactly as it sums the gathered array, at every block boundary', () => {
+    const values = Float64Array.from(ramp(300));
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 255, 256, 257, 1000, 5001]) {
+      // Repeated and scattered indices, as a bootstrap resample has.
+      const indices = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 13) % 300);
+      const gathered = Array.from(indices, (j) => values[j] as number);
+      expect(pairwiseSumGathered(values, indices)).toBe(pairwiseSum(gathered));
+      expect(pairwiseSumGathered(values, indices, Math.floor(n / 2))).toBe(pairwiseSum(gathered.slice(0, Math.floor(n / 2))));
+    }
+    expect(() => pairwiseSumGathered(values, new Int32Array(3), 4)).toThrow(RangeError);
   });
 
   it('returns 0 for an empty input and NaN for the mean of nothing, like numpy', () => {

@@ -71,6 +71,23 @@ describe('MT19937', () => {
     }
   });
 
+  it('fillRandbelow continues the stream across calls of any length and writes nothing past count', () => {
+    const a = new MT19937(5);
+    const b = new MT19937(5);
+    const out = new Int32Array(1000).fill(-1);
+    const expected: number[] = [];
+    const got: number[] = [];
+    // Counts that end mid-state, exactly on a 624-word boundary, and span several refills.
+    for (const count of [1, 623, 0, 624, 625, 999, 3]) {
+      out.fill(-1);
+      a.fillRandbelow(4177, out, count);
+      got.push(...out.subarray(0, count));
+      expect(out.subarray(count).every((x) => x === -1)).toBe(true);
+      for (let i = 0; i < count; i++) expected.push(b.randbelow(4177));
+    }
+    expect(got).toEqual(expected);
+  });
+
   it('rejects bounds that would never terminate or overflow', () => {
     expect(() => new MT19937(0).randbelow(0)).toThrow(RangeError);
     expect(() => new MT19937(0).fillRandbelow(0, new Int32Array(1))).toThrow(RangeError);

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { RunStore, sampleKey, type JournalEntry } from '../../../src/store/run-store.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../../../src/store/atomic.js';
+import { sha256OfFile, writeManifest } from '../../../src/store/manifest.js';
 import { failedSample, graded } from '../report/make-sample.js';
 
 const item = { points: 5, tags: ['axis:accuracy'], met: true };
@@ -212,6 +214,46 @@ describe('RunStore', () => {
     expect(await readFile(store.runJsonPath, 'utf8')).toMatch(/\n$/);
   });
 
+  test('a sample watcher gets each appended line as written, and knows whether it sees the whole file', async () => {
+    const store = new RunStore(dir);
+    await store.open();
+    const seen: string[] = [];
+    expect(store.watchSamples((line) => seen.push(line))).toBe(true);
+    store.appendSample(graded('a', [item]));
+    store.appendJournal(completion('a'));
+    store.appendSample(graded('b', [item]));
+    // A watcher added after the first record misses it.
+    expect(store.watchSamples(() => undefined)).toBe(false);
+    store.close();
+    expect(seen.map((l) => `${l}\n`).join('')).toBe(await readFile(store.samplesPath, 'utf8'));
+
+    const resumed = new RunStore(dir);
+    await resumed.open();
+    expect(resumed.watchSamples(() => undefined)).toBe(false);
+    resumed.close();
+  });
+
+  test('the digests kept while appending are the sha256 of the files, only for files written whole', async () => {
+    const store = new RunStore(dir);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.appendJournal(completion('a'));
+    store.appendSample(graded('b\u00e9', [item]));
+    store.closeFiles();
+    const digests = store.appendedDigests();
+    store.close();
+    for (const name of ['samples.jsonl', 'journal.jsonl']) {
+      expect(digests.get(name)).toEqual(await sha256OfFile(join(dir, name)));
+    }
+
+    const resumed = new RunStore(dir);
+    await resumed.open();
+    resumed.appendSample(graded('c', [item]));
+    resumed.closeFiles();
+    expect(resumed.appendedDigests().size).toBe(0);
+    resumed.close();
+  });
+
   test('readRunJson is null when there is no run.json', async () => {
     expect(await new RunStore(dir).readRunJson()).toBeNull();
   });
@@ -225,5 +267,38 @@ describe('writeFileAtomic', () => {
     writeFileAtomicSync(join(dir, '..', 'report.md'), '# r');
     expect(await readFile(target, 'utf8')).toBe('{"a":2}');
     expect((await readdir(join(dir, '..'))).sort()).toEqual(['report.json', 'report.md']);
+  });
+
+  test('writes content given in pieces as their concatenation', async () => {
+    const target = join(dir, '..', 'report.html');
+    await writeFileAtomic(target, ['<p>', 'é…', '', '</p>\n']);
+    expect(await readFile(target, 'utf8')).toBe('<p>é…</p>\n');
+  });
+});
+
+describe('writeManifest', () => {
+  test('uses a digest the caller kept only while the file has that size, and hashes the file otherwise', async () => {
+    const store = new RunStore(dir);
+    await store.open();
+    store.appendSample(graded('a', [item]));
+    store.close();
+    const real = await sha256OfFile(store.samplesPath);
+    const kept = new Map([['samples.jsonl', { sha256: 'f'.repeat(64), bytes: real.bytes }]]);
+    // Same size: the caller's digest is trusted (it saw every byte written).
+    expect((await writeManifest(dir, new Date(0), kept)).files['samples.jsonl']).toEqual(kept.get('samples.jsonl'));
+    // Another size: the file changed since, and is hashed from disk.
+    const stale = new Map([['samples.jsonl', { sha256: 'f'.repeat(64), bytes: real.bytes + 1 }]]);
+    expect((await writeManifest(dir, new Date(0), stale)).files['samples.jsonl']).toEqual(real);
+    expect((await writeManifest(dir, new Date(0))).files['samples.jsonl']).toEqual(real);
+  });
+
+  test('hashes a small file from one read and a large one streamed, to the same digest', async () => {
+    const big = join(dir, '..', 'big.bin');
+    const data = Buffer.alloc(16 * 1024 * 1024 + 3, 7);
+    await writeFile(big, data);
+    const expected = { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+    expect(await sha256OfFile(big)).toEqual(expected);
+    await writeFile(big, data.subarray(0, 1000));
+    expect(await sha256OfFile(big)).toEqual({ sha256: createHash('sha256').update(data.subarray(0, 1000)).digest('hex'), bytes: 1000 });
   });
 });

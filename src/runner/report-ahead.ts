@@ -1,0 +1,179 @@
+/**
+ * The report phase's reading of the records, done while the calls run. At the end of a run the report needs the
+ * latest record of every sample (trimmed to what reports read) and report.html needs every sample serialized; both
+ * used to come from reading samples.jsonl again after the last response. This keeps them as each record is appended,
+ * from the very line written to the file, so the report phase starts with them in hand. Where this process did not
+ * see the whole file (a resumed run: an earlier process wrote part of it), it keeps nothing and the report phase reads
+ * the file as before. It also starts the bootstrap thread of a large report while the calls still run.
+ *
+ * Statically light on purpose (the eval command loads it before its first request): the page builder and the
+ * bootstrap thread are dynamic imports, loaded with the first records.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { SampleRecord } from '../core/types.js';
+import { RESPONSE_EXCERPT_CHARS } from '../report/types.js';
+import { sampleKey, type RunStore } from '../store/run-store.js';
+import type { BootstrapPool } from './bootstrap-pool.js';
+import type { PageAhead } from './page-ahead.js';
+
+/** From this many recorded samples on, a report is big enough for a second bootstrap thread to pay (≥ 500k draws). */
+const BOOTSTRAP_THREAD_FROM_SAMPLES = 200;
+
+/**
+ * A sample record as the report stage keeps it: reports and diffs never read the conversation, the graders'
+ * explanations or more of the response than an excerpt, so those are dropped (the full records stay in samples.jsonl).
+ */
+export function reportRecord(s: SampleRecord): SampleRecord {
+  const criteria = s.criteria.map((c) => ({ ...c, explanation: '' }));
+  const response = s.response === null ? null : s.response.slice(0, RESPONSE_EXCERPT_CHARS);
+  return { ...s, messagesSent: [], response, criteria };
+}
+
+/** The two fields of a kept record that are read back from samples.jsonl when asked for. */
+type Heavy = Pick<SampleRecord, 'criteria' | 'response'>;
+
+/** Reads one record's line back from samples.jsonl and trims it like {@link reportRecord}. */
+function readBack(path: string, offset: number, bytes: number, key: string): Heavy {
+  const buf = Buffer.alloc(bytes);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, bytes, offset);
+  } finally {
+    closeSync(fd);
+  }
+  // The file is append-only and locked: a line that is not the record written there means it was changed under the run.
+  const changed = new Error(`${path} changed while the run was writing it`);
+  let record: SampleRecord;
+  try {
+    record = reportRecord(JSON.parse(buf.toString('utf8')) as SampleRecord);
+  } catch {
+    throw changed;
+  }
+  if (sampleKey(record.exampleId, record.repeat) !== key) throw changed;
+  return { criteria: record.criteria, response: record.response };
+}
+
+/**
+ * A record as kept during the run: {@link reportRecord}'s fields in their order, except that `criteria` and `response`
+ * (most of a record's memory: every rubric item's text) are read back from the record's line in samples.jsonl the
+ * first time they are read. A report reads them for a few samples (the lowest-scoring ones); held for every sample of
+ * a long run they would raise the heap, and with it peak RSS, by tens of MB. They are own enumerable properties, so
+ * spreading or serializing a kept record gives the full record.
+ */
+function keptRecord(record: SampleRecord, path: string, offset: number, bytes: number): SampleRecord {
+  const key = sampleKey(record.exampleId, record.repeat);
+  let heavy: Heavy | null = null;
+  const load = (): Heavy => (heavy ??= readBack(path, offset, bytes, key));
+  const kept: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(reportRecord(record))) {
+    if (field === 'criteria') Object.defineProperty(kept, field, { get: () => load().criteria, enumerable: true, configurable: true });
+    else if (field === 'response') Object.defineProperty(kept, field, { get: () => load().response, enumerable: true, configurable: true });
+    else kept[field] = value;
+  }
+  return kept as unknown as SampleRecord;
+}
+
+/** What the run kept for the report phase; a null part is read from samples.jsonl. */
+export interface KeptRecords {
+  /** The latest record of every sample, as {@link reportRecord} trims it (see {@link keptRecord}), in order of first appearance. */
+  records: Map<string, SampleRecord> | null;
+  /** report.html's samples, already split and serialized. */
+  page: Awaited<ReturnType<PageAhead['result']>>;
+}
+
+/** Records kept for the report phase while the calls run (see the module comment). */
+export class ReportAhead {
+  readonly #records = new Map<string, SampleRecord>();
+  /** False when this process did not see samples.jsonl from its first line, or keeping failed: nothing is kept. */
+  #whole: boolean;
+  readonly #bootstrapThread: boolean;
+  readonly #path: string;
+  #page: PageAhead | null = null;
+  #pageLoad: Promise<PageAhead | null> | null = null;
+  /** Records that came before the page builder was loaded, handed to it when it is. */
+  #forPage: Array<[string, SampleRecord]> = [];
+  #pool: Promise<BootstrapPool> | null = null;
+  #added = 0;
+
+  /**
+   * Follows the records appended to `store`'s samples.jsonl from now on. `bootstrapThread`: start the bootstrap thread
+   * once the run is big enough (for a task whose report bootstraps ahead).
+   */
+  constructor(store: RunStore, opts: { bootstrapThread: boolean }) {
+    this.#bootstrapThread = opts.bootstrapThread;
+    this.#path = store.samplesPath;
+    this.#whole = store.watchSamples((line, offset) => this.#add(line, offset));
+  }
+
+  /** One line appended to samples.jsonl (without its newline). Never throws: the run must not fail for this. */
+  #add(line: string, offset: number): void {
+    this.#added += 1;
+    if (this.#bootstrapThread && this.#pool === null && this.#added >= BOOTSTRAP_THREAD_FROM_SAMPLES) {
+      this.#pool = import('./bootstrap-pool.js').then((m) => m.BootstrapPool.start());
+      this.#pool.catch(() => undefined);
+    }
+    if (!this.#whole) return;
+    try {
+      this.#keep(line, offset);
+    } catch {
+      this.#giveUp();
+    }
+  }
+
+  #keep(line: string, offset: number): void {
+    // Parsed from the line itself, so what is kept is exactly what a reader of the file gets.
+    const record = JSON.parse(line) as SampleRecord;
+    const key = sampleKey(record.exampleId, record.repeat);
+    this.#records.set(key, keptRecord(record, this.#path, offset, Buffer.byteLength(line, 'utf8')));
+    if (this.#page) this.#page.add(key, record);
+    else {
+      this.#forPage.push([key, record]);
+      this.#loadPage();
+    }
+  }
+
+  #giveUp(): void {
+    this.#whole = false;
+    this.#records.clear();
+    this.#forPage = [];
+    this.#page = null;
+  }
+
+  #loadPage(): void {
+    this.#pageLoad ??= import('./page-ahead.js').then(
+      (m) => {
+        if (!this.#whole) return null;
+        const page = new m.PageAhead();
+        for (const [key, record] of this.#forPage) page.add(key, record);
+        this.#forPage = [];
+        this.#page = page;
+        return page;
+      },
+      () => null,
+    );
+  }
+
+  /** What was kept, once the page's last compressed chunks are ready. */
+  async kept(): Promise<KeptRecords> {
+    if (!this.#whole) return { records: null, page: null };
+    if (this.#records.size === 0) return { records: this.#records, page: { index: [], chunks: [] } };
+    const page = this.#page ?? (await this.#pageLoad);
+    // A failure in the page builder leaves the records usable; the page is then built from samples.jsonl.
+    const samples = page && this.#whole ? await page.result().catch(() => null) : null;
+    return { records: this.#whole ? this.#records : null, page: samples };
+  }
+
+  /** The bootstrap thread, when one was started during the run. */
+  async bootstrapPool(): Promise<BootstrapPool | undefined> {
+    return this.#pool?.catch(() => undefined);
+  }
+
+  /**
+   * Stops the bootstrap thread, if any. Not waited for: the thread holds nothing of the run and never keeps the process
+   * alive, and waiting for it to wind down would only add to the time after the last response.
+   */
+  async close(): Promise<void> {
+    const pool = await this.bootstrapPool();
+    void pool?.close();
+  }
+}
