@@ -1,11 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import { metricStats, newBootstrapCache, rememberStats, type BootstrapCache, type Stats } from '../scoring/aggregate.js';
 
-/** One worker's share: metric series to bootstrap. */
+/** Metric series to bootstrap. */
 export interface BootstrapJob {
   seed: number;
   clip: boolean;
   series: Array<[string, Float64Array]>;
+  /**
+   * Shared with the thread that posted the job, when both work through the same series: each takes the next series
+   * by `Atomics.add` on element 0 and computes only the ones it took. Absent: the worker computes every series.
+   */
+  claims?: Int32Array;
 }
 
 export interface BootstrapResult {
@@ -30,22 +35,21 @@ export const PARALLEL_FROM_DRAWS = 500_000;
 /** Draws one bootstrap makes per value (the reference's 1,000 resamples). */
 const DRAWS_PER_VALUE = 1000;
 
-/** Splits the series in two shares of about equal work (draws ∝ values), the largest first. */
-function halves(series: Array<[string, Float64Array]>): [Array<[string, Float64Array]>, Array<[string, Float64Array]>] {
-  const a: Array<[string, Float64Array]> = [];
-  const b: Array<[string, Float64Array]> = [];
-  let wa = 0;
-  let wb = 0;
-  for (const s of [...series].sort((x, y) => y[1].length - x[1].length)) {
-    if (wa <= wb) {
-      a.push(s);
-      wa += s[1].length;
-    } else {
-      b.push(s);
-      wb += s[1].length;
-    }
+/**
+ * Takes the next series of `series` not yet taken by either thread (a shared counter; see {@link BootstrapJob.claims})
+ * until none is left, and computes its bootstrap. Both threads walk the same list, largest first, so they finish
+ * within about one series of each other whatever their speeds: on this kind of machine two threads share a core's
+ * resources, and a fixed split by size left one thread waiting for the other for up to a fifth of the time.
+ */
+export function computeClaimed(job: BootstrapJob, claims: Int32Array): BootstrapResult[] {
+  const results: BootstrapResult[] = [];
+  for (;;) {
+    const next = Atomics.add(claims, 0, 1);
+    const taken = job.series[next];
+    if (!taken) return results;
+    const [name, values] = taken;
+    results.push({ name, stats: metricStats(values, name, job.clip, { seed: job.seed }) });
   }
-  return [a, b];
 }
 
 /**
@@ -125,8 +129,8 @@ export async function bootstrapInWorker(job: BootstrapJob): Promise<BootstrapRes
 }
 
 /**
- * The bootstraps of `series` (name → values, as the report will ask for them), computed half in the pool's thread and
- * half here at the same time, as a cache for the report to read instead of drawing them again. Each bootstrap is the
+ * The bootstraps of `series` (name → values, as the report will ask for them), computed by the pool's thread and this
+ * one at the same time (each takes the next series left, see {@link computeClaimed}), as a cache for the report to read instead of drawing them again. Each bootstrap is the
  * same pure function of its stream and values wherever it runs, and the report reuses one only for identical values,
  * so the figures cannot differ from a report built without it. Small reports are left to the report (empty cache).
  * Without a pool, a thread is started for this call and stopped after it.
@@ -141,16 +145,18 @@ export async function precomputeBootstraps(
   const typed = series.map(([name, values]): [string, Float64Array] => [name, Float64Array.from(values)]);
   const draws = typed.reduce((n, [, v]) => n + v.length * DRAWS_PER_VALUE, 0);
   if (typed.length < 2 || draws < PARALLEL_FROM_DRAWS) return cache;
-  const [there, here] = halves(typed);
+  // Largest first: the last series taken are the small ones, which even out the two threads' ends.
+  typed.sort((a, b) => b[1].length - a[1].length);
+  const claims = new Int32Array(new SharedArrayBuffer(4));
   const own = pool ?? BootstrapPool.start();
   try {
-    const remote = own.run({ seed, clip, series: there.map(([name, values]) => [name, values.slice()]) });
-    for (const [name, values] of here) rememberStats(cache, values, name, clip, { seed }, metricStats(values, name, clip, { seed }));
-    const results = await remote;
-    for (const [name, values] of there) {
-      const found = results?.find((r) => r.name === name);
-      rememberStats(cache, values, name, clip, { seed }, found ? found.stats : metricStats(values, name, clip, { seed }));
-    }
+    const remote = own.run({ seed, clip, series: typed.map(([name, values]) => [name, values.slice()]), claims });
+    const here = computeClaimed({ seed, clip, series: typed }, claims);
+    const there = (await remote) ?? [];
+    const done = new Map([...here, ...there].map((r) => [r.name, r.stats]));
+    // A series the thread took but never answered for (it failed) is computed here.
+    for (const [name, values] of typed)
+      rememberStats(cache, values, name, clip, { seed }, done.get(name) ?? metricStats(values, name, clip, { seed }));
   } finally {
     if (!pool) await own.close();
   }

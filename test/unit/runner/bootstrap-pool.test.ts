@@ -83,3 +83,21 @@ describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () 
     expect(newBootstrapCache().size).toBe(0);
   });
 });
+
+describe('two threads walking one list of series', () => {
+  it('compute every series exactly once between them, the same as alone', async () => {
+    const { computeClaimed } = await import('../../../src/runner/bootstrap-pool.js');
+    const series = [...collectSeries(perExample(300))].map(([name, values]): [string, Float64Array] => [name, Float64Array.from(values)]);
+    const claims = new Int32Array(new SharedArrayBuffer(4));
+    const job = { seed: 3, clip: true, series };
+    // Taking turns stands in for the two threads racing: each take is one Atomics.add.
+    const first = computeClaimed({ ...job, series: series.slice() }, claims);
+    const second = computeClaimed(job, claims);
+    expect(first.map((r) => r.name).sort()).toEqual(series.map(([name]) => name).sort());
+    expect(second).toEqual([]);
+    for (const r of first) {
+      const values = series.find(([name]) => name === r.name)?.[1] ?? new Float64Array();
+      expect(r.stats).toEqual(metricStats(values, r.name, true, { seed: 3 }));
+    }
+  });
+});
