@@ -1,3 +1,4 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { RunLogger } from '../log.js';
 import { CancelledError, HealthbenchError, RunFailedError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Message, type SampleRecord, type TokenUsage } from '../core/types.js';
@@ -188,6 +189,9 @@ class LiveRun {
       });
       active.add(p);
       void p.finally(() => active.delete(p));
+      // Let the event loop send what this sample started before preparing the next: otherwise the first wave's
+      // requests (64 at --concurrency 64) are all built before any of them leaves the process.
+      await yieldToIo();
       await this.scheduler.roomForMore();
     }
     await Promise.all(active);
