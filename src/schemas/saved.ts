@@ -1,7 +1,7 @@
 /**
  * JSON Schemas of the files a run directory saves (`run.json`, `samples.jsonl` lines, `journal.jsonl` lines,
  * `report.json`), checked when they are read back so a damaged or edited file is a located error, never a silent
- * cast. Each schema is compiled on first use, once (schemas/validate.ts). Pure.
+ * cast. Each validator is precompiled (`npm run schemas`, schemas/precompiled/saved.ts) and taken on first use. Pure.
  *
  * Fields every reader relies on are required; the others are typed and checked when present, so records of
  * earlier versions of the same format (without `finishReason`, `audit`, `pacing`...) still read.
