@@ -43,7 +43,8 @@ export async function bundleCli(): Promise<Array<{ file: string; bytes: number }
     target: 'node20',
     chunkNames: 'chunk-[hash]',
     external: ['eld', 'eld/*'],
-    // CommonJS packages (pino, ajv's runtime helpers) call require(); an ES module has none, so give it Node's.
+    // Bundled CommonJS code calls require() for Node built-ins (yaml asks for 'process' and 'buffer'); an ES module has
+    // no require, so each chunk gets Node's.
     banner: {
       js: "import { createRequire as __healthbenchRequire } from 'node:module';\nconst require = __healthbenchRequire(import.meta.url);",
     },
