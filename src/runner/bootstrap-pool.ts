@@ -11,6 +11,8 @@ export interface BootstrapJob {
    * by `Atomics.add` on element 0 and computes only the ones it took. Absent: the worker computes every series.
    */
   claims?: Int32Array;
+  /** Resamples per series. @default 1000 */
+  resamples?: number;
 }
 
 export interface BootstrapResult {
@@ -35,6 +37,25 @@ export const PARALLEL_FROM_DRAWS = 500_000;
 /** Draws one bootstrap makes per value (the reference's 1,000 resamples). */
 const DRAWS_PER_VALUE = 1000;
 
+/** The warm-up's series: fixed values (their figures are thrown away), 1,000 of them, 100 resamples. */
+const WARM_UP_VALUES = 1000;
+const WARM_UP_RESAMPLES = 100;
+
+function warmUpValues(): Float64Array {
+  return Float64Array.from({ length: WARM_UP_VALUES }, (_, i) => (i % 7) / 7);
+}
+
+const WARM_UP_JOB = (): BootstrapJob => ({ seed: 0, clip: true, series: [['warm-up', warmUpValues()]], resamples: WARM_UP_RESAMPLES });
+
+/**
+ * A small bootstrap whose result is thrown away (about 100,000 draws, a few milliseconds), run while a large run's calls
+ * go. V8 compiles a function to fast machine code only once it has run for a while; without this, the report's first
+ * bootstraps after the last response run in the slow tiers. The kernels are pure, so it changes no figure.
+ */
+export function warmUpKernel(): void {
+  metricStats(warmUpValues(), 'warm-up', true, { seed: 0, bootstrapSamples: WARM_UP_RESAMPLES });
+}
+
 /**
  * Takes the next series of `series` not yet taken by either thread (a shared counter; see {@link BootstrapJob.claims})
  * until none is left, and computes its bootstrap. Both threads walk the same list, largest first, so they finish
@@ -48,7 +69,7 @@ export function computeClaimed(job: BootstrapJob, claims: Int32Array): Bootstrap
     const taken = job.series[next];
     if (!taken) return results;
     const [name, values] = taken;
-    results.push({ name, stats: metricStats(values, name, job.clip, { seed: job.seed }) });
+    results.push({ name, stats: metricStats(values, name, job.clip, { seed: job.seed, bootstrapSamples: job.resamples }) });
   }
 }
 
@@ -79,13 +100,22 @@ export class BootstrapPool {
     worker.once('exit', fail);
   }
 
-  /** Starts the thread (its module loads in the background); never throws. */
-  static start(): BootstrapPool {
+  /**
+   * Starts the thread (its module loads in the background); never throws. `warm`: also run {@link warmUpKernel} on it
+   * and, on the next turn of the event loop, on this thread, so that neither runs the report's first draws cold.
+   */
+  static start(opts: { warm?: boolean } = {}): BootstrapPool {
+    let pool: BootstrapPool;
     try {
-      return new BootstrapPool(new Worker(new URL('./bootstrap-worker.js', import.meta.url)));
+      pool = new BootstrapPool(new Worker(new URL('./bootstrap-worker.js', import.meta.url)));
     } catch {
-      return new BootstrapPool(null);
+      pool = new BootstrapPool(null);
     }
+    if (opts.warm) {
+      void pool.run(WARM_UP_JOB());
+      setImmediate(warmUpKernel);
+    }
+    return pool;
   }
 
   #settle(id: number, results: BootstrapResult[] | null): void {

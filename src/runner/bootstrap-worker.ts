@@ -10,7 +10,10 @@ import { computeClaimed, type BootstrapReply, type BootstrapRequest } from './bo
 parentPort?.on('message', (job: BootstrapRequest) => {
   const results = job.claims
     ? computeClaimed(job, job.claims)
-    : job.series.map(([name, values]) => ({ name, stats: metricStats(values, name, job.clip, { seed: job.seed }) }));
+    : job.series.map(([name, values]) => ({
+        name,
+        stats: metricStats(values, name, job.clip, { seed: job.seed, bootstrapSamples: job.resamples }),
+      }));
   const reply: BootstrapReply = { id: job.id, results };
   parentPort?.postMessage(
     reply,

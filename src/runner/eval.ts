@@ -144,7 +144,10 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps): Promise<EvalRe
   const prepared = await prepareRun(opts, deps);
   const opened = await openRun(prepared, deps, now);
   // The report phase's reading of the records happens as they are appended, not after the last response.
-  const ahead = new ReportAhead(opened.store, { bootstrapThread: prepared.plan.bootstraps !== undefined });
+  const ahead = new ReportAhead(opened.store, {
+    bootstrapThread: prepared.plan.bootstraps !== undefined,
+    expectedSamples: prepared.plan.total,
+  });
   try {
     deps.onPhase?.('run');
     // The report code loads once the first sample is recorded: while calls are in flight, not before the first one.

@@ -16,7 +16,7 @@ import { sampleKey, type RunStore } from '../store/run-store.js';
 import type { BootstrapPool } from './bootstrap-pool.js';
 import type { PageAhead } from './page-ahead.js';
 
-/** From this many recorded samples on, a report is big enough for a second bootstrap thread to pay (≥ 500k draws). */
+/** From this many samples on, a report is big enough for a second bootstrap thread to pay (≥ 500k draws). */
 const BOOTSTRAP_THREAD_FROM_SAMPLES = 200;
 
 /**
@@ -94,13 +94,17 @@ export class ReportAhead {
   #forPage: Array<[string, SampleRecord]> = [];
   #pool: Promise<BootstrapPool> | null = null;
   #added = 0;
+  /** The run was planned with enough samples for the thread: it starts with the first record, not the 200th. */
+  readonly #bigRun: boolean;
 
   /**
    * Follows the records appended to `store`'s samples.jsonl from now on. `bootstrapThread`: start the bootstrap thread
-   * once the run is big enough (for a task whose report bootstraps ahead).
+   * once the run is big enough (for a task whose report bootstraps ahead): with the first record when
+   * `expectedSamples` says it will be, else once that many records are in.
    */
-  constructor(store: RunStore, opts: { bootstrapThread: boolean }) {
+  constructor(store: RunStore, opts: { bootstrapThread: boolean; expectedSamples?: number }) {
     this.#bootstrapThread = opts.bootstrapThread;
+    this.#bigRun = (opts.expectedSamples ?? 0) >= BOOTSTRAP_THREAD_FROM_SAMPLES;
     this.#path = store.samplesPath;
     this.#whole = store.watchSamples((line, offset) => this.#add(line, offset));
   }
@@ -108,8 +112,8 @@ export class ReportAhead {
   /** One line appended to samples.jsonl (without its newline). Never throws: the run must not fail for this. */
   #add(line: string, offset: number): void {
     this.#added += 1;
-    if (this.#bootstrapThread && this.#pool === null && this.#added >= BOOTSTRAP_THREAD_FROM_SAMPLES) {
-      this.#pool = import('./bootstrap-pool.js').then((m) => m.BootstrapPool.start());
+    if (this.#bootstrapThread && this.#pool === null && (this.#bigRun || this.#added >= BOOTSTRAP_THREAD_FROM_SAMPLES)) {
+      this.#pool = import('./bootstrap-pool.js').then((m) => m.BootstrapPool.start({ warm: true }));
       this.#pool.catch(() => undefined);
     }
     if (!this.#whole) return;

@@ -112,6 +112,8 @@ export class RunStore {
   readonly #io: StoreIo;
   /** Running sha256 of each append-only file this process wrote from its first byte (see {@link appendedDigests}). */
   readonly #digests = new Map<number, { name: string; hash: Hash; bytes: number }>();
+  /** Size of each append-only file this process has open, kept as it appends (see `#append`). */
+  readonly #sizes = new Map<number, number>();
   /** Called with each line appended to samples.jsonl; see {@link watchSamples}. */
   #sampleWatchers: SampleWatcher[] = [];
   /** samples.jsonl was empty when opened and nothing was appended yet: a watcher added now sees the whole file. */
@@ -218,7 +220,9 @@ export class RunStore {
       [this.#samplesFd, 'samples.jsonl'],
       [this.#journalFd, 'journal.jsonl'],
     ] as const) {
-      if (fstatSync(fd).size === 0) this.#digests.set(fd, { name, hash: createHash('sha256'), bytes: 0 });
+      const size = fstatSync(fd).size;
+      this.#sizes.set(fd, size);
+      if (size === 0) this.#digests.set(fd, { name, hash: createHash('sha256'), bytes: 0 });
     }
     this.#samplesUnseen = this.#digests.has(this.#samplesFd);
   }
@@ -239,7 +243,8 @@ export class RunStore {
   #append(fd: number | null, path: string, line: string): number {
     if (fd === null) throw new Error('run store is not open');
     if (this.#broken !== null) throw this.#broken as Error;
-    const before = fstatSync(fd).size;
+    // The files are locked to this process, so their size is known without asking the kernel on every append.
+    const before = this.#sizes.get(fd) ?? fstatSync(fd).size;
     const bytes = Buffer.from(line, 'utf8');
     try {
       writeAll(fd, bytes, path, this.#io);
@@ -253,6 +258,7 @@ export class RunStore {
       this.#broken = fsError(err, path, 'append to', 'run', this.resumeHint);
       throw this.#broken;
     }
+    this.#sizes.set(fd, before + bytes.length);
     const digest = this.#digests.get(fd);
     if (digest) {
       digest.hash.update(bytes);
@@ -309,6 +315,7 @@ export class RunStore {
   /** Closes the two append-only files; the lock stays held (the report phase still writes here). */
   closeFiles(): void {
     for (const fd of [this.#samplesFd, this.#journalFd]) if (fd !== null) closeSync(fd);
+    this.#sizes.clear();
     this.#samplesFd = null;
     this.#journalFd = null;
   }

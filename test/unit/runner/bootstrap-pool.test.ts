@@ -77,6 +77,18 @@ describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () 
     expect(results?.[0]?.stats).toEqual(metricStats(values, 'overall_score', true, { seed: 7 }));
   });
 
+  it('warmed up on start, answer the jobs that follow with the same figures', async () => {
+    const { BootstrapPool } = (await import(DIST.href)) as Pool;
+    const pool = BootstrapPool.start({ warm: true });
+    try {
+      const values = Float64Array.from(perExample(300).map((r) => r['overall_score'] ?? 0));
+      const results = await pool.run({ seed: 7, clip: true, series: [['overall_score', values.slice()]] });
+      expect(results?.[0]?.stats).toEqual(metricStats(values, 'overall_score', true, { seed: 7 }));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('leave small reports alone (a thread would cost more than it saves)', async () => {
     const { precomputeBootstraps } = (await import(DIST.href)) as Pool;
     expect((await precomputeBootstraps([...collectSeries(perExample(20))], 42, true)).size).toBe(0);

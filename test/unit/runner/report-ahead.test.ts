@@ -101,4 +101,16 @@ describe('ReportAhead', () => {
     await ahead.close();
     store.close();
   });
+
+  test('starts the bootstrap thread with the first record when the run is planned big enough', async () => {
+    const store = new RunStore(dir);
+    await store.open();
+    const big = new ReportAhead(store, { bootstrapThread: true, expectedSamples: 200 });
+    const small = new ReportAhead(store, { bootstrapThread: true, expectedSamples: 199 });
+    store.appendSample(graded('e0', ITEMS));
+    expect(await big.bootstrapPool()).toBeDefined();
+    expect(await small.bootstrapPool()).toBeUndefined();
+    await big.close();
+    store.close();
+  });
 });
