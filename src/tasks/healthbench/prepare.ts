@@ -1,7 +1,7 @@
 import type { HealthbenchDetail } from '../../core/records.js';
 import type { HealthbenchReport } from '../../core/report.js';
 import type { Example, SampleRecord } from '../../core/types.js';
-import { detectLanguages, userText } from '../../data/language.js';
+import { LanguageStream, userText } from '../../data/language.js';
 import { openDataset, type Dataset } from '../../data/load-dataset.js';
 import { selectExampleIndices } from '../../scoring/index.js';
 import { BATCHED_GRADING_NOTE } from '../../grading/index.js';
@@ -73,20 +73,6 @@ export function resolveLengthAdjustment(
   }
 }
 
-/**
- * Languages the data does not state, detected in one batch (one pass over the data, one short-lived
- * detector process). It starts when the first sample is recorded, so it runs beside the calls instead of
- * delaying the first one, and the detector is gone long before the run ends.
- */
-async function detectMissingLanguages(dataset: Dataset, selected: ReadonlySet<number>): Promise<Map<string, string>> {
-  const unknown: Array<{ id: string; text: string }> = [];
-  for await (const { example } of dataset.iterate(selected)) {
-    if (example.language === null) unknown.push({ id: example.id, text: userText(example.messages) });
-  }
-  const detected = await detectLanguages(unknown.map((u) => u.text));
-  return new Map(unknown.map((u, i) => [u.id, detected[i] ?? 'und']));
-}
-
 /** Work items streamed: each selected example × repeats, or its physician / reference completions (docs/healthbench.md §10). */
 async function* healthbenchItems(
   dataset: Dataset,
@@ -95,15 +81,27 @@ async function* healthbenchItems(
   responses: ResponseMode,
 ): AsyncGenerator<WorkItem<Example>> {
   const selected = new Set(rank.keys());
-  // Started by the first sample that needs a language, when it is recorded: after the first calls, not before.
-  // A failure surfaces in each sample that awaits it.
-  let languages: Promise<Map<string, string>> | null = null;
-  const detected = (id: string): PromiseLike<string> => ({
-    then: (onDone, onFail) =>
-      (languages ??= detectMissingLanguages(dataset, selected)).then((m) => m.get(id) ?? 'und').then(onDone, onFail),
-  });
+  // Languages the data does not state: each example's text goes to the detector as the example is taken up, and
+  // its answer comes back as soon as it is detected. The detector process starts when the first sample that needs
+  // a language is recorded (after the first calls, not before); a failure surfaces in each sample that awaits one.
+  const detector = new LanguageStream();
+  try {
+    yield* itemsOf(dataset, selected, rank, repeats, responses, detector);
+  } finally {
+    detector.end();
+  }
+}
+
+async function* itemsOf(
+  dataset: Dataset,
+  selected: ReadonlySet<number>,
+  rank: ReadonlyMap<number, number>,
+  repeats: number,
+  responses: ResponseMode,
+  detector: LanguageStream,
+): AsyncGenerator<WorkItem<Example>> {
   for await (const { index, example } of dataset.iterate(selected)) {
-    const language = example.language ?? detected(example.id);
+    const language = example.language ?? detector.language(userText(example.messages));
     const base = {
       exampleId: example.id,
       rank: rank.get(index) ?? 0,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { detectLanguage } from '../../../src/data/language.js';
 
@@ -24,5 +25,35 @@ describe('detectLanguage', () => {
   test('a conversation without user text is und', async () => {
     expect(await detectLanguage([{ role: 'assistant', content: 'Hello there, how can I help you today?' }])).toBe('und');
     expect(await detectLanguage([{ role: 'user', content: '   ' }])).toBe('und');
+  });
+});
+
+// The detector's child process needs the compiled module (vitest's transform has no import.meta.resolve), so this part
+// drives the build (`npm test` builds first).
+const DIST = new URL('../../../dist/data/language.js', import.meta.url);
+type Language = typeof import('../../../src/data/language.js');
+
+describe.runIf(existsSync(DIST))('languages detected in the child process', () => {
+  const texts = ['I have had a dry cough for two weeks now.', '  ', 'Ich habe seit gestern Fieber und starke Kopfschmerzen.'];
+
+  test('come back in order, one per text, the same as in this process', async () => {
+    const { detectLanguages } = (await import(DIST.href)) as Language;
+    expect(await detectLanguages(texts)).toEqual(['en', 'und', 'de']);
+  });
+
+  test('are answered one by one: each as soon as it is detected, before the next text is even given', async () => {
+    const { LanguageStream } = (await import(DIST.href)) as Language;
+    const stream = new LanguageStream();
+    const first = stream.language(texts[0] ?? '');
+    // Awaited twice (the repeats of one example share it): one answer.
+    expect(await first).toBe('en');
+    expect(await first).toBe('en');
+    expect(await stream.language(texts[1] ?? '')).toBe('und');
+    const later = stream.language(texts[2] ?? '');
+    const unawaited = stream.language(texts[0] ?? '');
+    stream.end();
+    expect(await later).toBe('de');
+    // Answered while nobody waited for it, and kept until asked for.
+    expect(await unawaited).toBe('en');
   });
 });
