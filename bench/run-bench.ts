@@ -66,6 +66,7 @@ interface FakeStats {
   byStatus: Record<string, number>;
   peakInFlight: number;
   firstRequestAt: number | null;
+  lastResponseAt: number | null;
 }
 
 interface ProcessUsage {
@@ -103,6 +104,8 @@ interface ScenarioResult {
   rssQuartilesMb: number[];
   cpuSPer1000Calls: number | null;
   startupToFirstRequestMs: number | null;
+  /** From the fake's last response to the process exit: the report phase after the last call. */
+  lastResponseToExitMs: number | null;
   graderInputTokensPerSample: number | null;
   notes: string[];
 }
@@ -389,6 +392,7 @@ async function runScenario(s: Scenario, dataset: string, work: string, extra: st
     rssQuartilesMb: m.usage.rssQuartilesMb,
     cpuSPer1000Calls: cpu === null || calls === 0 ? null : round((cpu / calls) * 1000),
     startupToFirstRequestMs: stats.firstRequestAt === null ? null : stats.firstRequestAt - m.spawnAt,
+    lastResponseToExitMs: stats.lastResponseAt === null ? null : m.exitAt - stats.lastResponseAt,
     graderInputTokensPerSample: round(graderInput, 1),
     notes,
   };
@@ -532,6 +536,7 @@ function table(results: ScenarioResult[]): string {
     'peak RSS MB',
     'CPU s/1k',
     'start ms',
+    'tail ms',
     '429s',
     'failed',
   ];
@@ -547,6 +552,7 @@ function table(results: ScenarioResult[]): string {
     r.peakRssMb === null ? '-' : String(r.peakRssMb),
     r.cpuSPer1000Calls === null ? '-' : String(r.cpuSPer1000Calls),
     r.startupToFirstRequestMs === null ? '-' : String(r.startupToFirstRequestMs),
+    r.lastResponseToExitMs === null ? '-' : String(r.lastResponseToExitMs),
     String(r.rateLimited),
     r.failedSamples === null ? '-' : String(r.failedSamples),
   ]);

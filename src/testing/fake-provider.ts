@@ -116,6 +116,8 @@ export interface FakeProviderStats {
   inFlightTimeline: TimelinePoint[];
   /** Epoch ms of the first model request, null before any. */
   firstRequestAt: number | null;
+  /** When the last model request's response closed (epoch ms), null before any. */
+  lastResponseAt: number | null;
 }
 
 /** A running fake provider. */
@@ -409,6 +411,7 @@ class FakeTraffic {
   inFlight = 0;
   peakInFlight = 0;
   firstRequestAt: number | null = null;
+  lastResponseAt: number | null = null;
   total = 0;
   byKind: Record<string, number> = {};
   byStatus: Record<string, number> = {};
@@ -436,8 +439,10 @@ class FakeTraffic {
 
   /** A model request's response closed (answered, reset, or the client left). */
   leave(): void {
+    const now = Date.now();
     this.inFlight -= 1;
-    this.timeline.record(Date.now(), this.inFlight);
+    this.lastResponseAt = now;
+    this.timeline.record(now, this.inFlight);
   }
 
   wakeIfIdle(): void {
@@ -477,6 +482,7 @@ class FakeTraffic {
       inFlight: this.inFlight,
       inFlightTimeline: this.timeline.points(),
       firstRequestAt: this.firstRequestAt,
+      lastResponseAt: this.lastResponseAt,
     };
   }
 
@@ -486,6 +492,7 @@ class FakeTraffic {
     this.byStatus = {};
     this.peakInFlight = this.inFlight;
     this.firstRequestAt = null;
+    this.lastResponseAt = null;
     this.timeline = new BoundedTimeline();
     // In place: callers may hold a reference to `requests`.
     this.requests.length = 0;

@@ -301,10 +301,11 @@ describe('fake provider: concurrency, stats and lifecycle', () => {
     expect(s.total).toBe(6);
     expect(s.byKind).toEqual({ candidate: 6 });
     expect(s.firstRequestAt).not.toBeNull();
+    expect(s.lastResponseAt).toBeGreaterThanOrEqual(s.firstRequestAt ?? Infinity);
     expect(Math.max(...s.inFlightTimeline.map((p) => p.inFlight))).toBe(6);
 
     fp.resetStats();
-    expect(fp.stats()).toMatchObject({ total: 0, peakInFlight: 0, inFlightTimeline: [], firstRequestAt: null });
+    expect(fp.stats()).toMatchObject({ total: 0, peakInFlight: 0, inFlightTimeline: [], firstRequestAt: null, lastResponseAt: null });
     expect(fp.requests).toHaveLength(0);
   });
 
