@@ -211,7 +211,7 @@ export async function finalizeRun(p: PreparedRun, o: OpenedRun, calls: CallsDone
   const { built, gate, done, finished } = result;
   // Last: the manifest covers every file the run left, whatever wrote it; the records' digests were kept as they were
   // appended (for files this process wrote whole).
-  await writeManifest(o.runDir, finished, o.store.appendedDigests());
+  await writeManifest(o.runDir, finished, await o.store.settledDigests());
   // A Ctrl-C during the report phase let the files above be finished; now it is honoured.
   if (deps.signal?.aborted) throw new CancelledError(`cancelled while writing the reports; they were finished first (${o.runDir})`);
   return { runDir: o.runDir, run: done, report: built.json, markdown: built.markdown, summary: built.summary, gate };

@@ -2,14 +2,17 @@
  * The report phase's reading of the records, done while the calls run. At the end of a run the report needs the
  * latest record of every sample (trimmed to what reports read) and report.html needs every sample serialized; both
  * used to come from reading samples.jsonl again after the last response. This keeps them as each record is appended,
- * from the very line written to the file, so the report phase starts with them in hand. Where this process did not
- * see the whole file (a resumed run: an earlier process wrote part of it), it keeps nothing and the report phase reads
- * the file as before. It also starts the bootstrap thread of a large report while the calls still run.
+ * from the very line written to the file, so the report phase starts with them in hand. In a resumed run, the lines an
+ * earlier process wrote are read in the background once this process appends its first (and the run files' earlier
+ * bytes hashed for the manifest), then the lines appended since, in file order. Should keeping fail, it keeps nothing
+ * and the report phase reads the file as before. It also starts the bootstrap thread of a large report while the
+ * calls still run.
  *
  * Statically light on purpose (the eval command loads it before its first request): the page builder and the
  * bootstrap thread are dynamic imports, loaded with the first records.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { SampleRecord } from '../core/types.js';
 import { RESPONSE_EXCERPT_CHARS } from '../report/types.js';
 import { sampleKey, type RunStore } from '../store/run-store.js';
@@ -18,6 +21,35 @@ import type { PageAhead } from './page-ahead.js';
 
 /** From this many samples on, a report is big enough for a second bootstrap thread to pay (≥ 500k draws). */
 const BOOTSTRAP_THREAD_FROM_SAMPLES = 200;
+
+/** Bytes read at a time from samples.jsonl; the event loop runs between reads, so the calls in flight are not held up. */
+const READ_CHUNK = 256 * 1024;
+
+/** The lines of `path`'s first `bytes` bytes (each ending in a newline), with the byte offset where each starts. */
+async function* linesWithOffsets(path: string, bytes: number): AsyncGenerator<{ text: string; offset: number }> {
+  const file = await open(path, 'r');
+  try {
+    let pending = Buffer.alloc(0);
+    let pendingAt = 0;
+    for (let at = 0; at < bytes;) {
+      const chunk = Buffer.alloc(Math.min(READ_CHUNK, bytes - at));
+      const { bytesRead } = await file.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) throw new Error(`${path} is shorter than when it was opened`);
+      at += bytesRead;
+      const data = pending.length > 0 ? Buffer.concat([pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+        yield { text: data.toString('utf8', start, nl), offset: pendingAt + start };
+        start = nl + 1;
+      }
+      pendingAt += start;
+      pending = data.subarray(start);
+    }
+    if (pending.length > 0) throw new Error(`${path} ends inside a line`);
+  } finally {
+    await file.close();
+  }
+}
 
 /**
  * A sample record as the report stage keeps it: reports and diffs never read the conversation, the graders'
@@ -94,6 +126,12 @@ export class ReportAhead {
   #forPage: Array<[string, SampleRecord]> = [];
   #pool: Promise<BootstrapPool> | null = null;
   #added = 0;
+  readonly #store: RunStore;
+  /** Bytes of samples.jsonl an earlier process wrote, still to be read (0 when none or once read). */
+  #earlierBytes = 0;
+  /** The reading of those bytes, once started; lines appended meanwhile wait in {@link #appendedMeanwhile}. */
+  #catchUp: Promise<void> | null = null;
+  #appendedMeanwhile: Array<[string, number]> = [];
   /** The run was planned with enough samples for the thread: it starts with the first record, not the 200th. */
   readonly #bigRun: boolean;
 
@@ -106,7 +144,14 @@ export class ReportAhead {
     this.#bootstrapThread = opts.bootstrapThread;
     this.#bigRun = (opts.expectedSamples ?? 0) >= BOOTSTRAP_THREAD_FROM_SAMPLES;
     this.#path = store.samplesPath;
+    this.#store = store;
+    const earlier = store.samplesBytesAtOpen;
     this.#whole = store.watchSamples((line, offset) => this.#add(line, offset));
+    // A resumed run: what an earlier process recorded is read in the background, before the lines appended now.
+    if (!this.#whole && earlier > 0) {
+      this.#whole = true;
+      this.#earlierBytes = earlier;
+    }
   }
 
   /** One line appended to samples.jsonl (without its newline). Never throws: the run must not fail for this. */
@@ -117,11 +162,39 @@ export class ReportAhead {
       this.#pool.catch(() => undefined);
     }
     if (!this.#whole) return;
+    if (this.#earlierBytes > 0) {
+      this.#appendedMeanwhile.push([line, offset]);
+      void this.#startCatchUp();
+      return;
+    }
     try {
       this.#keep(line, offset);
     } catch {
       this.#giveUp();
     }
+  }
+
+  /**
+   * Reads the lines an earlier process wrote (a resumed run), then the ones appended since, in file order, so what is
+   * kept is what a reader of the whole file gets; the run files' earlier bytes are hashed meanwhile. Started with the
+   * first line this process appends (the first calls are out by then) or by {@link kept}.
+   */
+  #startCatchUp(): Promise<void> {
+    this.#catchUp ??= (async () => {
+      void this.#store.hashEarlierBytes();
+      try {
+        for await (const { text, offset } of linesWithOffsets(this.#path, this.#earlierBytes)) {
+          if (!this.#whole) return;
+          this.#keep(text, offset);
+        }
+        this.#earlierBytes = 0;
+        for (const [line, offset] of this.#appendedMeanwhile) this.#keep(line, offset);
+        this.#appendedMeanwhile = [];
+      } catch {
+        this.#giveUp();
+      }
+    })();
+    return this.#catchUp;
   }
 
   #keep(line: string, offset: number): void {
@@ -138,6 +211,8 @@ export class ReportAhead {
 
   #giveUp(): void {
     this.#whole = false;
+    this.#earlierBytes = 0;
+    this.#appendedMeanwhile = [];
     this.#records.clear();
     this.#forPage = [];
     this.#page = null;
@@ -159,6 +234,7 @@ export class ReportAhead {
 
   /** What was kept, once the page's last compressed chunks are ready. */
   async kept(): Promise<KeptRecords> {
+    if (this.#whole && this.#earlierBytes > 0) await this.#startCatchUp();
     if (!this.#whole) return { records: null, page: null };
     if (this.#records.size === 0) return { records: this.#records, page: { index: [], chunks: [] } };
     const page = this.#page ?? (await this.#pageLoad);

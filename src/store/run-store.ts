@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataValidationError } from '../core/errors.js';
@@ -41,6 +41,14 @@ export const sampleKey = (exampleId: string, repeat: number): string => `${examp
 
 /** Sees each line appended to samples.jsonl (without its newline) and the byte offset where it starts. */
 export type SampleWatcher = (line: string, offset: number) => void;
+
+interface RunningDigest {
+  name: string;
+  hash: Hash;
+  bytes: number;
+  /** Lines appended while the file's earlier bytes are still being hashed; null once they are all in. */
+  held: Buffer[] | null;
+}
 
 /** What a previous, interrupted run left behind. */
 export interface PriorProgress {
@@ -110,8 +118,15 @@ export class RunStore {
   /** Set by a failed append: the files are no longer written (the run stops and resumes from what is whole). */
   #broken: unknown = null;
   readonly #io: StoreIo;
-  /** Running sha256 of each append-only file this process wrote from its first byte (see {@link appendedDigests}). */
-  readonly #digests = new Map<number, { name: string; hash: Hash; bytes: number }>();
+  /**
+   * Running sha256 of each append-only file (see {@link appendedDigests}): from its first byte for a file this process
+   * found empty; for one that held earlier lines, once {@link hashEarlierBytes} has read them (`held` keeps what is
+   * appended meanwhile, to be hashed after them).
+   */
+  readonly #digests = new Map<number, RunningDigest>();
+  /** The files that held earlier lines when opened, with their size then (what {@link hashEarlierBytes} reads). */
+  readonly #earlier = new Map<number, { name: string; path: string; bytes: number }>();
+  #earlierHashed: Promise<void> | null = null;
   /** Size of each append-only file this process has open, kept as it appends (see `#append`). */
   readonly #sizes = new Map<number, number>();
   /** Called with each line appended to samples.jsonl; see {@link watchSamples}. */
@@ -216,13 +231,16 @@ export class RunStore {
     dropTornTail(this.#samplesFd);
     dropTornTail(this.#journalFd);
     this.#digests.clear();
-    for (const [fd, name] of [
-      [this.#samplesFd, 'samples.jsonl'],
-      [this.#journalFd, 'journal.jsonl'],
+    this.#earlier.clear();
+    this.#earlierHashed = null;
+    for (const [fd, name, path] of [
+      [this.#samplesFd, 'samples.jsonl', this.samplesPath],
+      [this.#journalFd, 'journal.jsonl', this.journalPath],
     ] as const) {
       const size = fstatSync(fd).size;
       this.#sizes.set(fd, size);
-      if (size === 0) this.#digests.set(fd, { name, hash: createHash('sha256'), bytes: 0 });
+      if (size === 0) this.#digests.set(fd, { name, hash: createHash('sha256'), bytes: 0, held: null });
+      else this.#earlier.set(fd, { name, path, bytes: size });
     }
     this.#samplesUnseen = this.#digests.has(this.#samplesFd);
   }
@@ -260,7 +278,8 @@ export class RunStore {
     }
     this.#sizes.set(fd, before + bytes.length);
     const digest = this.#digests.get(fd);
-    if (digest) {
+    if (digest?.held) digest.held.push(bytes);
+    else if (digest) {
       digest.hash.update(bytes);
       digest.bytes += bytes.length;
     }
@@ -292,8 +311,59 @@ export class RunStore {
    */
   appendedDigests(): Map<string, FileDigest> {
     const out = new Map<string, FileDigest>();
-    for (const { name, hash, bytes } of this.#digests.values()) out.set(name, { sha256: hash.copy().digest('hex'), bytes });
+    for (const { name, hash, bytes, held } of this.#digests.values()) {
+      if (held === null) out.set(name, { sha256: hash.copy().digest('hex'), bytes });
+    }
     return out;
+  }
+
+  /**
+   * For a resumed run: reads the bytes the append-only files hold (from an earlier process, and any appended since the
+   * open) into their running sha256, in the background while the run goes, so that {@link appendedDigests} covers them too and the manifest need not read
+   * the files again at the end. Lines appended meanwhile are hashed after them. A file that cannot be read is left out
+   * (the manifest then hashes it from disk). Starts once; later calls return the same promise.
+   */
+  hashEarlierBytes(): Promise<void> {
+    this.#earlierHashed ??= Promise.all(
+      [...this.#earlier].map(async ([fd, { name, path, bytes: atOpen }]) => {
+        const digest: RunningDigest = { name, hash: createHash('sha256'), bytes: 0, held: [] };
+        this.#digests.set(fd, digest);
+        // Everything in the file now is read from disk (lines appended since the open included); what comes next is held.
+        const bytes = this.#sizes.get(fd) ?? atOpen;
+        try {
+          for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 }) as AsyncIterable<Buffer>) {
+            digest.hash.update(chunk);
+            digest.bytes += chunk.length;
+          }
+          if (digest.bytes !== bytes) throw new Error(`${path} is shorter than when it was opened`);
+          for (const b of digest.held ?? []) {
+            digest.hash.update(b);
+            digest.bytes += b.length;
+          }
+          digest.held = null;
+        } catch {
+          if (this.#digests.get(fd) === digest) this.#digests.delete(fd);
+        }
+      }),
+    ).then(() => undefined);
+    return this.#earlierHashed;
+  }
+
+  /** {@link appendedDigests} once {@link hashEarlierBytes} (if started) has finished. */
+  async settledDigests(): Promise<Map<string, FileDigest>> {
+    await this.#earlierHashed;
+    return this.appendedDigests();
+  }
+
+  /**
+   * Bytes samples.jsonl held when it was opened, while nothing has been appended since (0 otherwise, and for a fresh
+   * run): the part of the file a watcher added now does not see, and can read itself.
+   */
+  get samplesBytesAtOpen(): number {
+    const fd = this.#samplesFd;
+    if (fd === null) return 0;
+    const earlier = this.#earlier.get(fd)?.bytes ?? 0;
+    return this.#sizes.get(fd) === earlier ? earlier : 0;
   }
 
   appendJournal(entry: JournalEntry): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
@@ -67,11 +68,67 @@ describe('ReportAhead', () => {
     expect(() => a.criteria).toThrow(/changed while the run was writing it/);
   });
 
-  test('keeps nothing when an earlier process wrote part of the file (the report phase reads it then)', async () => {
+  test('in a resumed run, reads what an earlier process wrote, then keeps the new records after it, as the file has them', async () => {
+    const first = new RunStore(dir);
+    await first.open();
+    for (let i = 0; i < 150; i += 1) first.appendSample({ ...graded(`e${i}`, ITEMS), response: `r\u00e9ponse ${i}` });
+    first.appendSample(failedSample('e7', 'grader', 'no verdict'));
+    first.close();
+    const resumed = new RunStore(dir);
+    await resumed.open();
+    const ahead = new ReportAhead(resumed, { bootstrapThread: false });
+    // The retried sample is recorded again, the run goes on with new ones.
+    resumed.appendSample(graded('e7', ITEMS));
+    for (let i = 150; i < 160; i += 1) resumed.appendSample(graded(`e${i}`, ITEMS));
+    resumed.closeFiles();
+    const kept = await ahead.kept();
+    const fromFile = await readSamples(dir);
+    expect([...(kept.records?.keys() ?? [])]).toEqual(fromFile.map((s) => sampleKey(s.exampleId, s.repeat)));
+    expect(isDeepStrictEqual([...(kept.records?.values() ?? [])], fromFile.map(reportRecord))).toBe(true);
+    // Criteria and response are read back by offset, from a line the earlier process wrote.
+    const e3 = kept.records?.get(sampleKey('e3', 0)) as SampleRecord;
+    expect(JSON.parse(JSON.stringify(e3))).toEqual(reportRecord(fromFile[3] as SampleRecord));
+    // e7 was recorded again after its chunk of the page was sealed: the page is built from the file at the end.
+    expect(kept.page).toBeNull();
+    // Both run files were hashed, earlier bytes and new ones, as the manifest would hash them from disk.
+    const digests = await resumed.settledDigests();
+    for (const [name, path] of [
+      ['samples.jsonl', resumed.samplesPath],
+      ['journal.jsonl', resumed.journalPath],
+    ] as const) {
+      const bytes = await readFile(path);
+      if (bytes.length === 0) continue;
+      expect(digests.get(name)).toEqual({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+    }
+    resumed.close();
+  });
+
+  test('in a resumed run without re-recorded samples, keeps the page too', async () => {
     const first = new RunStore(dir);
     await first.open();
     first.appendSample(graded('a', ITEMS));
     first.close();
+    const resumed = new RunStore(dir);
+    await resumed.open();
+    const ahead = new ReportAhead(resumed, { bootstrapThread: false });
+    resumed.appendSample(graded('b', ITEMS));
+    resumed.closeFiles();
+    const kept = await ahead.kept();
+    const fromFile = await readSamples(dir);
+    expect(isDeepStrictEqual([...(kept.records?.values() ?? [])], fromFile.map(reportRecord))).toBe(true);
+    const page = encodeSamples(fromFile.map(toPageSample));
+    expect(isDeepStrictEqual(kept.page?.index, page.index)).toBe(true);
+    expect(kept.page?.chunks.map((c) => [c.chars, c.json])).toEqual(page.chunks.map((c) => [c.chars, c.json]));
+    resumed.close();
+  });
+
+  test('in a resumed run, keeps nothing when the earlier lines cannot be read (the report phase reads the file then)', async () => {
+    const first = new RunStore(dir);
+    await first.open();
+    first.appendSample(graded('a', ITEMS));
+    first.close();
+    // A damaged line an earlier process left (the report phase reports it when it reads the file).
+    await writeFile(join(dir, 'samples.jsonl'), `{"not a record"\n${await readFile(join(dir, 'samples.jsonl'), 'utf8')}`);
     const resumed = new RunStore(dir);
     await resumed.open();
     const ahead = new ReportAhead(resumed, { bootstrapThread: false });
