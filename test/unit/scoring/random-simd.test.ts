@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_FILE, wasmSource } from '../../../src/build/assemble-wasm.js';
-import { MT19937, type MTState } from '../../../src/scoring/index.js';
+import { MT19937, metricStats, type MTState } from '../../../src/scoring/index.js';
 import { randbelowDraws, simdDrawsAvailable, useSimdDraws } from '../../../src/scoring/random-simd.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -22,6 +23,11 @@ function expectSameDraws(actual: Int32Array, expected: Int32Array, what = ''): v
 function expectSameState(actual: MTState, expected: MTState): void {
   expect(actual.index).toBe(expected.index);
   expect(Buffer.from(actual.words.buffer).equals(Buffer.from(expected.words.buffer))).toBe(true);
+}
+
+/** Bytes of a float array, so that equality means the same bits (0 and -0, NaN payloads). */
+function bits(values: Float64Array): Buffer {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
 afterEach(() => useSimdDraws(true));
@@ -124,5 +130,39 @@ describe('randbelowDraws', () => {
     expect(() => draws.draw(2 ** 31, 1)).toThrow(RangeError);
     expect(() => draws.draw(10, -1)).toThrow(RangeError);
     expect(() => draws.draw(10, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('metricStats on the kernel and on the fallback', () => {
+  it('gives the same bits for every figure', () => {
+    for (const n of [1, 2, 3, 9, 129, 700, 5001]) {
+      const values = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 997 - 0.05);
+      for (const clip of [true, false]) {
+        useSimdDraws(true);
+        const simd = metricStats(values, `m${n}`, clip, { seed: 42, bootstrapSamples: 300 });
+        useSimdDraws(false);
+        const scalar = metricStats(values, `m${n}`, clip, { seed: 42, bootstrapSamples: 300 });
+        expect(bits(simd.bootstrapMeans).equals(bits(scalar.bootstrapMeans))).toBe(true);
+        expect(Object.is(simd.bootstrapStd, scalar.bootstrapStd)).toBe(true);
+        expect(Object.is(simd.mean, scalar.mean)).toBe(true);
+      }
+    }
+  });
+
+  it('falls back silently where there is no WebAssembly at all (node --jitless, on the build in dist/)', () => {
+    const values = Array.from({ length: 333 }, (_, i) => ((i * 37) % 101) / 100);
+    const script = `
+      import { metricStats } from './dist/scoring/index.js';
+      import { simdDrawsAvailable } from './dist/scoring/random-simd.js';
+      const stats = metricStats(Float64Array.from(${JSON.stringify(values)}), 'overall_score', true, { seed: 7 });
+      console.log(JSON.stringify({ simd: simdDrawsAvailable(), means: Buffer.from(stats.bootstrapMeans.buffer).toString('base64') }));`;
+    const out = execFileSync(process.execPath, ['--jitless', '--no-warnings', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const child = JSON.parse(out.toString()) as { simd: boolean; means: string };
+    expect(child.simd).toBe(false);
+    const here = metricStats(Float64Array.from(values), 'overall_score', true, { seed: 7 });
+    expect(child.means).toBe(bits(here.bootstrapMeans).toString('base64'));
   });
 });
