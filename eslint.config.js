@@ -4,8 +4,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // src/schemas/precompiled/ is generated (`npm run schemas`) and checked by its own test.
-  { ignores: ['dist/**', 'bench/dist/**', 'node_modules/**', 'reports/**', 'coverage/**', 'src/schemas/precompiled/**'] },
+  // src/schemas/precompiled/ (`npm run schemas`) and src/scoring/generated/ (`npm run wasm`) are generated and checked
+  // by their own tests.
+  {
+    ignores: [
+      'dist/**',
+      'bench/dist/**',
+      'node_modules/**',
+      'reports/**',
+      'coverage/**',
+      'src/schemas/precompiled/**',
+      'src/scoring/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -10,6 +10,7 @@
 import type { GroupSummary } from '../core/types.js';
 import { numpyMean, pairwiseSumGathered, pairwiseSumRange } from './pairwise.js';
 import { MT19937, seedKey } from './random.js';
+import { randbelowDraws } from './random-simd.js';
 
 /** Options shared by every bootstrap entry point. */
 export interface BootstrapOptions {
@@ -79,15 +80,15 @@ function resampleCount(opts: BootstrapOptions): number {
 
 /**
  * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked. Each resample
- * is drawn into one reused index buffer and summed straight through it, so the loop allocates nothing and never
- * copies the resampled values.
+ * is drawn into one reused index buffer (on the WebAssembly SIMD kernel where there is one, see random-simd.ts) and
+ * summed straight through it, so the loop allocates nothing and never copies the resampled values.
  */
 function bootstrapMeans(values: Float64Array, rng: MT19937, samples: number, clip: boolean): Float64Array {
   const n = values.length;
   const means = new Float64Array(samples);
-  const indices = new Int32Array(n);
+  const draws = randbelowDraws(rng);
   for (let b = 0; b < samples; b++) {
-    rng.fillRandbelow(n, indices, n);
+    const indices = draws.draw(n, n);
     const m = pairwiseSumGathered(values, indices, n) / n;
     means[b] = clip ? clip01(m) : m;
   }

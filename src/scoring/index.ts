@@ -2,6 +2,7 @@
 
 export { numpyMean, pairwiseSum, pairwiseSumGathered, pairwiseSumRange } from './pairwise.js';
 export { MT19937, seedKey, selectExampleIndices } from './random.js';
+export type { MTState } from './random.js';
 export { exampleMetrics, scoreExample } from './score-example.js';
 export type { ScoredItem, TaggedItem } from './score-example.js';
 export {

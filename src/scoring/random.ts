@@ -20,6 +20,12 @@ export function seedKey(seed: number): number[] {
   return hi > 0 ? [lo, hi] : [lo];
 }
 
+/** An MT19937 state: the 624 words and the index of the next word to read (624: the next read twists first). */
+export interface MTState {
+  readonly words: Int32Array;
+  readonly index: number;
+}
+
 /** Python's `random.Random` core generator, seeded like `random.Random(seed)` for an integer seed. */
 export class MT19937 {
   /**
@@ -99,6 +105,11 @@ export class MT19937 {
     const y = ((mt[N - 1] as number) & UPPER_MASK) | ((mt[0] as number) & LOWER_MASK);
     mt[N - 1] = (mt[M - 1] as number) ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     this.#mti = 0;
+  }
+
+  /** A copy of the state (CPython's `getstate()` holds the same words and index). */
+  getState(): MTState {
+    return { words: this.#mt.slice(), index: this.#mti };
   }
 
   /** Next tempered output as a signed int32 (same bits as `genrand_uint32`); stays unboxed when inlined. */

@@ -17,6 +17,8 @@ const OWNERS: Record<string, string[]> = {
   pino: ['log.ts', 'runner', 'cli'],
   // Ajv compiles the schemas at build time only (src/build/precompile-schemas.ts); the rest imports its types.
   ajv: ['build'],
+  // The WebAssembly kernel is assembled at build time only (src/build/assemble-wasm.ts).
+  wabt: ['build'],
 };
 
 /**

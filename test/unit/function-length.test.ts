@@ -24,13 +24,16 @@ interface FunctionSpan {
   lines: number;
 }
 
-/** Generated code (Ajv's standalone validators, `npm run schemas`) is nobody's to read or split. */
-const GENERATED = join(SRC, 'schemas', 'precompiled');
+/**
+ * Generated code (Ajv's standalone validators, `npm run schemas`; the WebAssembly kernel's bytes, `npm run wasm`) is
+ * nobody's to read or split.
+ */
+const GENERATED = new Set([join(SRC, 'schemas', 'precompiled'), join(SRC, 'scoring', 'generated')]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
-    if (path === GENERATED) return [];
+    if (GENERATED.has(path)) return [];
     return e.isDirectory() ? sourceFiles(path) : e.name.endsWith('.ts') ? [path] : [];
   });
 }

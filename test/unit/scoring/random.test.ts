@@ -88,6 +88,19 @@ describe('MT19937', () => {
     expect(got).toEqual(expected);
   });
 
+  it('getState gives a copy of the words and the position of the next word read', () => {
+    const rng = new MT19937(0);
+    const seeded = rng.getState();
+    expect(seeded.index).toBe(624);
+    expect(seeded.words[0]).toBe(-0x80000000);
+    rng.genrandUint32();
+    const after = rng.getState();
+    expect(after.index).toBe(1);
+    expect(after.words).not.toEqual(seeded.words);
+    after.words.fill(0);
+    expect(rng.getState().words).not.toEqual(after.words);
+  });
+
   it('rejects bounds that would never terminate or overflow', () => {
     expect(() => new MT19937(0).randbelow(0)).toThrow(RangeError);
     expect(() => new MT19937(0).fillRandbelow(0, new Int32Array(1))).toThrow(RangeError);
