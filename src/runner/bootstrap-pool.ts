@@ -37,8 +37,11 @@ export const PARALLEL_FROM_DRAWS = 500_000;
 /** Draws one bootstrap makes per value (the reference's 1,000 resamples). */
 const DRAWS_PER_VALUE = 1000;
 
-/** The warm-up's series: fixed values (their figures are thrown away), 1,000 of them, 100 resamples. */
-const WARM_UP_VALUES = 1000;
+/**
+ * The warm-up's series: fixed values (their figures are thrown away), 100 resamples. 1,013 of them: a length that is
+ * not a multiple of 8, so the pairwise sum's remainder loops run (and are compiled) too, as a real series' do.
+ */
+const WARM_UP_VALUES = 1013;
 const WARM_UP_RESAMPLES = 100;
 
 function warmUpValues(): Float64Array {
@@ -48,7 +51,7 @@ function warmUpValues(): Float64Array {
 const WARM_UP_JOB = (): BootstrapJob => ({ seed: 0, clip: true, series: [['warm-up', warmUpValues()]], resamples: WARM_UP_RESAMPLES });
 
 /**
- * A small bootstrap whose result is thrown away (about 100,000 draws, a few milliseconds), run while a large run's calls
+ * A small bootstrap whose result is thrown away (about 100,000 draws, a millisecond or two), run while a large run's calls
  * go. V8 compiles a function to fast machine code only once it has run for a while; without this, the report's first
  * bootstraps after the last response run in the slow tiers. The kernels are pure, so it changes no figure.
  */
