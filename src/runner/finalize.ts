@@ -87,7 +87,10 @@ async function bootstrapsAhead(p: PreparedRun, ordered: readonly SampleRecord[],
   const wanted = p.plan.bootstraps?.(ordered);
   if (!wanted) return null;
   const { precomputeBootstraps } = await import('./bootstrap-pool.js');
-  return precomputeBootstraps(wanted.series, p.opts.seed, wanted.clip, await ahead.bootstrapPool());
+  const cache = await precomputeBootstraps(wanted.series, p.opts.seed, wanted.clip, await ahead.bootstrapPool());
+  // The thread has done its part: it winds down on its own core while the report is written, not at the exit.
+  void ahead.close();
+  return cache;
 }
 
 type BatchUsage = Awaited<ReturnType<typeof import('./batch/batch-mode.js').batchUsage>>;
