@@ -34,6 +34,13 @@ export interface BootstrapReply {
 /** Below this many draws in all, a second thread costs more than it saves. */
 export const PARALLEL_FROM_DRAWS = 500_000;
 
+/**
+ * Below this many draws, a thread started only now (none was started during the run) costs more than it saves: its
+ * start and module load take about 50 ms before it draws, and a draw costs about 2.5 ns (WebAssembly draw and pairwise
+ * sum), so halving the work pays from about 40 million draws, a 5,000-sample HealthBench report.
+ */
+export const FRESH_THREAD_FROM_DRAWS = 40_000_000;
+
 /** Draws one bootstrap makes per value (the reference's 1,000 resamples). */
 const DRAWS_PER_VALUE = 1000;
 
@@ -165,7 +172,8 @@ export async function bootstrapInWorker(job: BootstrapJob): Promise<BootstrapRes
  * The bootstraps of `series` (name → values, as the report will ask for them), computed by the pool's thread and this
  * one at the same time (each takes the next series left, see {@link computeClaimed}), as a cache for the report to read instead of drawing them again. Each bootstrap is the
  * same pure function of its stream and values wherever it runs, and the report reuses one only for identical values,
- * so the figures cannot differ from a report built without it. Small reports are left to the report (empty cache).
+ * so the figures cannot differ from a report built without it. Small reports are left to the report (empty cache), and
+ * so are those too small to pay for starting a thread now when `pool` (the thread started during the run) is absent.
  * Without a pool, a thread is started for this call and stopped after it.
  */
 export async function precomputeBootstraps(
@@ -178,6 +186,7 @@ export async function precomputeBootstraps(
   const typed = series.map(([name, values]): [string, Float64Array] => [name, Float64Array.from(values)]);
   const draws = typed.reduce((n, [, v]) => n + v.length * DRAWS_PER_VALUE, 0);
   if (typed.length < 2 || draws < PARALLEL_FROM_DRAWS) return cache;
+  if (!pool && draws < FRESH_THREAD_FROM_DRAWS) return cache;
   // Largest first: the last series taken are the small ones, which even out the two threads' ends.
   typed.sort((a, b) => b[1].length - a[1].length);
   const claims = new Int32Array(new SharedArrayBuffer(4));

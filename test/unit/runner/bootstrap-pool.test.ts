@@ -24,9 +24,10 @@ function perExample(n: number): Array<Record<string, number>> {
 
 describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () => {
   it('are exactly the bootstraps the report would draw, and the report built with them is identical', async () => {
-    const { precomputeBootstraps } = (await import(DIST.href)) as Pool;
+    const { BootstrapPool, precomputeBootstraps } = (await import(DIST.href)) as Pool;
     const rows = perExample(600);
-    const cache = await precomputeBootstraps([...collectSeries(rows)], 42, true);
+    const pool = BootstrapPool.start();
+    const cache = await precomputeBootstraps([...collectSeries(rows)], 42, true, pool).finally(() => pool.close());
     // overall_score, theme:emergency, theme:hedging, axis:accuracy and the reference's extra `score` series.
     expect(cache.size).toBe(5);
     for (const [key, { values, stats }] of cache) {
@@ -90,8 +91,13 @@ describe.runIf(existsSync(DIST))('bootstraps computed ahead on two threads', () 
   });
 
   it('leave small reports alone (a thread would cost more than it saves)', async () => {
-    const { precomputeBootstraps } = (await import(DIST.href)) as Pool;
+    const { BootstrapPool, precomputeBootstraps } = (await import(DIST.href)) as Pool;
     expect((await precomputeBootstraps([...collectSeries(perExample(20))], 42, true)).size).toBe(0);
+    // 3 million draws: worth the thread started during the run, not one started now.
+    expect((await precomputeBootstraps([...collectSeries(perExample(600))], 42, true)).size).toBe(0);
+    const pool = BootstrapPool.start();
+    expect((await precomputeBootstraps([...collectSeries(perExample(600))], 42, true, pool)).size).toBe(5);
+    await pool.close();
     expect(newBootstrapCache().size).toBe(0);
   });
 });
