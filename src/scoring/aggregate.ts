@@ -79,14 +79,18 @@ function resampleCount(opts: BootstrapOptions): number {
 }
 
 /**
- * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked. Each resample
- * is drawn into one reused index buffer (on the WebAssembly SIMD kernel where there is one, see random-simd.ts) and
- * summed straight through it, so the loop allocates nothing and never copies the resampled values.
+ * B bootstrap means of `values` (n draws with replacement via `randbelow(n)` each), clipped when asked. Where the
+ * WebAssembly SIMD kernel runs (random-simd.ts), it does all B resamples in one call: draws, pairwise sum, mean, clip.
+ * Otherwise each resample is drawn into one reused index buffer and summed straight through it in JS
+ * (`pairwiseSumGathered`), with the same additions in the same order, so the same bits.
  */
 function bootstrapMeans(values: Float64Array, rng: MT19937, samples: number, clip: boolean): Float64Array {
   const n = values.length;
-  const means = new Float64Array(samples);
   const draws = randbelowDraws(rng);
+  // On the kernel: draws, sums and means in one call, the same bits as the loop below.
+  const fast = draws.resampleMeans(values, samples, clip);
+  if (fast !== null) return fast.slice();
+  const means = new Float64Array(samples);
   for (let b = 0; b < samples; b++) {
     const indices = draws.draw(n, n);
     const m = pairwiseSumGathered(values, indices, n) / n;

@@ -2,11 +2,16 @@
 ;; (src/scoring/random.ts), for the bootstrap (docs/healthbench.md §8). Assembled by `npm run wasm`
 ;; (src/build/assemble-wasm.ts) into src/scoring/generated/mt19937-wasm.ts; loaded by src/scoring/random-simd.ts.
 ;;
+;; `means` does a whole bootstrap: per resample, `fill` then the pairwise sum of the values at the drawn indices
+;; (the float additions of `gatheredRange` in src/scoring/pairwise.ts, in the same order), divided by n.
+;;
 ;; Memory (byte offsets):
 ;;   0     the compaction table, 16 entries of 16 bytes
 ;;   256   the state mt[0 .. 623], then mt[624 .. 627], where a twist keeps a copy of the new mt[0 .. 3]
 ;;   4096  the output: `count` draws (the caller grows the memory to hold them)
-;; The caller owns the read position `mti`: `fill` takes it and returns where it stopped.
+;;   then, for `means`, wherever the caller puts them (8-byte aligned, after the draws): the n values (f64) and the
+;;   B means (f64)
+;; The caller owns the read position `mti`: `fill` and `means` take it and return where they stopped.
 (module
   (memory (export "memory") 1)
   (global (export "stateOffset") i32 (i32.const 256))
@@ -72,7 +77,7 @@
   ;; right by clz32(n); it is a draw when below n, else the next word is tried, exactly as MT19937.randbelow does.
   ;; Four words are taken at once only while at least four draws are still wanted, so no word is read past the one
   ;; that gives the last draw, and the 16-byte store never reaches past `count`; the rest goes word by word.
-  (func (export "fill") (param $n i32) (param $count i32) (param $mti i32) (result i32)
+  (func $fill (export "fill") (param $n i32) (param $count i32) (param $mti i32) (result i32)
     (local $shift i32)
     (local $got i32)
     (local $last i32)
@@ -128,5 +133,109 @@
             (local.set $got (i32.add (local.get $got) (i32.lt_u (local.get $w) (local.get $n))))
             (local.set $mti (i32.add (local.get $mti) (i32.const 1)))))
         (br $refill)))
+    (local.get $mti))
+
+  ;; numpy's pairwise sum of values[idx[0]], ..., values[idx[n-1]], where idx is the i32 array at byte `p` and values
+  ;; the f64 array at byte `v`: exactly the additions of `gatheredRange` (src/scoring/pairwise.ts), in its order.
+  ;; Below 8: left to right from 0. Up to 128: eight accumulators started on the first eight, fed in steps of eight,
+  ;; combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the remainder added in order. Longer: split at n/2 rounded
+  ;; down to a multiple of 8, left sum + right sum.
+  (func $range (param $v i32) (param $p i32) (param $n i32) (result f64)
+    (local $s f64)
+    (local $r0 f64) (local $r1 f64) (local $r2 f64) (local $r3 f64)
+    (local $r4 f64) (local $r5 f64) (local $r6 f64) (local $r7 f64)
+    (local $end i32)
+    (local $blocked i32)
+    (local $n2 i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (if (i32.lt_u (local.get $n) (i32.const 8))
+      (then
+        (local.set $s (f64.const 0))
+        (block $small_end
+          (loop $small
+            (br_if $small_end (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s (f64.add (local.get $s)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $small)))
+        (return (local.get $s))))
+    (if (i32.le_u (local.get $n) (i32.const 128))
+      (then
+        (local.set $r0 (f64.load (i32.add (local.get $v) (i32.shl (i32.load (local.get $p)) (i32.const 3)))))
+        (local.set $r1 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 3)))))
+        (local.set $r2 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=8 (local.get $p)) (i32.const 3)))))
+        (local.set $r3 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=12 (local.get $p)) (i32.const 3)))))
+        (local.set $r4 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=16 (local.get $p)) (i32.const 3)))))
+        (local.set $r5 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=20 (local.get $p)) (i32.const 3)))))
+        (local.set $r6 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=24 (local.get $p)) (i32.const 3)))))
+        (local.set $r7 (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=28 (local.get $p)) (i32.const 3)))))
+        (local.set $blocked
+          (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (block $blocks_end
+          (loop $blocks
+            (br_if $blocks_end (i32.ge_u (local.get $p) (local.get $blocked)))
+            (local.set $r0 (f64.add (local.get $r0)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
+            (local.set $r1 (f64.add (local.get $r1)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=4 (local.get $p)) (i32.const 3))))))
+            (local.set $r2 (f64.add (local.get $r2)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=8 (local.get $p)) (i32.const 3))))))
+            (local.set $r3 (f64.add (local.get $r3)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=12 (local.get $p)) (i32.const 3))))))
+            (local.set $r4 (f64.add (local.get $r4)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=16 (local.get $p)) (i32.const 3))))))
+            (local.set $r5 (f64.add (local.get $r5)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=20 (local.get $p)) (i32.const 3))))))
+            (local.set $r6 (f64.add (local.get $r6)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=24 (local.get $p)) (i32.const 3))))))
+            (local.set $r7 (f64.add (local.get $r7)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load offset=28 (local.get $p)) (i32.const 3))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (br $blocks)))
+        (local.set $s
+          (f64.add
+            (f64.add (f64.add (local.get $r0) (local.get $r1)) (f64.add (local.get $r2) (local.get $r3)))
+            (f64.add (f64.add (local.get $r4) (local.get $r5)) (f64.add (local.get $r6) (local.get $r7)))))
+        (block $rest_end
+          (loop $rest
+            (br_if $rest_end (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s (f64.add (local.get $s)
+              (f64.load (i32.add (local.get $v) (i32.shl (i32.load (local.get $p)) (i32.const 3))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $rest)))
+        (return (local.get $s))))
+    (local.set $n2 (i32.and (i32.shr_u (local.get $n) (i32.const 1)) (i32.const -8)))
+    (f64.add
+      (call $range (local.get $v) (local.get $p) (local.get $n2))
+      (call $range
+        (local.get $v)
+        (i32.add (local.get $p) (i32.shl (local.get $n2) (i32.const 2)))
+        (i32.sub (local.get $n) (local.get $n2)))))
+
+  ;; `count` bootstrap means of the n values at byte `v` (n >= 1), written as f64 from byte `out`: per resample, n
+  ;; draws of randbelow(n) (`fill`, from word `mti`), their pairwise sum, divided by n, and, when `clip` is set,
+  ;; clipped to [0, 1] like `clip01` in src/scoring/aggregate.ts (x < 0 ? 0 : x > 1 ? 1 : x). Returns the position
+  ;; after the last word read, as `fill` does.
+  (func (export "means")
+    (param $n i32) (param $count i32) (param $mti i32) (param $v i32) (param $out i32) (param $clip i32) (result i32)
+    (local $end i32)
+    (local $m f64)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (loop $resample
+        (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $mti (call $fill (local.get $n) (local.get $n) (local.get $mti)))
+        (local.set $m
+          (f64.div (call $range (local.get $v) (i32.const 4096) (local.get $n)) (f64.convert_i32_u (local.get $n))))
+        (if (local.get $clip)
+          (then
+            (local.set $m
+              (select (f64.const 0)
+                (select (f64.const 1) (local.get $m) (f64.gt (local.get $m) (f64.const 1)))
+                (f64.lt (local.get $m) (f64.const 0))))))
+        (f64.store (local.get $out) (local.get $m))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (br $resample)))
     (local.get $mti))
 )

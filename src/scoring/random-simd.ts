@@ -1,6 +1,7 @@
 /**
  * Bootstrap draws on WebAssembly SIMD: the `randbelow(n)` stream of `MT19937.fillRandbelow`, bit for bit, about four
- * times faster (docs/healthbench.md §8). The kernel is `mt19937.wat` (generated/mt19937-wasm.ts, `npm run wasm`).
+ * times faster (docs/healthbench.md §8), and the whole bootstrap on the same kernel (draws, numpy's pairwise sum of
+ * the drawn values, the mean). The kernel is `mt19937.wat` (generated/mt19937-wasm.ts, `npm run wasm`).
  *
  * Each thread instantiates its own kernel, synchronously, the first time it draws; nothing happens at import. Where
  * WebAssembly or its SIMD is missing, the draws come from `MT19937.fillRandbelow`, with the same results.
@@ -17,6 +18,14 @@ export interface RandbelowDraws {
   draw(n: number, count: number): Int32Array;
   /** A copy of the stream's state, as `MT19937.getState` gives it. */
   getState(): MTState;
+  /**
+   * `count` bootstrap means of `values` (length n >= 1) drawn and summed on the kernel: per resample, the next n draws
+   * of `randbelow(n)`, numpy's pairwise sum of the values at them (`pairwiseSumGathered`, the same additions in the
+   * same order), divided by n, and clipped to [0, 1] when `clip` is set (x < 0 ? 0 : x > 1 ? 1 : x). The array is
+   * valid until the next draw of any stream on this thread. null when the stream is not on the kernel: the caller
+   * draws with {@link draw} and sums in JS, which gives the same bits.
+   */
+  resampleMeans(values: Float64Array, count: number, clip: boolean): Float64Array | null;
   /** Whether the draws run on the WebAssembly kernel (false: on the MT19937 itself). */
   readonly simd: boolean;
 }
@@ -33,6 +42,7 @@ interface KernelExports {
   stateOffset: { value: number };
   outOffset: { value: number };
   fill(n: number, count: number, mti: number): number;
+  means(n: number, count: number, mti: number, valuesOffset: number, meansOffset: number, clip: number): number;
 }
 
 const N = 624;
@@ -111,12 +121,10 @@ class KernelDraws implements RandbelowDraws {
     return new Int32Array(x.memory.buffer, x.stateOffset.value, N);
   }
 
-  draw(n: number, count: number): Int32Array {
-    checkArgs(n, count);
+  /** Makes the memory at least `end` bytes (it only grows, to the largest batch on this thread) and loads our state. */
+  #acquire(end: number): KernelExports {
     const k = this.#kernel;
-    const end = k.x.outOffset.value + 4 * count;
     const size = k.x.memory.buffer.byteLength;
-    // The memory only grows, to the largest batch drawn on this thread.
     if (end > size) k.x.memory.grow(Math.ceil((end - size) / PAGE_BYTES));
     if (k.owner !== this) {
       const state = this.#stateView();
@@ -124,11 +132,31 @@ class KernelDraws implements RandbelowDraws {
       state.set(this.#words);
       k.owner = this;
     }
-    this.#mti = k.x.fill(n, count, this.#mti);
-    if (k.batch.buffer !== k.x.memory.buffer || k.batch.length !== count) {
-      k.batch = new Int32Array(k.x.memory.buffer, k.x.outOffset.value, count);
+    return k.x;
+  }
+
+  draw(n: number, count: number): Int32Array {
+    checkArgs(n, count);
+    const k = this.#kernel;
+    const x = this.#acquire(k.x.outOffset.value + 4 * count);
+    this.#mti = x.fill(n, count, this.#mti);
+    if (k.batch.buffer !== x.memory.buffer || k.batch.length !== count) {
+      k.batch = new Int32Array(x.memory.buffer, x.outOffset.value, count);
     }
     return k.batch;
+  }
+
+  resampleMeans(values: Float64Array, count: number, clip: boolean): Float64Array {
+    const n = values.length;
+    checkArgs(n, n);
+    checkArgs(n, count);
+    // After the draws: the values, then the means, each 8-byte aligned.
+    const valuesOffset = Math.ceil((this.#kernel.x.outOffset.value + 4 * n) / 8) * 8;
+    const meansOffset = valuesOffset + 8 * n;
+    const x = this.#acquire(meansOffset + 8 * count);
+    new Float64Array(x.memory.buffer, valuesOffset, n).set(values);
+    this.#mti = x.means(n, count, this.#mti, valuesOffset, meansOffset, clip ? 1 : 0);
+    return new Float64Array(x.memory.buffer, meansOffset, count);
   }
 
   getState(): MTState {
@@ -155,6 +183,10 @@ class ScalarDraws implements RandbelowDraws {
 
   getState(): MTState {
     return this.#rng.getState();
+  }
+
+  resampleMeans(): null {
+    return null;
   }
 }
 

@@ -112,6 +112,21 @@ describe('randbelowDraws', () => {
     expectSameState(draws.getState(), reference.getState());
   });
 
+  it('leaves the stream where n draws per resample leave it after resampleMeans, between other streams too', () => {
+    const reference = new MT19937(31);
+    const draws = randbelowDraws(new MT19937(31));
+    const other = randbelowDraws(new MT19937(32));
+    for (const n of [5, 1013, 129, 20_000, 7]) {
+      other.draw(1000, 300);
+      const values = Float64Array.from({ length: n }, (_, i) => i / n);
+      const means = draws.resampleMeans(values, 9, false);
+      expect(means?.length).toBe(9);
+      const expected = new Int32Array(9 * n);
+      reference.fillRandbelow(n, expected);
+      expectSameState(draws.getState(), reference.getState());
+    }
+  });
+
   it('falls back to the MT19937 itself when the kernel is turned off, with the same draws', () => {
     useSimdDraws(false);
     const rng = new MT19937(5);
@@ -145,6 +160,35 @@ describe('metricStats on the kernel and on the fallback', () => {
         expect(bits(simd.bootstrapMeans).equals(bits(scalar.bootstrapMeans))).toBe(true);
         expect(Object.is(simd.bootstrapStd, scalar.bootstrapStd)).toBe(true);
         expect(Object.is(simd.mean, scalar.mean)).toBe(true);
+      }
+    }
+  });
+
+  it('gives the same bootstrap means, bit for bit, for lengths around the block and split sizes and awkward values', () => {
+    const lengths = [...Array.from({ length: 20 }, (_, i) => i + 1), 127, 128, 129, 255, 256, 257, 1000, 1013, 4177];
+    lengths.push(5000, 5001, 65537);
+    const rng = new MT19937(2024);
+    /** Value sets where the order of the additions shows in the last bits. */
+    const sets: Record<string, (i: number) => number> = {
+      'random doubles, negatives too': () => (rng.random() - 0.3) * 10 ** Math.floor(rng.random() * 6 - 3),
+      '0.1 / 0.2 / 0.3 mixes': (i) => [0.1, 0.2, 0.3, 0.7, -0.1][(i * 7 + (i >> 3)) % 5] as number,
+      '1e16 with small ones': (i) => (i % 97 === 3 ? 1e16 : i % 5 === 0 ? -1e16 / 3 : 1 + i / 7),
+      'scores in [0, 1]': () => Math.round(rng.random() * 40) / 40,
+    };
+    for (const n of lengths) {
+      const samples = n > 10_000 ? 12 : n > 1000 ? 60 : 200;
+      for (const [label, value] of Object.entries(sets)) {
+        const values = Float64Array.from({ length: n }, (_, i) => value(i));
+        for (const clip of [true, false]) {
+          const what = `n=${n} ${label} clip=${String(clip)}`;
+          useSimdDraws(true);
+          const simd = metricStats(values, `s${n}`, clip, { seed: n, bootstrapSamples: samples }).bootstrapMeans;
+          useSimdDraws(false);
+          const scalar = metricStats(values, `s${n}`, clip, { seed: n, bootstrapSamples: samples }).bootstrapMeans;
+          expect(simd.length, what).toBe(samples);
+          const first = simd.findIndex((m, b) => !Object.is(m, scalar[b]));
+          if (first >= 0) expect(simd[first], `${what}: mean ${first}`).toBe(scalar[first]);
+        }
       }
     }
   });
