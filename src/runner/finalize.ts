@@ -212,8 +212,8 @@ export async function finalizeRun(p: PreparedRun, o: OpenedRun, calls: CallsDone
     throw err;
   }
   const { built, gate, done, finished } = result;
-  // Last: the manifest covers every file the run left, whatever wrote it; the records' digests were kept as they were
-  // appended (for files this process wrote whole).
+  // Last: the manifest covers every file the run left, whatever wrote it; the run files' digests were kept as lines were
+  // appended (a resumed run's earlier bytes hashed in the background), so they are not read again.
   await writeManifest(o.runDir, finished, await o.store.settledDigests());
   // A Ctrl-C during the report phase let the files above be finished; now it is honoured.
   if (deps.signal?.aborted) throw new CancelledError(`cancelled while writing the reports; they were finished first (${o.runDir})`);

@@ -319,9 +319,10 @@ export class RunStore {
 
   /**
    * For a resumed run: reads the bytes the append-only files hold (from an earlier process, and any appended since the
-   * open) into their running sha256, in the background while the run goes, so that {@link appendedDigests} covers them too and the manifest need not read
-   * the files again at the end. Lines appended meanwhile are hashed after them. A file that cannot be read is left out
-   * (the manifest then hashes it from disk). Starts once; later calls return the same promise.
+   * open) into their running sha256, in the background while the run goes, so that {@link appendedDigests} covers
+   * them too and the manifest need not read the files again at the end. Lines appended meanwhile are hashed after
+   * them. A file that cannot be read is left out (the manifest then hashes it from disk). Starts once; later calls
+   * return the same promise.
    */
   hashEarlierBytes(): Promise<void> {
     this.#earlierHashed ??= Promise.all(
