@@ -166,17 +166,3 @@ export class LanguageStream {
     }
   }
 }
-
-/** The languages of `texts`, all at once (see {@link LanguageStream}). */
-export async function detectLanguages(texts: readonly string[]): Promise<string[]> {
-  const stream = new LanguageStream();
-  const answers = texts.map((t) => stream.language(t));
-  stream.end();
-  return Promise.all(answers);
-}
-
-/** The language of one conversation's user turns. */
-export async function detectLanguage(messages: readonly Message[]): Promise<string> {
-  const [lang = 'und'] = await detectLanguages([userText(messages)]);
-  return lang;
-}

@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { detectLanguage } from '../../../src/data/language.js';
+import type { Message } from '../../../src/core/types.js';
+import { LanguageStream, userText } from '../../../src/data/language.js';
+
+/** The language of one conversation's user turns, as a run detects it (in this process under vitest). */
+async function detectLanguage(messages: readonly Message[]): Promise<string> {
+  return new LanguageStream().language(userText(messages));
+}
 
 describe('detectLanguage', () => {
   test.each([
@@ -37,8 +43,11 @@ describe.runIf(existsSync(DIST))('languages detected in the child process', () =
   const texts = ['I have had a dry cough for two weeks now.', '  ', 'Ich habe seit gestern Fieber und starke Kopfschmerzen.'];
 
   test('come back in order, one per text, the same as in this process', async () => {
-    const { detectLanguages } = (await import(DIST.href)) as Language;
-    expect(await detectLanguages(texts)).toEqual(['en', 'und', 'de']);
+    const { LanguageStream: Stream } = (await import(DIST.href)) as Language;
+    const stream = new Stream();
+    const answers = texts.map((t) => stream.language(t));
+    stream.end();
+    expect(await Promise.all(answers)).toEqual(['en', 'und', 'de']);
   });
 
   test('are answered one by one: each as soon as it is detected, before the next text is even given', async () => {
